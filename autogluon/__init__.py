@@ -1,0 +1,28 @@
+"""autogluon: hyperparameter search and early stopping for any training function,
+and an image-classification task on MXNet/GluonCV.
+
+``import autogluon as ag`` is fast: it imports neither MXNet nor GluonCV and
+starts no threads or processes. ``autogluon.image_classification`` loads them on
+first use.
+"""
+import importlib
+import logging
+
+from . import space, searcher, scheduler
+from .core import TrainFunction, args, autogluon_method, autogluon_register_args
+
+__version__ = "0.1.0"
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())
+
+__all__ = ["space", "searcher", "scheduler", "image_classification", "args", "autogluon_method",
+           "autogluon_register_args", "TrainFunction", "__version__"]
+
+
+def __getattr__(name):
+    # The image task imports MXNet; load it only when asked for.
+    if name == "image_classification":
+        module = importlib.import_module(".image_classification", __name__)
+        globals()[name] = module
+        return module
+    raise AttributeError("module 'autogluon' has no attribute %r" % name)

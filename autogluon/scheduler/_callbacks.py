@@ -1,0 +1,114 @@
+"""Things that watch a run without deciding anything: TensorBoard curves and the progress bar.
+
+Each callback may implement ``on_run_start(scheduler)``, ``on_task_start(task)``,
+``on_report(task, result)``, ``on_task_end(task)`` and ``on_run_end()``.
+"""
+import logging
+import math
+import numbers
+import os
+import time
+
+__all__ = ["Callback", "TensorBoardCallback", "ProgressCallback"]
+
+logger = logging.getLogger(__name__)
+
+
+class Callback:
+    def on_run_start(self, scheduler):
+        pass
+
+    def on_task_start(self, task):
+        pass
+
+    def on_report(self, task, result):
+        pass
+
+    def on_task_end(self, task):
+        pass
+
+    def on_run_end(self):
+        pass
+
+
+class TensorBoardCallback(Callback):
+    """Writes every numeric value a trial reports to ``<logdir>/trial_<id>`` with tensorboardX."""
+
+    def __init__(self, logdir, time_attr):
+        self.logdir = logdir
+        self.time_attr = time_attr
+        self._writers = {}
+
+    def _writer(self, task):
+        writer = self._writers.get(task.task_id)
+        if writer is None:
+            from tensorboardX import SummaryWriter
+
+            writer = SummaryWriter(logdir=os.path.join(self.logdir, "trial_%d" % task.task_id))
+            writer.add_text("config", ", ".join("%s=%r" % kv for kv in sorted(task.config.items())), 0)
+            self._writers[task.task_id] = writer
+        return writer
+
+    def on_report(self, task, result):
+        writer = self._writer(task)
+        step = result[self.time_attr]
+        step = int(step) if float(step).is_integer() else int(round(step * 1000))
+        for key, value in result.items():
+            if key != self.time_attr and isinstance(value, numbers.Real) and not isinstance(value, bool):
+                writer.add_scalar(key, value, step)
+
+    def on_task_end(self, task):
+        writer = self._writers.pop(task.task_id, None)
+        if writer is None and task.status != "failed":
+            return
+        writer = writer or self._writer(task)
+        self._writers.pop(task.task_id, None)
+        last = task.last_result
+        text = task.status + (" (%s)" % task.reason if task.reason else "")
+        if last is not None:
+            text += " at %s=%s" % (self.time_attr, last[self.time_attr])
+        writer.add_text("status", text, 0)
+        writer.close()
+
+    def on_run_end(self):
+        for writer in self._writers.values():
+            writer.close()
+        self._writers = {}
+
+
+class ProgressCallback(Callback):
+    """A tqdm bar: trials finished, best reward, time left."""
+
+    def __init__(self, total, time_out, reward_attr):
+        self.total = total
+        self.time_out = time_out
+        self.reward_attr = reward_attr
+        self._bar = None
+        self._start = None
+        self._scheduler = None
+
+    def on_run_start(self, scheduler):
+        from tqdm.auto import tqdm
+
+        self._scheduler = scheduler
+        self._start = time.monotonic()
+        done = sum(1 for t in scheduler.tasks.values() if t.status in ("completed", "stopped", "failed"))
+        self._bar = tqdm(total=self.total, initial=done, unit="trial", desc="trials", dynamic_ncols=True,
+                         mininterval=0.5)
+
+    def on_task_end(self, task):
+        if self._bar is None:
+            return
+        self._bar.update(1)
+        best = self._scheduler.get_best_reward()
+        postfix = {}
+        if best is not None and not (isinstance(best, float) and math.isinf(best)):
+            postfix["best_" + self.reward_attr] = "%.4g" % best
+        if self.time_out:
+            postfix["left"] = "%.0fs" % max(0.0, self.time_out - (time.monotonic() - self._start))
+        self._bar.set_postfix(postfix, refresh=False)
+
+    def on_run_end(self):
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None

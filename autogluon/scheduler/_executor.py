@@ -1,0 +1,342 @@
+"""How trials run: the executor interface and its local backends.
+
+The scheduler's event loop talks to an executor only through this interface,
+so a backend (local worker processes, a thread for unit tests, a cluster) can
+be swapped without touching the schedulers:
+
+``start(slots, fn_payload)``
+    Prepare one runner per :class:`~autogluon.scheduler.resource.Slot`.
+``submit(slot_index, spec)``
+    Start a trial (``spec``: task_id, args, config, reward_attr, time_attr, trial_dir) on an idle slot.
+``poll(timeout) -> list of events``
+    ``("report", slot, task_id, result)``: the trial waits for ``reply``;
+    ``("done", slot, task_id, outcome, error_text)``: outcome completed | stopped | failed;
+    ``("died", slot, task_id or None, reason)``: the runner itself died.
+``reply(slot_index, task_id, decision)``
+    Answer a report: True continues, False stops the trial at that report.
+``kill(slot_index)``
+    End the slot's trial now (time limit, timeout); no more events come for it.
+``shutdown()``
+    Stop everything; nothing the executor started outlives this call.
+"""
+import logging
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from multiprocessing import Pipe
+from multiprocessing.connection import wait
+
+__all__ = ["Executor", "LocalProcessExecutor", "InProcessExecutor", "make_executor"]
+
+logger = logging.getLogger(__name__)
+
+
+class Executor:
+    """Interface every trial backend implements (see the module docstring)."""
+
+    def start(self, slots, fn_payload):
+        raise NotImplementedError
+
+    def submit(self, slot_index, spec):
+        raise NotImplementedError
+
+    def poll(self, timeout):
+        raise NotImplementedError
+
+    def reply(self, slot_index, task_id, decision):
+        raise NotImplementedError
+
+    def kill(self, slot_index):
+        raise NotImplementedError
+
+    def shutdown(self):
+        raise NotImplementedError
+
+
+class _WorkerHandle:
+    __slots__ = ("slot", "proc", "conn", "task_id", "has_fn")
+
+    def __init__(self, slot, proc, conn):
+        self.slot = slot
+        self.proc = proc
+        self.conn = conn
+        self.task_id = None
+        self.has_fn = False
+
+
+def _signal_name(code):
+    try:
+        return signal.Signals(-code).name
+    except (ValueError, TypeError):
+        return str(code)
+
+
+class LocalProcessExecutor(Executor):
+    """Trials run in persistent worker processes, one per slot, on this machine.
+
+    Each worker is started once with its slot's thread limits, CPU affinity and
+    ``CUDA_VISIBLE_DEVICES``, imports the training function once, and then runs
+    trial after trial. A worker that dies is replaced on the next submit.
+
+    Parameters
+    ----------
+    preload : sequence of str
+        Modules every worker imports at start-up (e.g. ``['mxnet']``), so that
+        the import overlaps with the driver's own work.
+    """
+
+    def __init__(self, preload=()):
+        self.preload = list(preload)
+        self._workers = {}
+        self._slots = {}
+        self._payload = None
+        self._log_level = None
+
+    # -- life cycle ---------------------------------------------------------
+    def start(self, slots, fn_payload):
+        self._payload = fn_payload
+        self._slots = {s.index: s for s in slots}
+        self._log_level = logging.getLogger("autogluon").getEffectiveLevel()
+        for slot in slots:
+            self._spawn(slot)
+
+    def _spawn(self, slot):
+        parent_conn, child_conn = Pipe(duplex=True)
+        env = dict(os.environ)
+        env.update(slot.env())
+        env["AUTOGLUON_DRIVER_PID"] = str(os.getpid())
+        env["AUTOGLUON_WORKER_PRELOAD"] = ",".join(self.preload)
+        env["AUTOGLUON_LOG_LEVEL"] = str(self._log_level or logging.WARNING)
+        # The driver's import path, so modules next to the user's script import in the worker.
+        paths = [p if p else os.getcwd() for p in sys.path]
+        env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
+        fd = child_conn.fileno()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "autogluon.scheduler._worker", str(fd)],
+            pass_fds=(fd,), env=env, stdin=subprocess.DEVNULL, start_new_session=True,
+        )
+        child_conn.close()
+        handle = _WorkerHandle(slot, proc, parent_conn)
+        self._workers[slot.index] = handle
+        logger.debug("started worker pid %d for %r", proc.pid, slot)
+        return handle
+
+    def _alive(self, handle):
+        return handle is not None and handle.proc.poll() is None
+
+    def submit(self, slot_index, spec):
+        handle = self._workers.get(slot_index)
+        if not self._alive(handle):
+            if handle is not None:
+                self._reap(handle)
+            handle = self._spawn(self._slots[slot_index])
+        if not handle.has_fn:
+            handle.conn.send(("fn", self._payload))
+            handle.has_fn = True
+        handle.task_id = spec["task_id"]
+        handle.conn.send(("run", spec))
+
+    def reply(self, slot_index, task_id, decision):
+        handle = self._workers.get(slot_index)
+        if handle is None or handle.task_id != task_id:
+            return
+        try:
+            handle.conn.send(("decision", task_id, bool(decision)))
+        except (OSError, EOFError):
+            pass  # the worker died; its sentinel reports it
+
+    # -- events -------------------------------------------------------------
+    def poll(self, timeout):
+        handles = [h for h in self._workers.values() if h is not None]
+        if not handles:
+            if timeout:
+                time.sleep(min(timeout, 0.05))
+            return []
+        waitables = [h.conn for h in handles] + [_sentinel(h.proc) for h in handles]
+        sentinel_owner = {_sentinel(h.proc): h for h in handles}
+        conn_owner = {h.conn: h for h in handles}
+        ready = wait(waitables, timeout)
+        events = []
+        dead = []
+        for obj in ready:
+            if obj in conn_owner:
+                h = conn_owner[obj]
+                events.extend(self._drain(h))
+            else:
+                dead.append(sentinel_owner[obj])
+        for h in dead:
+            events.extend(self._drain(h))
+            if h.proc.poll() is None:
+                continue
+            code = h.proc.returncode
+            reason = "worker process %d died (%s)" % (
+                h.proc.pid, "signal %s" % _signal_name(code) if code < 0 else "exit code %d" % code)
+            events.append(("died", h.slot.index, h.task_id, reason))
+            self._reap(h)
+            self._workers[h.slot.index] = None
+        return events
+
+    def _drain(self, h):
+        events = []
+        try:
+            while h.conn.poll():
+                msg = h.conn.recv()
+                kind = msg[0]
+                if kind == "report":
+                    events.append(("report", h.slot.index, msg[1], msg[2]))
+                elif kind == "done":
+                    h.task_id = None
+                    events.append(("done", h.slot.index, msg[1], msg[2], msg[3]))
+        except (EOFError, OSError):
+            pass
+        return events
+
+    # -- ending ---------------------------------------------------------------
+    def _reap(self, h):
+        try:
+            h.conn.close()
+        except OSError:
+            pass
+        if h.proc.poll() is None:
+            try:
+                os.killpg(h.proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                h.proc.kill()
+        try:
+            h.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:  # pragma: no cover - kernel trouble
+            logger.error("worker %d did not exit after SIGKILL", h.proc.pid)
+
+    def kill(self, slot_index):
+        h = self._workers.get(slot_index)
+        if h is not None:
+            self._reap(h)
+            self._workers[slot_index] = None
+
+    def shutdown(self):
+        handles = [h for h in self._workers.values() if h is not None]
+        for h in handles:
+            if h.task_id is None:
+                try:
+                    h.conn.send(("exit",))
+                except (OSError, EOFError):
+                    pass
+        deadline = time.monotonic() + 2.0
+        for h in handles:
+            if h.task_id is None:
+                try:
+                    h.proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    pass
+            self._reap(h)
+        self._workers = {}
+
+    def worker_pids(self):
+        return [h.proc.pid for h in self._workers.values() if h is not None and h.proc.poll() is None]
+
+
+def _sentinel(proc):
+    """A waitable that becomes ready when ``proc`` exits."""
+    s = getattr(proc, "_ag_sentinel", None)
+    if s is None:
+        s = _PidfdSentinel(proc)
+        proc._ag_sentinel = s
+    return s
+
+
+class _PidfdSentinel:
+    """``multiprocessing.connection.wait`` accepts objects with ``fileno()``; a pidfd
+    becomes readable when the process exits."""
+
+    def __init__(self, proc):
+        self.fd = os.pidfd_open(proc.pid)
+        self.proc = proc
+
+    def fileno(self):
+        return self.fd
+
+    def __del__(self):
+        try:
+            os.close(self.fd)
+        except OSError:
+            pass
+
+
+class InProcessExecutor(Executor):
+    """Trials run in threads of the driver process. For unit tests and debugging only:
+    there is no isolation, and ``kill`` can only stop a trial at its next report."""
+
+    def __init__(self):
+        self._events = queue.Queue()
+        self._replies = {}
+        self._fn = None
+        self._killed = set()
+        self._threads = {}
+
+    def start(self, slots, fn_payload):
+        from ..core._serialize import loads
+
+        self._fn = loads(fn_payload)
+
+    def submit(self, slot_index, spec):
+        from ._worker import run_trial
+
+        task_id = spec["task_id"]
+        replies = queue.Queue()
+        self._replies[task_id] = replies
+
+        def send(result):
+            if task_id in self._killed:
+                return False
+            self._events.put(("report", slot_index, task_id, result))
+            return replies.get()
+
+        def body():
+            outcome, error = run_trial(self._fn, spec, send)
+            if task_id not in self._killed:
+                self._events.put(("done", slot_index, task_id, outcome, error))
+
+        thread = threading.Thread(target=body, name="trial-%d" % task_id, daemon=True)
+        self._threads[slot_index] = (task_id, thread)
+        thread.start()
+
+    def poll(self, timeout):
+        events = []
+        try:
+            events.append(self._events.get(timeout=timeout))
+            while True:
+                events.append(self._events.get_nowait())
+        except queue.Empty:
+            pass
+        return [e for e in events if e[2] not in self._killed]
+
+    def reply(self, slot_index, task_id, decision):
+        replies = self._replies.get(task_id)
+        if replies is not None:
+            replies.put(bool(decision))
+
+    def kill(self, slot_index):
+        entry = self._threads.pop(slot_index, None)
+        if entry is not None:
+            task_id, _ = entry
+            self._killed.add(task_id)
+            self.reply(slot_index, task_id, False)
+
+    def shutdown(self):
+        for slot_index in list(self._threads):
+            self.kill(slot_index)
+
+
+def make_executor(executor):
+    """``'local'`` (default), ``'inprocess'``, or an :class:`Executor` instance."""
+    if executor is None or executor == "local":
+        return LocalProcessExecutor()
+    if executor in ("inprocess", "in-process", "thread"):
+        return InProcessExecutor()
+    if isinstance(executor, Executor) or all(hasattr(executor, m) for m in ("start", "submit", "poll", "reply")):
+        return executor
+    raise ValueError("executor must be 'local', 'inprocess' or an Executor instance, got %r" % (executor,))

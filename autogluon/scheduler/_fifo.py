@@ -1,0 +1,59 @@
+"""FIFO_Scheduler: trials run to the end in the order the searcher proposes them."""
+from ._scheduler import TaskScheduler
+
+__all__ = ["FIFO_Scheduler", "FIFOScheduler"]
+
+
+class FIFO_Scheduler(TaskScheduler):
+    """Run ``train_fn`` for many configurations, as many at once as ``resource`` allows.
+
+    Parameters
+    ----------
+    train_fn : callable
+        ``train_fn(args, reporter)``; decorate it with ``@ag.autogluon_method`` or
+        ``@ag.args(...)``, or pass a plain function.
+    args : argparse.Namespace, dict or None
+        Default arguments; the sampled configuration is merged into them per trial.
+    resource : dict
+        Per trial: ``{'num_cpus': 1, 'num_gpus': 0}``. As many trials run at once as fit.
+    searcher : str, class or searcher object
+        ``'random'`` (default), ``'grid'``, a searcher class or an object such as
+        ``ag.searcher.RandomSampling(configspace)``.
+    checkpoint : str or None
+        Where the state is saved (atomically) after every finished trial; None disables it.
+    resume : bool
+        Continue from ``checkpoint``: finished trials are kept, running ones re-run.
+    num_trials : int or None
+        Total number of trials (including those restored by ``resume``).
+    time_attr, reward_attr : str
+        Keys of the reporter's results for progress (e.g. ``'epoch'``) and the reward.
+    visualizer : ``'none'`` or ``'tensorboard'``
+        ``'tensorboard'`` writes each trial's curves under ``<checkpoint folder>/tensorboard``.
+    **options
+        ``time_out`` (seconds; alias ``time_limits``), ``seed``, ``mode`` (``'max'``/``'min'``),
+        ``terminator`` (a name such as ``'median'`` or an object), ``max_concurrent``,
+        ``progress`` (tqdm bar, default True), ``searcher_options``, ``executor``
+        (``'local'`` or ``'inprocess'``), ``preload`` (modules workers import at start).
+
+    Example
+    -------
+    >>> @ag.args(lr=ag.space.Real(1e-3, 1e-1, log=True))
+    ... def train_fn(args, reporter):
+    ...     for epoch in range(1, 4):
+    ...         reporter(epoch=epoch, accuracy=1 - args.lr / epoch)
+    >>> scheduler = FIFO_Scheduler(train_fn, resource={'num_cpus': 1, 'num_gpus': 0},
+    ...                            searcher='random', num_trials=4, checkpoint=None, progress=False)
+    >>> scheduler.run().get_best_reward() > 0.9
+    True
+    """
+
+    _default_terminator = "none"
+
+    def __init__(self, train_fn, args=None, resource=None, searcher="random",
+                 checkpoint="./exp/checkpoint.ag", resume=False, num_trials=None,
+                 time_attr="epoch", reward_attr="accuracy", visualizer="none", **options):
+        super().__init__(train_fn, args, resource, searcher, checkpoint, resume, num_trials,
+                         time_attr, reward_attr, visualizer, **options)
+
+
+FIFOScheduler = FIFO_Scheduler

@@ -1,0 +1,65 @@
+"""Hyperband_Scheduler: asynchronous Hyperband (successive halving) over trials."""
+import numbers
+
+from ._scheduler import TaskScheduler
+
+__all__ = ["Hyperband_Scheduler", "HyperbandScheduler"]
+
+_TYPES = ("stopping", "promotion")
+
+
+class Hyperband_Scheduler(TaskScheduler):
+    """FIFO scheduling plus early stopping by asynchronous Hyperband.
+
+    Rungs are at ``grace_period * reduction_factor**k`` (below ``max_t``). With
+    ``type='stopping'`` a trial continues past a rung only if its reward is in the
+    top ``1/reduction_factor`` of the rewards recorded there; with
+    ``type='promotion'`` it pauses at each rung and resumes when promoted (a
+    training function that saves its state with ``reporter.save_dict`` and loads
+    it with ``reporter.load_dict`` continues where it paused; one that does not
+    restarts from scratch). With ``brackets > 1`` trials are spread over brackets
+    with different first rungs, as in synchronous Hyperband. A trial reaching
+    ``max_t`` completes normally.
+
+    The first ten parameters keep their historical positional order, so a
+    subclass may call ``super().__init__(train_fn, args, resource, searcher,
+    checkpoint, resume, num_trials, time_attr, reward_attr, visualizer=...)`` and
+    then replace ``self.terminator`` with its own rule.
+
+    Other options are those of :class:`FIFO_Scheduler` plus ``type`` and ``seed``
+    (bracket sampling), ``mode``.
+    """
+
+    _default_terminator = "hyperband"
+
+    def __init__(self, train_fn, args=None, resource=None, searcher="random",
+                 checkpoint="./exp/checkpoint.ag", resume=False, num_trials=None,
+                 time_attr="training_epoch", reward_attr="accuracy", max_t=100, grace_period=10,
+                 reduction_factor=4, brackets=1, visualizer="tensorboard", type="stopping",
+                 terminator=None, **options):
+        if type not in _TYPES:
+            raise ValueError("type must be one of %s, got %r" % (", ".join(_TYPES), type))
+        for name, value in (("max_t", max_t), ("grace_period", grace_period)):
+            if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 0:
+                raise ValueError("%s must be a positive number, got %r" % (name, value))
+        self.type = type
+        self.grace_period = grace_period
+        self.reduction_factor = reduction_factor
+        self.brackets = brackets
+        self._hb_terminator = terminator
+        self._hb_max_t = max_t
+        super().__init__(train_fn, args, resource, searcher, checkpoint, resume, num_trials,
+                         time_attr, reward_attr, visualizer, max_t=max_t, terminator=terminator, **options)
+
+    def _make_terminator(self, terminator):
+        if terminator is not None:
+            return super()._make_terminator(terminator)
+        from .terminator import HyperbandPromotion, HyperbandStopping
+
+        cls = HyperbandStopping if self.type == "stopping" else HyperbandPromotion
+        return cls(time_attr=self.time_attr, reward_attr=self.reward_attr, max_t=self._hb_max_t,
+                   grace_period=self.grace_period, reduction_factor=self.reduction_factor,
+                   brackets=self.brackets, mode=self.mode, seed=self.seed)
+
+
+HyperbandScheduler = Hyperband_Scheduler

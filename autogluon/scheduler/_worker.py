@@ -1,0 +1,128 @@
+"""Entry point of a trial worker process: ``python -m autogluon.scheduler._worker FD``.
+
+A worker is started once per resource slot and runs many trials one after the
+other, so imports (MXNet's alone takes over a second) are paid once. It talks
+to the driver over one duplex connection (file descriptor FD):
+
+driver -> worker: ("fn", payload) | ("run", spec) | ("decision", task_id, bool) | ("exit",)
+worker -> driver: ("ready", pid) | ("report", task_id, result)
+                  | ("done", task_id, outcome, error_text)   outcome: completed | stopped | failed
+
+The worker never outlives the driver: it asks the kernel for SIGKILL when its
+parent dies, and exits when the connection closes.
+"""
+import ctypes
+import importlib
+import logging
+import os
+import signal
+import sys
+import traceback
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent_pid):
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux: the closed connection still ends us
+        pass
+    if os.getppid() != parent_pid:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+def _setup_process():
+    parent_pid = int(os.environ.get("AUTOGLUON_DRIVER_PID", os.getppid()))
+    _die_with_parent(parent_pid)
+    # Ctrl-C in a terminal goes to the whole foreground process group: the
+    # driver decides what happens to trials, so workers ignore it.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    cpus = os.environ.get("AUTOGLUON_CPU_IDS")
+    if cpus and hasattr(os, "sched_setaffinity"):
+        try:
+            os.sched_setaffinity(0, [int(c) for c in cpus.split(",")])
+        except OSError:
+            pass
+    level = os.environ.get("AUTOGLUON_LOG_LEVEL")
+    if level:
+        logging.basicConfig(level=int(level), format="%(levelname)s:%(name)s:[worker %(process)d] %(message)s")
+    for name in filter(None, os.environ.get("AUTOGLUON_WORKER_PRELOAD", "").split(",")):
+        try:
+            importlib.import_module(name)
+        except Exception:  # the trial will fail with the real error if it needs it
+            logging.getLogger(__name__).warning("worker could not preload %s", name, exc_info=True)
+
+
+def run_trial(fn, spec, send_report):
+    """Run one trial; returns (outcome, error_text)."""
+    from ..core._decorators import call_train_fn
+    from .reporter import StatusReporter, TrialStopped
+
+    reporter = StatusReporter(spec["task_id"], send_report, spec["reward_attr"], spec["time_attr"],
+                              spec.get("trial_dir"))
+    try:
+        call_train_fn(fn, spec["args"], spec["config"], reporter)
+    except TrialStopped:
+        return "stopped", None
+    except BaseException:  # noqa: BLE001 -- anything the user's code raises fails only its trial
+        return "failed", traceback.format_exc()
+    return "completed", None
+
+
+def main(fd):
+    from multiprocessing.connection import Connection
+
+    from ..core._serialize import loads
+
+    _setup_process()
+    conn = Connection(fd)
+    conn.send(("ready", os.getpid()))
+    fn = None
+    while True:
+        try:
+            msg = conn.recv()
+        except (EOFError, OSError):
+            return
+        kind = msg[0]
+        if kind == "exit":
+            return
+        if kind == "fn":
+            try:
+                fn = loads(msg[1])
+            except BaseException:  # noqa: BLE001
+                fn = _Unloadable(traceback.format_exc())
+        elif kind == "run":
+            spec = msg[1]
+            task_id = spec["task_id"]
+
+            def send_report(result, task_id=task_id):
+                conn.send(("report", task_id, result))
+                while True:
+                    try:
+                        reply = conn.recv()
+                    except (EOFError, OSError):
+                        os._exit(0)  # the driver is gone
+                    if reply[0] == "decision" and reply[1] == task_id:
+                        return reply[2]
+                    if reply[0] == "exit":
+                        os._exit(0)
+
+            if isinstance(fn, _Unloadable):
+                outcome, error = "failed", "the training function could not be loaded in the worker:\n" + fn.error
+            else:
+                outcome, error = run_trial(fn, spec, send_report)
+            try:
+                conn.send(("done", task_id, outcome, error))
+            except (EOFError, OSError):
+                return
+
+
+class _Unloadable:
+    def __init__(self, error):
+        self.error = error
+
+
+if __name__ == "__main__":
+    # Run as a module so that a relative import of the package works.
+    main(int(sys.argv[1]))

@@ -1,0 +1,127 @@
+"""Per-trial resources: how many trials fit the machine, and which CPU/GPU ids each gets."""
+import logging
+import numbers
+import os
+
+__all__ = ["Resources", "Slot", "detect_resources", "plan_slots", "validate_resource"]
+
+logger = logging.getLogger(__name__)
+
+
+class Slot:
+    """The CPU and GPU ids one running trial owns."""
+
+    __slots__ = ("index", "cpu_ids", "gpu_ids")
+
+    def __init__(self, index, cpu_ids, gpu_ids):
+        self.index = index
+        self.cpu_ids = tuple(cpu_ids)
+        self.gpu_ids = tuple(gpu_ids)
+
+    @property
+    def num_cpus(self):
+        return len(self.cpu_ids)
+
+    def env(self):
+        """Environment of a worker process bound to this slot (thread limits, visible GPUs)."""
+        n = str(max(1, self.num_cpus))
+        return {
+            "OMP_NUM_THREADS": n,
+            "MKL_NUM_THREADS": n,
+            "OPENBLAS_NUM_THREADS": n,
+            "NUMEXPR_NUM_THREADS": n,
+            "MXNET_OMP_MAX_THREADS": n,
+            "MXNET_CPU_WORKER_NTHREADS": "1",
+            "MXNET_CPU_PRIORITY_NTHREADS": "1",
+            "CUDA_VISIBLE_DEVICES": ",".join(str(g) for g in self.gpu_ids),
+            "AUTOGLUON_CPU_IDS": ",".join(str(c) for c in self.cpu_ids),
+            "AUTOGLUON_NUM_GPUS": str(len(self.gpu_ids)),
+        }
+
+    def __repr__(self):
+        return "Slot(%d, cpus=%s, gpus=%s)" % (self.index, list(self.cpu_ids), list(self.gpu_ids))
+
+
+class Resources:
+    """What a machine offers: CPU ids and GPU ids."""
+
+    def __init__(self, cpu_ids, gpu_ids):
+        self.cpu_ids = list(cpu_ids)
+        self.gpu_ids = list(gpu_ids)
+
+    @property
+    def num_cpus(self):
+        return len(self.cpu_ids)
+
+    @property
+    def num_gpus(self):
+        return len(self.gpu_ids)
+
+    def __repr__(self):
+        return "Resources(num_cpus=%d, num_gpus=%d)" % (self.num_cpus, self.num_gpus)
+
+
+def _detect_gpu_ids():
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if visible is not None:
+        ids = [v.strip() for v in visible.split(",") if v.strip() and v.strip() != "-1"]
+        return list(range(len(ids))) if not all(v.isdigit() for v in ids) else [int(v) for v in ids]
+    try:
+        return list(range(len([d for d in os.listdir("/proc/driver/nvidia/gpus")])))
+    except OSError:
+        return []
+
+
+def detect_resources():
+    """CPUs this process may run on and the GPUs the NVIDIA driver shows (no CUDA import)."""
+    if hasattr(os, "sched_getaffinity"):
+        cpu_ids = sorted(os.sched_getaffinity(0))
+    else:  # pragma: no cover - not Linux
+        cpu_ids = list(range(os.cpu_count() or 1))
+    return Resources(cpu_ids, _detect_gpu_ids())
+
+
+def validate_resource(resource, name="resource"):
+    """Normalize a per-trial request ``{'num_cpus': c, 'num_gpus': g}``."""
+    if resource is None:
+        resource = {}
+    if not isinstance(resource, dict):
+        raise TypeError("%s must be a dict like {'num_cpus': 1, 'num_gpus': 0}, got %r" % (name, resource))
+    unknown = set(resource) - {"num_cpus", "num_gpus"}
+    if unknown:
+        raise ValueError("%s has unknown keys %s; allowed keys: num_cpus, num_gpus" % (name, sorted(unknown)))
+    out = {"num_cpus": resource.get("num_cpus", 1), "num_gpus": resource.get("num_gpus", 0)}
+    for key, low in (("num_cpus", 1), ("num_gpus", 0)):
+        value = out[key]
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+            raise ValueError("%s[%r] must be an integer >= %d, got %r" % (name, key, low, value))
+        out[key] = int(value)
+    return out
+
+
+def plan_slots(resource, machine=None, max_concurrent=None, name="resource"):
+    """Split the machine into as many slots of ``resource`` as fit.
+
+    Raises ValueError when not even one trial fits.
+    """
+    resource = validate_resource(resource, name)
+    machine = machine or detect_resources()
+    need_c, need_g = resource["num_cpus"], resource["num_gpus"]
+    if need_c > machine.num_cpus:
+        raise ValueError("%s asks for num_cpus=%d per trial but this machine has %d CPU(s)"
+                         % (name, need_c, machine.num_cpus))
+    if need_g > machine.num_gpus:
+        raise ValueError("%s asks for num_gpus=%d per trial but this machine has %d GPU(s)%s"
+                         % (name, need_g, machine.num_gpus,
+                            "" if machine.num_gpus else "; use num_gpus=0 to train on the CPU"))
+    count = machine.num_cpus // need_c
+    if need_g:
+        count = min(count, machine.num_gpus // need_g)
+    if max_concurrent is not None:
+        if isinstance(max_concurrent, bool) or not isinstance(max_concurrent, numbers.Integral) or max_concurrent < 1:
+            raise ValueError("max_concurrent must be an integer >= 1 or None, got %r" % (max_concurrent,))
+        count = min(count, int(max_concurrent))
+    return [
+        Slot(i, machine.cpu_ids[i * need_c:(i + 1) * need_c], machine.gpu_ids[i * need_g:(i + 1) * need_g])
+        for i in range(count)
+    ]

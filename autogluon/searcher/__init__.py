@@ -1,0 +1,17 @@
+"""Searchers: suggest configurations of a search space and learn from their rewards.
+
+Example::
+
+    >>> from autogluon.space import Real
+    >>> from autogluon.searcher import get_searcher
+    >>> searcher = get_searcher('random', {'lr': Real(1e-4, 1e-1, log=True)}, seed=0)
+    >>> config = searcher.get_config()
+    >>> searcher.update(config, reward=0.8)
+"""
+from ._base import BaseSearcher
+from ._grid import GridSearcher
+from ._random import RandomSampling, RandomSearcher
+from ._registry import SEARCHERS, get_searcher, register_searcher, searcher_factory
+
+__all__ = ['BaseSearcher', 'RandomSampling', 'RandomSearcher', 'GridSearcher', 'SEARCHERS',
+           'register_searcher', 'searcher_factory', 'get_searcher']

@@ -1,0 +1,104 @@
+"""Random search without repeats."""
+import logging
+import math
+import numbers
+
+import numpy as np
+
+from ._base import BaseSearcher
+
+logger = logging.getLogger(__name__)
+
+
+class RandomSampling(BaseSearcher):
+    """Sample configs uniformly at random, never the same config twice.
+
+    The first config is the space's defaults (if ``first_is_default``). A finite space is used up once all
+    its ``size`` configs were handed out; in an infinite one, ``max_retries`` duplicate samples in a row
+    count as used up. Either way :meth:`get_config` then returns None.
+
+    Example::
+
+        >>> from autogluon.space import Categorical
+        >>> searcher = RandomSampling({'act': Categorical('relu', 'tanh')}, seed=1)
+        >>> sorted(searcher.get_config()['act'] for _ in range(2))
+        ['relu', 'tanh']
+        >>> searcher.get_config() is None
+        True
+    """
+
+    def __init__(self, configspace, seed=None, first_is_default=True, max_retries=100, **kwargs):
+        super().__init__(configspace, seed=seed, **kwargs)
+        if not isinstance(first_is_default, (bool, np.bool_)):
+            raise TypeError(f"first_is_default must be True or False, got {first_is_default!r}")
+        if (isinstance(max_retries, (bool, np.bool_)) or not isinstance(max_retries, numbers.Integral)
+                or max_retries < 1):
+            raise ValueError(f"max_retries must be an int >= 1, got {max_retries!r}")
+        self.first_is_default = bool(first_is_default)
+        self.max_retries = int(max_retries)
+        self._size = self.configspace.size
+        self._seen = set()
+        self._default_done = not self.first_is_default
+
+    def _key(self, config):
+        try:
+            return self.configspace._key(config)
+        except (KeyError, ValueError, TypeError):
+            return None  # not a config of this space: cannot collide with one we hand out
+
+    def _mark_seen(self, config):
+        key = self._key(config)
+        if key is not None:
+            self._seen.add(key)
+
+    def _next_config(self):
+        if self._size != math.inf and len(self._seen) >= self._size:
+            return None
+        if not self._default_done:
+            self._default_done = True
+            config = self.configspace.default()
+            key = self._key(config)
+            if key not in self._seen:
+                self._seen.add(key)
+                return config
+        for _ in range(self.max_retries):
+            config = self.configspace.sample(self.rng)
+            key = self._key(config)
+            if key not in self._seen:
+                self._seen.add(key)
+                return config
+        if self._size == math.inf:
+            logger.debug("%d samples in a row were duplicates: treating the space as used up", self.max_retries)
+            return None
+        # A finite space that is nearly used up (so small enough to list): pick among the configs left.
+        left = [(key, config) for key, config in self.configspace._all_keys_and_configs()
+                if key not in self._seen]
+        if not left:
+            return None
+        key, config = left[int(self.rng.integers(len(left)))]
+        self._seen.add(key)
+        return config
+
+    def update(self, config, reward, **kwargs):
+        super().update(config, reward, **kwargs)
+        self._mark_seen(config)
+
+    def register_pending(self, config, **kwargs):
+        self._mark_seen(config)
+
+    def state_dict(self):
+        state = super().state_dict()
+        state['seen'] = [list(key) for key in self._seen]
+        state['default_done'] = self._default_done
+        return state
+
+    def load_state_dict(self, state):
+        super().load_state_dict(state)
+        if 'seen' not in state or 'default_done' not in state:
+            raise ValueError("state is missing keys ['seen', 'default_done']; pass what "
+                             "RandomSampling.state_dict() returned")
+        self._seen = {tuple(key) for key in state['seen']}
+        self._default_done = bool(state['default_done'])
+
+
+RandomSearcher = RandomSampling

@@ -1,0 +1,15 @@
+"""Search spaces: ``Categorical``, ``Real``, ``Int``, ``Bool`` (and era-A ``List``, ``Linear``, ``Log``),
+collected by name in a ``SearchSpace`` that searchers sample from.
+
+Example::
+
+    >>> import autogluon as ag
+    >>> lr = ag.space.Log('lr', 1e-4, 1e-1)          # era A, named
+    >>> wd = ag.space.Real(1e-6, 1e-3, log=True)     # later era, named by its key
+    >>> space = ag.space.SearchSpace.from_any({'lr': lr, 'wd': wd, 'epochs': 10})
+    >>> space.names
+    ['lr', 'wd']
+"""
+from ._space import Bool, Categorical, Int, Linear, List, Log, Real, SearchSpace, Space
+
+__all__ = ['Space', 'Categorical', 'Real', 'Int', 'Bool', 'List', 'Linear', 'Log', 'SearchSpace']
