@@ -1,0 +1,208 @@
+"""The terminator protocol and the helpers shared by the built-in terminators.
+
+A *terminator* is a small, pure decision object. A scheduler tells it when a
+trial starts (``on_task_add``), shows it every report the trial makes
+(``on_task_report``, which answers ``True`` to continue and ``False`` to stop
+-- or, for terminators with ``pauses_trials = True``, to pause), and tells it
+when the trial ends (``on_task_complete`` / ``on_task_remove``).
+
+Terminators do no I/O, start no threads or processes and take no locks. Given
+the same seed and the same calls they make the same decisions, and their whole
+state round-trips through ``state_dict()`` / ``load_state_dict()``.
+
+Example::
+
+    >>> from autogluon.scheduler.terminator import BaseTerminator
+    >>> class StopBelow(BaseTerminator):
+    ...     def on_task_report(self, task, result):
+    ...         _, _, reward = self._read_result(result)
+    ...         return reward >= 0.1
+"""
+import copy
+import logging
+import math
+import numbers
+
+logger = logging.getLogger(__name__)
+
+__all__ = ['BaseTerminator']
+
+_MODES = {'max': 1.0, 'min': -1.0}
+
+
+# ---------------------------------------------------------------------------
+# validation helpers (shared by the subclasses)
+# ---------------------------------------------------------------------------
+def _is_real(value):
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _is_int(value):
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _check_name(param, value):
+    if not isinstance(value, str):
+        raise TypeError('{} must be a str (the key of the reported value), got {!r} of type {}'
+                        .format(param, value, type(value).__name__))
+    if not value:
+        raise ValueError('{} must be a non-empty str, got {!r}'.format(param, value))
+    return value
+
+
+def _check_mode(mode):
+    if not isinstance(mode, str):
+        raise TypeError("mode must be 'max' or 'min', got {!r} of type {}"
+                        .format(mode, type(mode).__name__))
+    key = mode.strip().lower()
+    if key not in _MODES:
+        raise ValueError("mode must be 'max' or 'min', got {!r}".format(mode))
+    return key, _MODES[key]
+
+
+def _check_real(param, value, allowed):
+    """``value`` must be a finite real number (not a bool); ``allowed`` is prose for errors."""
+    if not _is_real(value):
+        raise TypeError('{} must be a number ({}), got {!r} of type {}'
+                        .format(param, allowed, value, type(value).__name__))
+    if not math.isfinite(float(value)):
+        raise ValueError('{} must be a finite number ({}), got {!r}'.format(param, allowed, value))
+    return value
+
+
+def _check_int(param, value, allowed):
+    if not _is_int(value):
+        raise TypeError('{} must be an int ({}), got {!r} of type {}'
+                        .format(param, allowed, value, type(value).__name__))
+    return int(value)
+
+
+def _task_id_of(task):
+    """The int key a terminator files a trial under (``task.task_id``; a bare int is accepted too)."""
+    if _is_int(task):
+        return int(task)
+    try:
+        task_id = task.task_id
+    except AttributeError:
+        raise TypeError('a task must have an int attribute task_id, got {!r} of type {}'
+                        .format(task, type(task).__name__)) from None
+    if not _is_int(task_id):
+        raise TypeError('task.task_id must be an int, got {!r} of type {}'
+                        .format(task_id, type(task_id).__name__))
+    return int(task_id)
+
+
+class BaseTerminator:
+    """Base class of the terminators: never stops anything by itself.
+
+    Parameters
+    ----------
+    time_attr : str
+        Key of the reported "time" (progress) value, e.g. ``'training_epoch'``.
+    reward_attr : str
+        Key of the reported reward, e.g. ``'accuracy'``.
+    mode : {'max', 'min'}
+        Whether a larger or a smaller reward is better. Normalized once here:
+        internally every terminator maximizes ``sign * reward``.
+
+    Attributes
+    ----------
+    last_stop_info : dict or None
+        Set whenever ``on_task_report`` returns ``False``: ``task_id``, ``time``,
+        ``reward`` (user units), ``rule`` and rule-specific keys.
+    pauses_trials : bool
+        ``True`` when a ``False`` from ``on_task_report`` means "pause, this
+        trial may be promoted later" rather than "stop for good".
+    """
+
+    pauses_trials = False
+    #: short name used in ``last_stop_info['rule']``
+    rule = 'base'
+
+    def __init__(self, time_attr='training_epoch', reward_attr='accuracy', mode='max'):
+        self.time_attr = _check_name('time_attr', time_attr)
+        self.reward_attr = _check_name('reward_attr', reward_attr)
+        self.mode, self._sign = _check_mode(mode)
+        self.last_stop_info = None
+
+    # ------------------------------------------------------------------ protocol
+    def on_task_add(self, task):
+        """A trial starts (or is resumed)."""
+
+    def on_task_report(self, task, result):
+        """A trial reported ``result``; return ``True`` to let it continue."""
+        return True
+
+    def on_task_complete(self, task, result):
+        """A trial finished normally; ``result`` is its last real report."""
+
+    def on_task_remove(self, task):
+        """A trial was stopped, failed or was removed."""
+
+    def rung_counts(self):
+        """A summary for logging; the base class has nothing to say."""
+        return {}
+
+    # --------------------------------------------------------------------- state
+    def _params(self):
+        """Constructor keyword arguments that rebuild an equivalent fresh terminator."""
+        return {'time_attr': self.time_attr, 'reward_attr': self.reward_attr, 'mode': self.mode}
+
+    def state_dict(self):
+        """Plain picklable data describing the whole state."""
+        state = {'kind': type(self).__name__, 'params': dict(self._params()),
+                 'last_stop_info': copy.deepcopy(self.last_stop_info)}
+        state.update(self._extra_state())
+        return state
+
+    def load_state_dict(self, state):
+        """Restore what :meth:`state_dict` returned (possibly after a pickle round trip)."""
+        if not isinstance(state, dict):
+            raise TypeError('state must be a dict returned by state_dict(), got {!r} of type {}'
+                            .format(state, type(state).__name__))
+        kind = state.get('kind')
+        if kind != type(self).__name__:
+            raise ValueError('state was saved by a {!r} terminator and cannot be loaded into a {!r}'
+                             .format(kind, type(self).__name__))
+        params = state.get('params', {})
+        if params != self._params():
+            # The saved decisions only make sense with the parameters they were made under.
+            logger.warning('%s: loading a state saved with parameters %r over the current %r; '
+                           'the saved parameters are used', type(self).__name__, params, self._params())
+            fresh = type(self)(**params)
+            self.__dict__.update(fresh.__dict__)
+        self.last_stop_info = copy.deepcopy(state.get('last_stop_info'))
+        self._load_extra_state(state)
+
+    def _extra_state(self):
+        return {}
+
+    def _load_extra_state(self, state):
+        pass
+
+    # ------------------------------------------------------------------- helpers
+    def _read_result(self, result):
+        """Return ``(time, user_reward, normalized_reward)`` of a reported result."""
+        try:
+            time = result[self.time_attr]
+        except KeyError:
+            raise KeyError('the reported result has no time_attr {!r}; it has {}'
+                           .format(self.time_attr, sorted(map(str, result)))) from None
+        try:
+            reward = result[self.reward_attr]
+        except KeyError:
+            raise KeyError('the reported result has no reward_attr {!r}; it has {}'
+                           .format(self.reward_attr, sorted(map(str, result)))) from None
+        if not _is_real(time):
+            raise TypeError('the reported {} must be a number, got {!r}'.format(self.time_attr, time))
+        if not _is_real(reward):
+            raise TypeError('the reported {} must be a number, got {!r}'.format(self.reward_attr, reward))
+        return time, float(reward), self._sign * float(reward)
+
+    def _to_user(self, value):
+        """A normalized (maximized) value back in user units."""
+        return self._sign * float(value)
+
+    def __repr__(self):
+        return '{}({})'.format(type(self).__name__,
+                               ', '.join('{}={!r}'.format(k, v) for k, v in self._params().items()))

@@ -1,0 +1,113 @@
+"""Rung bookkeeping for one Hyperband bracket."""
+import math
+
+import numpy as np
+
+from ._base import _is_int, _is_real
+
+__all__ = ['RungSystem']
+
+
+class RungSystem:
+    """The rewards recorded at each rung level of one bracket.
+
+    Rewards are stored as given (the Hyperband terminators store them
+    normalized, larger is better). Each task records at most once per level.
+
+    Example::
+
+        >>> rungs = RungSystem([1, 3, 9])
+        >>> rungs.record(1, task_id=0, reward=0.5)
+        >>> rungs.record(1, task_id=1, reward=0.7)
+        >>> rungs.cutoff(1, 0.5)      # numpy.quantile([0.5, 0.7], 0.5)
+        0.6
+        >>> rungs.top_k(1, 1)
+        [1]
+    """
+
+    def __init__(self, levels=()):
+        levels = list(levels)
+        for level in levels:
+            if not _is_real(level) or not math.isfinite(float(level)):
+                raise TypeError('levels must be finite numbers, got {!r} in {!r}'.format(level, levels))
+        if len(set(levels)) != len(levels):
+            raise ValueError('levels must be distinct, got {!r}'.format(levels))
+        self._levels = sorted(levels)
+        self._reset()
+
+    def _reset(self):
+        # level -> list of (task_id, reward) in record order; level -> {task_id: position}
+        self._records = {level: [] for level in self._levels}
+        self._where = {level: {} for level in self._levels}
+
+    @property
+    def levels(self):
+        """The rung levels, ascending."""
+        return list(self._levels)
+
+    def _entries(self, level):
+        try:
+            return self._records[level]
+        except (KeyError, TypeError):
+            raise ValueError('level must be one of the rung levels {!r}, got {!r}'
+                             .format(self._levels, level)) from None
+
+    def has(self, level, task_id):
+        """Whether ``task_id`` has recorded a reward at ``level``."""
+        self._entries(level)
+        return task_id in self._where[level]
+
+    def record(self, level, task_id, reward):
+        """Record ``reward`` for ``task_id`` at ``level`` (at most once per task and level)."""
+        entries = self._entries(level)
+        if task_id in self._where[level]:
+            raise ValueError('task_id {!r} has already recorded a reward at level {!r}'
+                             .format(task_id, level))
+        self._where[level][task_id] = len(entries)
+        entries.append((task_id, float(reward)))
+
+    def reward_of(self, level, task_id):
+        """The reward ``task_id`` recorded at ``level``, or ``None``."""
+        entries = self._entries(level)
+        pos = self._where[level].get(task_id)
+        return None if pos is None else entries[pos][1]
+
+    def num_recorded(self, level):
+        return len(self._entries(level))
+
+    def rewards(self, level):
+        """The rewards recorded at ``level``, in record order."""
+        return [r for _, r in self._entries(level)]
+
+    def cutoff(self, level, quantile):
+        """``numpy.quantile`` (linear interpolation) of the rewards at ``level``; ``-inf`` when none."""
+        if not _is_real(quantile) or not 0.0 <= float(quantile) <= 1.0:
+            raise ValueError('quantile must be a number in [0, 1], got {!r}'.format(quantile))
+        rewards = self.rewards(level)
+        if not rewards:
+            return float('-inf')
+        return float(np.quantile(np.asarray(rewards, dtype=float), float(quantile)))
+
+    def top_k(self, level, k):
+        """The ``k`` best task_ids at ``level``, best first; ties go to the earlier record."""
+        if not _is_int(k) or k < 0:
+            raise ValueError('k must be an int >= 0, got {!r}'.format(k))
+        entries = self._entries(level)
+        order = sorted(range(len(entries)), key=lambda i: (-entries[i][1], i))
+        return [entries[i][0] for i in order[:int(k)]]
+
+    def state_dict(self):
+        return {'levels': list(self._levels),
+                'records': [[level, [[tid, r] for tid, r in self._records[level]]]
+                            for level in self._levels]}
+
+    def load_state_dict(self, state):
+        self._levels = sorted(state['levels'])
+        self._reset()
+        for level, entries in state['records']:
+            for task_id, reward in entries:
+                self.record(level, task_id, reward)
+
+    def __repr__(self):
+        return 'RungSystem(levels={!r}, recorded={!r})'.format(
+            self._levels, [len(self._records[level]) for level in self._levels])

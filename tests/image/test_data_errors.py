@@ -1,0 +1,226 @@
+"""Bad input to Dataset / load_image_folder: clear errors that name the path or parameter."""
+import os
+import re
+import warnings
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from autogluon.image_classification._data import (Dataset, ImageSkippedWarning,
+                                                  load_image_folder, sample_data_path)
+
+
+def _img(path, value=0, size=(8, 8), fmt=None):
+    os.makedirs(os.path.dirname(str(path)), exist_ok=True)
+    Image.fromarray(np.full(size, value, np.uint8), 'L').save(str(path), fmt)
+    return str(path)
+
+
+def _folder(root, spec):
+    """spec: {class: number of images}; returns root as str."""
+    for cls, n in spec.items():
+        os.makedirs(os.path.join(str(root), cls), exist_ok=True)
+        for i in range(n):
+            _img(os.path.join(str(root), cls, '%d.png' % i), value=10 * i)
+    return str(root)
+
+
+# ---------------------------------------------------------------------------------------------
+# folder layout errors: (build the folder, expected exception, regex on the message)
+
+def _missing(tmp):
+    return str(tmp / 'does_not_exist')
+
+
+def _a_file(tmp):
+    return _img(tmp / 'single.png')
+
+
+def _empty(tmp):
+    os.makedirs(tmp / 'empty')
+    return str(tmp / 'empty')
+
+
+def _only_hidden(tmp):
+    os.makedirs(tmp / 'r' / '.ipynb_checkpoints')
+    return str(tmp / 'r')
+
+
+def _flat_images(tmp):
+    _img(tmp / 'flat' / 'a.png')
+    _img(tmp / 'flat' / 'b.png')
+    return str(tmp / 'flat')
+
+
+def _only_text_files(tmp):
+    os.makedirs(tmp / 'r')
+    (tmp / 'r' / 'notes.txt').write_text('hello')
+    return str(tmp / 'r')
+
+
+def _class_without_images(tmp):
+    root = _folder(tmp / 'r', {'cat': 3})
+    os.makedirs(os.path.join(root, 'dog'))
+    with open(os.path.join(root, 'dog', 'readme.txt'), 'w') as f:
+        f.write('no pictures here')
+    return root
+
+
+def _class_all_corrupt(tmp):
+    root = _folder(tmp / 'r', {'cat': 3})
+    os.makedirs(os.path.join(root, 'dog'))
+    for i in range(2):
+        with open(os.path.join(root, 'dog', '%d.jpg' % i), 'wb') as f:
+            f.write(b'garbage bytes')
+    return root
+
+
+LAYOUT_CASES = [
+    (_missing, FileNotFoundError, r'train_path does not exist: .*does_not_exist'),
+    (_a_file, ValueError, r'train_path is a file, not a folder: .*single\.png'),
+    (_empty, ValueError, r'train_path is an empty folder: .*empty'),
+    (_only_hidden, ValueError, r'train_path is an empty folder'),
+    (_flat_images, ValueError, r'no class sub-folders: .*flat'),
+    (_only_text_files, ValueError, r'has no class folders: .*r'),
+    (_class_without_images, ValueError, r"class folder 'dog' has no images .*[/\\]r[/\\]dog"),
+    (_class_all_corrupt, ValueError, r"class folder 'dog' has no readable images.*[/\\]dog"),
+]
+
+
+@pytest.mark.filterwarnings('ignore::UserWarning')
+@pytest.mark.parametrize('make, exc, pattern', LAYOUT_CASES,
+                         ids=[case[0].__name__.strip('_') for case in LAYOUT_CASES])
+def test_layout_errors_name_the_path(tmp_path, make, exc, pattern):
+    path = make(tmp_path)
+    with pytest.raises(exc, match=pattern):
+        Dataset('x', train_path=path)
+
+
+def test_missing_test_path_is_named(tmp_path):
+    with pytest.raises(FileNotFoundError, match='test_path does not exist: .*nothing_here'):
+        Dataset('shopeeiet', test_path=str(tmp_path / 'nothing_here'))
+
+
+# ---------------------------------------------------------------------------------------------
+# unreadable images are skipped with a warning naming the file
+
+def _check_skipped(tmp_path, bad_name, bad_bytes):
+    root = _folder(tmp_path / 'r', {'a': 4, 'b': 4})
+    bad = os.path.join(root, 'b', bad_name)
+    with open(bad, 'wb') as f:
+        f.write(bad_bytes)
+    with pytest.warns(ImageSkippedWarning, match=re.escape(bad)):
+        arrays, classes = load_image_folder(root)
+    assert classes == ['a', 'b'] and len(arrays) == 8 and bad not in arrays.paths
+    with pytest.warns(ImageSkippedWarning, match=re.escape(bad)):
+        ds = Dataset('x', train_path=root)
+    assert len(ds.train) + len(ds.val) == 8
+
+
+def test_corrupt_file_is_skipped_with_warning(tmp_path):
+    _check_skipped(tmp_path, 'broken.jpg', b'\xff\xd8 this is not really a jpeg')
+
+
+def test_empty_file_is_skipped_with_warning(tmp_path):
+    _check_skipped(tmp_path, 'zero.png', b'')
+
+
+def test_truncated_file_fails_at_decode_and_is_skipped(tmp_path):
+    """The header is fine (so the size probe passes) but the pixel data is cut off."""
+    src = _img(tmp_path / 'full.png', size=(64, 64))
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (64, 64)).astype(np.uint8)).save(src)
+    data = open(src, 'rb').read()
+    _check_skipped(tmp_path, 'cut.png', data[:len(data) // 2])
+
+
+def test_unrelated_files_and_hidden_folders_are_ignored(tmp_path):
+    root = _folder(tmp_path / 'r', {'a': 2, 'b': 2})
+    (tmp_path / 'r' / 'a' / 'notes.txt').write_text('x')
+    (tmp_path / 'r' / 'a' / '.DS_Store').write_bytes(b'\0')
+    os.makedirs(tmp_path / 'r' / '.ipynb_checkpoints')
+    _img(tmp_path / 'r' / 'b' / 'nested' / 'deep.png')      # sub-folders of a class count
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        arrays, classes = load_image_folder(root)
+    assert classes == ['a', 'b'] and len(arrays) == 5
+    assert np.bincount(arrays.labels).tolist() == [2, 3]
+
+
+# ---------------------------------------------------------------------------------------------
+# class mapping between splits
+
+def test_test_classes_must_be_subset_of_train(tmp_path):
+    train = _folder(tmp_path / 'train', {'cat': 3, 'dog': 3})
+    test = _folder(tmp_path / 'test', {'cat': 1, 'bird': 1})
+    with pytest.raises(ValueError) as info:
+        Dataset('x', train_path=train, test_path=test)
+    message = str(info.value)
+    assert train in message and test in message and 'bird' in message
+
+
+def test_val_classes_must_be_subset_of_train(tmp_path):
+    train = _folder(tmp_path / 'train', {'cat': 3, 'dog': 3})
+    val = _folder(tmp_path / 'val', {'emu': 1})
+    with pytest.raises(ValueError, match=re.escape(val) + '.*emu.*' + re.escape(train)):
+        Dataset('x', train_path=train, val_path=val)
+
+
+def test_test_subset_uses_train_label_indices_and_format(tmp_path):
+    train = _folder(tmp_path / 'train', {'cat': 3, 'dog': 3, 'emu': 3})
+    test = _folder(tmp_path / 'test', {'dog': 2})
+    Image.fromarray(np.zeros((20, 20, 3), np.uint8), 'RGB').save(
+        str(tmp_path / 'test' / 'dog' / 'colour.png'))
+    ds = Dataset('x', train_path=train, test_path=test)
+    assert ds.classes == ['cat', 'dog', 'emu']
+    assert ds.test.labels.tolist() == [1, 1, 1]
+    assert ds.test.images.shape == (3, 8, 8, 1)      # the train folder's size and channels
+
+
+def test_single_image_classes(tmp_path):
+    root = _folder(tmp_path / 'r', {'a': 1, 'b': 3})
+    ds = Dataset('x', train_path=root)
+    assert np.bincount(ds.train.labels).tolist() == [1, 2]
+    assert np.bincount(ds.val.labels, minlength=2).tolist() == [0, 1]
+    only_singles = _folder(tmp_path / 's', {'a': 1, 'b': 1})
+    with pytest.raises(ValueError, match=re.escape(only_singles) + ' has too few images'):
+        Dataset('x', train_path=only_singles)
+
+
+# ---------------------------------------------------------------------------------------------
+# arguments
+
+ARGUMENT_CASES = [
+    (dict(), ValueError, r'built-in name .*fashionmnist.*train_path'),
+    (dict(name='shopeeiet'), ValueError,
+     r"unknown built-in dataset name 'shopeeiet'.*fashionmnist, mnist, cifar10, cifar100, digits"),
+    (dict(name=5), TypeError, r'name must be a str'),
+    (dict(name='x', train_path=3), TypeError, r'train_path must be a str'),
+    (dict(name='digits', split_ratio=0), ValueError, r'split_ratio'),
+    (dict(name='digits', split_ratio=1.0), ValueError, r'split_ratio'),
+    (dict(name='digits', split_ratio=True), ValueError, r'split_ratio'),
+    (dict(name='digits', image_size=0), ValueError, r'image_size must be between 1'),
+    (dict(name='digits', image_size='28'), TypeError, r'image_size must be an int'),
+    (dict(name='digits', channels=2), ValueError, r'channels must be 1 .* or 3'),
+    (dict(name='digits', seed=-1), ValueError, r'seed must be >= 0'),
+    (dict(name='digits', max_images_per_class=0), ValueError, r'max_images_per_class'),
+    (dict(name='digits', shuffle=True), TypeError, r'unexpected keyword.*shuffle'),
+]
+
+
+@pytest.mark.parametrize('kwargs, exc, pattern', ARGUMENT_CASES)
+def test_argument_errors(kwargs, exc, pattern):
+    with pytest.raises(exc, match=pattern):
+        Dataset(**kwargs)
+
+
+def test_val_path_needs_train_path(tmp_path):
+    val = _folder(tmp_path / 'val', {'a': 1})
+    with pytest.raises(ValueError, match='val_path .*without train_path'):
+        Dataset('x', val_path=val)
+
+
+def test_legacy_loader_arguments_are_accepted():
+    ds = Dataset('x', test_path=os.path.join(sample_data_path(), 'test'), batch_size=32,
+                 num_workers=2)
+    assert (ds.batch_size, ds.num_workers) == (32, 2)
