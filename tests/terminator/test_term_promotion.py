@@ -1,6 +1,4 @@
 """HyperbandPromotion (ASHA promotion type): pause, promote, ignore re-reports."""
-import pytest
-
 from autogluon.scheduler.terminator import HyperbandPromotion, HyperbandStopping, NoStop
 
 

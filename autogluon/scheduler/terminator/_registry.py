@@ -34,10 +34,12 @@ def _accepted_kwargs(cls, kwargs):
 def terminator_factory(name, **kwargs):
     """Build the terminator registered as ``name``, passing only the kwargs its ``__init__`` accepts.
 
+    The others (e.g. a scheduler's ``num_trials``) are dropped, so a scheduler can pass all its options.
+
     Example::
 
         >>> terminator_factory('hyperband', max_t=9, grace_period=1, reduction_factor=3,
-        ...                    num_trials=20)   # num_trials is not a terminator argument: dropped
+        ...                    num_trials=20)   # doctest: +ELLIPSIS
         HyperbandStopping(time_attr='training_epoch', ..., max_t=9, grace_period=1, ...)
     """
     if not isinstance(name, str):
