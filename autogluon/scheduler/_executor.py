@@ -22,13 +22,13 @@ be swapped without touching the schedulers:
 import logging
 import os
 import queue
+import selectors
 import signal
 import subprocess
 import sys
 import threading
 import time
 from multiprocessing import Pipe
-from multiprocessing.connection import wait
 
 __all__ = ["Executor", "LocalProcessExecutor", "InProcessExecutor", "make_executor"]
 
@@ -58,7 +58,7 @@ class Executor:
 
 
 class _WorkerHandle:
-    __slots__ = ("slot", "proc", "conn", "task_id", "has_fn")
+    __slots__ = ("slot", "proc", "conn", "task_id", "has_fn", "pidfd")
 
     def __init__(self, slot, proc, conn):
         self.slot = slot
@@ -66,6 +66,7 @@ class _WorkerHandle:
         self.conn = conn
         self.task_id = None
         self.has_fn = False
+        self.pidfd = None
 
 
 def _signal_name(code):
@@ -95,6 +96,7 @@ class LocalProcessExecutor(Executor):
         self._slots = {}
         self._payload = None
         self._log_level = None
+        self._selector = selectors.DefaultSelector()
 
     # -- life cycle ---------------------------------------------------------
     def start(self, slots, fn_payload):
@@ -121,6 +123,9 @@ class LocalProcessExecutor(Executor):
         )
         child_conn.close()
         handle = _WorkerHandle(slot, proc, parent_conn)
+        handle.pidfd = os.pidfd_open(proc.pid)
+        self._selector.register(parent_conn, selectors.EVENT_READ, ("conn", handle))
+        self._selector.register(handle.pidfd, selectors.EVENT_READ, ("exit", handle))
         self._workers[slot.index] = handle
         logger.debug("started worker pid %d for %r", proc.pid, slot)
         return handle
@@ -151,23 +156,18 @@ class LocalProcessExecutor(Executor):
 
     # -- events -------------------------------------------------------------
     def poll(self, timeout):
-        handles = [h for h in self._workers.values() if h is not None]
-        if not handles:
+        if not self._selector.get_map():
             if timeout:
                 time.sleep(min(timeout, 0.05))
             return []
-        waitables = [h.conn for h in handles] + [_sentinel(h.proc) for h in handles]
-        sentinel_owner = {_sentinel(h.proc): h for h in handles}
-        conn_owner = {h.conn: h for h in handles}
-        ready = wait(waitables, timeout)
         events = []
         dead = []
-        for obj in ready:
-            if obj in conn_owner:
-                h = conn_owner[obj]
+        for key, _ in self._selector.select(timeout):
+            kind, h = key.data
+            if kind == "conn":
                 events.extend(self._drain(h))
             else:
-                dead.append(sentinel_owner[obj])
+                dead.append(h)
         for h in dead:
             events.extend(self._drain(h))
             if h.proc.poll() is None:
@@ -197,6 +197,11 @@ class LocalProcessExecutor(Executor):
 
     # -- ending ---------------------------------------------------------------
     def _reap(self, h):
+        for obj in (h.conn, h.pidfd):
+            try:
+                self._selector.unregister(obj)
+            except (KeyError, ValueError):
+                pass
         try:
             h.conn.close()
         except OSError:
@@ -210,6 +215,9 @@ class LocalProcessExecutor(Executor):
             h.proc.wait(timeout=5)
         except subprocess.TimeoutExpired:  # pragma: no cover - kernel trouble
             logger.error("worker %d did not exit after SIGKILL", h.proc.pid)
+        if h.pidfd is not None:
+            os.close(h.pidfd)
+            h.pidfd = None
 
     def kill(self, slot_index):
         h = self._workers.get(slot_index)
@@ -234,36 +242,11 @@ class LocalProcessExecutor(Executor):
                     pass
             self._reap(h)
         self._workers = {}
+        self._selector.close()
+        self._selector = selectors.DefaultSelector()
 
     def worker_pids(self):
         return [h.proc.pid for h in self._workers.values() if h is not None and h.proc.poll() is None]
-
-
-def _sentinel(proc):
-    """A waitable that becomes ready when ``proc`` exits."""
-    s = getattr(proc, "_ag_sentinel", None)
-    if s is None:
-        s = _PidfdSentinel(proc)
-        proc._ag_sentinel = s
-    return s
-
-
-class _PidfdSentinel:
-    """``multiprocessing.connection.wait`` accepts objects with ``fileno()``; a pidfd
-    becomes readable when the process exits."""
-
-    def __init__(self, proc):
-        self.fd = os.pidfd_open(proc.pid)
-        self.proc = proc
-
-    def fileno(self):
-        return self.fd
-
-    def __del__(self):
-        try:
-            os.close(self.fd)
-        except OSError:
-            pass
 
 
 class InProcessExecutor(Executor):

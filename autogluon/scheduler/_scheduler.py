@@ -449,7 +449,7 @@ class TaskScheduler:
             self._emit("on_task_end", task)
             logger.info("trial %d paused at %s=%s%s", task.task_id, self.time_attr, result[self.time_attr],
                         " (%s)" % detail if detail else "")
-            self.save()
+            self._dirty = True
         else:
             self._finish(task, TaskStatus.STOPPED, reason="stopped by %s" % type(self.terminator).__name__
                          + (" (%s)" % detail if detail else ""))
@@ -479,7 +479,7 @@ class TaskScheduler:
             logger.warning("trial %d finished without calling reporter(); it has no %s",
                            task.task_id, self.reward_attr)
         self._emit("on_task_end", task)
-        self.save()
+        self._dirty = True  # saved by the loop once the freed slot has its next trial
 
     def _on_done(self, slot_index, task, outcome, error):
         if outcome == "failed":
@@ -524,6 +524,7 @@ class TaskScheduler:
             raise ValueError("set num_trials or a time limit (time_out): the search space is infinite, "
                              "so the search would never end")
         self._searcher_done = False
+        self._dirty = False
         self._running = {}
         self._active_callbacks = self._callbacks(num_trials, time_out)
         self._executor = make_executor(self._executor_spec)
@@ -550,6 +551,9 @@ class TaskScheduler:
                     if task is None:
                         break
                     self._launch(task, slot_index)
+                if self._dirty:
+                    self.save()
+                    self._dirty = False
                 if not self._running:
                     break
                 wait = 1.0 if deadline is None else max(0.0, min(1.0, deadline - now))
