@@ -115,6 +115,7 @@ class TaskScheduler:
         self._next_task_id = 0
         self._noted = set()
         self._output_dir = None
+        self._pending_terminator = None
         if resume:
             if self.checkpoint and os.path.exists(self.checkpoint):
                 self.load_state_dict(load_checkpoint(self.checkpoint))
@@ -289,6 +290,7 @@ class TaskScheduler:
             "mode": self.mode,
             "searcher": self.searcher.state_dict() if hasattr(self.searcher, "state_dict") else None,
             "terminator": self._terminator_state(),
+            "terminator_class": type(self.terminator).__name__,
             "tasks": [t.to_state() for t in self.tasks.values() if t not in running],
             "rerun": [{"task_id": t.task_id, "config": t.config, "attempts": t.attempts} for t in running]
                      + [{"task_id": t.task_id, "config": t.config, "attempts": t.attempts}
@@ -320,9 +322,16 @@ class TaskScheduler:
             task.attempts = entry.get("attempts", 0)
             self._requeue.append(task)
         self._next_task_id = state.get("next_task_id", max(self.tasks, default=-1) + 1)
-        term_state = state.get("terminator")
+        # Restored when run() starts: a subclass may replace self.terminator after __init__.
+        self._pending_terminator = (state.get("terminator_class"), state.get("terminator"))
+
+    def _restore_terminator(self):
+        pending, self._pending_terminator = self._pending_terminator, None
+        if pending is None:
+            return
+        cls_name, term_state = pending
         loader = getattr(self.terminator, "load_state_dict", None)
-        if term_state is not None and callable(loader):
+        if term_state is not None and callable(loader) and cls_name in (None, type(self.terminator).__name__):
             loader(term_state)
         else:
             self._replay_into_terminator()
@@ -523,6 +532,7 @@ class TaskScheduler:
         if num_trials is None and time_out is None and (size is None or size == math.inf):
             raise ValueError("set num_trials or a time limit (time_out): the search space is infinite, "
                              "so the search would never end")
+        self._restore_terminator()
         self._searcher_done = False
         self._dirty = False
         self._running = {}

@@ -100,3 +100,26 @@ def mxnet_threads_fn(args, reporter):
         reporter(epoch=epoch, accuracy=accuracy, omp_threads=lib.omp_get_max_threads(),
                  affinity=len(os.sched_getaffinity(0)), cuda=os.environ.get("CUDA_VISIBLE_DEVICES"),
                  pid=os.getpid())
+
+
+@ag.args(x=ag.space.Real(0.0, 1.0), epochs=9, sleep=0.0)
+def curve_fn(args, reporter):
+    """A learning curve whose level is set by x: accuracy = x * (1 - 0.5 ** epoch)."""
+    for epoch in range(1, args.epochs + 1):
+        if args.sleep:
+            time.sleep(args.sleep)
+        reporter(epoch=epoch, training_epoch=epoch, accuracy=args.x * (1 - 0.5 ** epoch),
+                 loss=1 - args.x * (1 - 0.5 ** epoch))
+
+
+@ag.args(x=ag.space.Real(0.0, 1.0), epochs=9, save_state=True, log_file="")
+def resumable_fn(args, reporter):
+    """Saves its epoch through the reporter and continues from it when resumed (promotion)."""
+    state = reporter.load_dict() if args.save_state else None
+    start = state["epoch"] + 1 if state else 1
+    with open(args.log_file, "a") as f:
+        f.write("%d %d\n" % (reporter.task_id, start))
+    for epoch in range(start, args.epochs + 1):
+        if args.save_state:
+            reporter.save_dict(epoch=epoch)
+        reporter(epoch=epoch, training_epoch=epoch, accuracy=args.x * (1 - 0.5 ** epoch))
