@@ -8,7 +8,7 @@ import io
 import sys
 import types
 
-__all__ = ["dumps", "loads", "module_is_importable"]
+__all__ = ["dumps", "loads", "module_is_importable", "needs_value"]
 
 
 def module_is_importable(module_name):
@@ -28,6 +28,22 @@ def module_is_importable(module_name):
 def _needs_value(obj):
     module_name = getattr(obj, "__module__", None)
     return module_name not in (None, "__main__") and not module_is_importable(module_name)
+
+
+def needs_value(obj, _depth=0):
+    """True if ``obj`` (or a value inside a dict/list/tuple/set of it) comes from a module a worker
+    cannot import, so plain pickle (by reference) would fail in the worker."""
+    if _depth > 8:
+        return False
+    if isinstance(obj, (str, bytes, int, float, bool, type(None))):
+        return False
+    if isinstance(obj, dict):
+        return any(needs_value(k, _depth + 1) or needs_value(v, _depth + 1) for k, v in obj.items())
+    if isinstance(obj, (list, tuple, set, frozenset)):
+        return any(needs_value(v, _depth + 1) for v in obj)
+    target = obj if isinstance(obj, (types.FunctionType, type)) else type(obj)
+    module_name = getattr(target, "__module__", None)
+    return module_name in ("__main__", "__mp_main__") or _needs_value(target)
 
 
 def dumps(obj):

@@ -7,7 +7,7 @@ be swapped without touching the schedulers:
 ``start(slots, fn_payload)``
     Prepare one runner per :class:`~autogluon.scheduler.resource.Slot`.
 ``submit(slot_index, spec)``
-    Start a trial (``spec``: task_id, args, config, reward_attr, time_attr, trial_dir) on an idle slot.
+    Start a trial (``spec``: task_id, config, reward_attr, time_attr, trial_dir) on an idle slot.
 ``poll(timeout) -> list of events``
     ``("report", slot, task_id, result)``: the trial waits for ``reply``;
     ``("done", slot, task_id, outcome, error_text)``: outcome completed | stopped | failed;
@@ -21,6 +21,7 @@ be swapped without touching the schedulers:
 """
 import logging
 import os
+import pickle
 import queue
 import selectors
 import signal
@@ -29,6 +30,8 @@ import sys
 import threading
 import time
 from multiprocessing import Pipe
+
+from ..core._serialize import dumps, needs_value
 
 __all__ = ["Executor", "LocalProcessExecutor", "InProcessExecutor", "make_executor"]
 
@@ -143,7 +146,12 @@ class LocalProcessExecutor(Executor):
             handle.conn.send(("fn", self._payload))
             handle.has_fn = True
         handle.task_id = spec["task_id"]
-        handle.conn.send(("run", spec))
+        if needs_value(spec["config"]):
+            # a configuration holding objects from a notebook cell or __main__: ship it by value
+            message = pickle.dumps(("run-dill", dumps(spec)), protocol=pickle.HIGHEST_PROTOCOL)
+        else:
+            message = pickle.dumps(("run", spec), protocol=pickle.HIGHEST_PROTOCOL)
+        handle.conn.send_bytes(message)
 
     def reply(self, slot_index, task_id, decision):
         handle = self._workers.get(slot_index)
@@ -256,14 +264,14 @@ class InProcessExecutor(Executor):
     def __init__(self):
         self._events = queue.Queue()
         self._replies = {}
-        self._fn = None
+        self._fn = self._args = None
         self._killed = set()
         self._threads = {}
 
     def start(self, slots, fn_payload):
         from ..core._serialize import loads
 
-        self._fn = loads(fn_payload)
+        self._fn, self._args = loads(fn_payload)
 
     def submit(self, slot_index, spec):
         from ._worker import run_trial
@@ -279,7 +287,7 @@ class InProcessExecutor(Executor):
             return replies.get()
 
         def body():
-            outcome, error = run_trial(self._fn, spec, send)
+            outcome, error = run_trial(self._fn, self._args, spec, send)
             if task_id not in self._killed:
                 self._events.put(("done", slot_index, task_id, outcome, error))
 

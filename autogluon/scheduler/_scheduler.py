@@ -431,7 +431,6 @@ class TaskScheduler:
         self._emit("on_task_start", task)
         self._executor.submit(slot_index, {
             "task_id": task.task_id,
-            "args": self.args,
             "config": task.config,
             "reward_attr": self.reward_attr,
             "time_attr": self.time_attr,
@@ -549,7 +548,8 @@ class TaskScheduler:
         self._emit("on_run_start", self)
         interrupted = False
         try:
-            self._executor.start(self._slots, dumps(self.train_fn))
+            # The function and its default args go to each worker once (by value where needed).
+            self._executor.start(self._slots, dumps((self.train_fn, self.args)))
             while True:
                 now = time.monotonic()
                 if deadline is not None and now >= deadline:

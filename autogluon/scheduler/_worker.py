@@ -4,7 +4,8 @@ A worker is started once per resource slot and runs many trials one after the
 other, so imports (MXNet's alone takes over a second) are paid once. It talks
 to the driver over one duplex connection (file descriptor FD):
 
-driver -> worker: ("fn", payload) | ("run", spec) | ("decision", task_id, bool) | ("exit",)
+driver -> worker: ("fn", payload) | ("run", spec) | ("run-dill", payload) | ("decision", task_id, bool)
+                  | ("exit",)
 worker -> driver: ("ready", pid) | ("report", task_id, result)
                   | ("done", task_id, outcome, error_text)   outcome: completed | stopped | failed
 
@@ -54,15 +55,15 @@ def _setup_process():
             logging.getLogger(__name__).warning("worker could not preload %s", name, exc_info=True)
 
 
-def run_trial(fn, spec, send_report):
-    """Run one trial; returns (outcome, error_text)."""
+def run_trial(fn, args, spec, send_report):
+    """Run one trial of ``fn`` with default ``args``; returns (outcome, error_text)."""
     from ..core._decorators import call_train_fn
     from .reporter import StatusReporter, TrialStopped
 
     reporter = StatusReporter(spec["task_id"], send_report, spec["reward_attr"], spec["time_attr"],
                               spec.get("trial_dir"))
     try:
-        call_train_fn(fn, spec["args"], spec["config"], reporter)
+        call_train_fn(fn, args, spec["config"], reporter)
     except TrialStopped:
         return "stopped", None
     except BaseException:  # noqa: BLE001 -- anything the user's code raises fails only its trial
@@ -78,7 +79,7 @@ def main(fd):
     _setup_process()
     conn = Connection(fd)
     conn.send(("ready", os.getpid()))
-    fn = None
+    fn = args = None
     while True:
         try:
             msg = conn.recv()
@@ -89,11 +90,11 @@ def main(fd):
             return
         if kind == "fn":
             try:
-                fn = loads(msg[1])
+                fn, args = loads(msg[1])
             except BaseException:  # noqa: BLE001
                 fn = _Unloadable(traceback.format_exc())
-        elif kind == "run":
-            spec = msg[1]
+        elif kind in ("run", "run-dill"):
+            spec = msg[1] if kind == "run" else loads(msg[1])
             task_id = spec["task_id"]
 
             def send_report(result, task_id=task_id):
@@ -111,7 +112,7 @@ def main(fd):
             if isinstance(fn, _Unloadable):
                 outcome, error = "failed", "the training function could not be loaded in the worker:\n" + fn.error
             else:
-                outcome, error = run_trial(fn, spec, send_report)
+                outcome, error = run_trial(fn, args, spec, send_report)
             try:
                 conn.send(("done", task_id, outcome, error))
             except (EOFError, OSError):

@@ -122,3 +122,33 @@ def test_gpu_request_on_this_machine_fails_at_construction():
     with pytest.raises(ValueError, match="num_gpus=%d per trial" % (machine_gpus + 1)):
         FIFO_Scheduler(linear_fn, None, {"num_cpus": 1, "num_gpus": machine_gpus + 1}, "random",
                        checkpoint=None)
+
+
+CELL_WITH_OBJECTS = '''
+class Schedule:
+    def __init__(self, base):
+        self.base = base
+    def at(self, epoch):
+        return self.base * epoch
+
+class Shape:
+    def __init__(self, power):
+        self.power = power
+'''
+
+
+def test_args_and_configs_holding_notebook_objects_reach_the_worker():
+    module = types.ModuleType("notebook_cell_18")
+    exec(compile(CELL_WITH_OBJECTS, "<ipython-input-18>", "exec"), module.__dict__)
+    sys.modules[module.__name__] = module
+    try:
+        @ag.args(shape=ag.space.Categorical(module.Shape(1), module.Shape(2)))
+        def fn(args, reporter):
+            reporter(epoch=1, accuracy=args.schedule.at(2) ** args.shape.power)
+
+        s = FIFO_Scheduler(fn, {"schedule": module.Schedule(0.5)}, CPU1, "grid", checkpoint=None,
+                           progress=False).run()
+    finally:
+        del sys.modules[module.__name__]
+    assert sorted(t.last_result["accuracy"] for t in s.tasks.values()) == [1.0, 1.0]
+    assert all(t.status == TaskStatus.COMPLETED for t in s.tasks.values())
