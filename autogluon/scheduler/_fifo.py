@@ -33,7 +33,10 @@ class FIFO_Scheduler(TaskScheduler):
         ``time_out`` (seconds; alias ``time_limits``), ``seed``, ``mode`` (``'max'``/``'min'``),
         ``terminator`` (a name such as ``'median'`` or an object), ``max_concurrent``,
         ``progress`` (tqdm bar, default True), ``searcher_options``, ``executor``
-        (``'local'`` or ``'inprocess'``), ``preload`` (modules workers import at start).
+        (``'local'`` or ``'inprocess'``), ``preload`` (modules workers import at start),
+        ``trial_timeout`` (seconds without a report after which a trial counts as hung: its worker
+        is killed and the trial fails), ``max_retries`` (how often a failed trial is run again,
+        default 0).
 
     Example
     -------

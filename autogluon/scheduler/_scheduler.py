@@ -70,7 +70,8 @@ class TaskScheduler:
                  time_attr="epoch", reward_attr="accuracy", visualizer="none", *,
                  terminator=None, time_out=None, time_limits=None, seed=None, mode="max",
                  max_concurrent=None, executor="local", progress=True, searcher_options=None,
-                 max_t=None, preload=(), checkpoint_fsync=True, log_stops=True):
+                 max_t=None, preload=(), checkpoint_fsync=True, log_stops=True, trial_timeout=None,
+                 max_retries=0):
         if not callable(train_fn):
             raise TypeError("train_fn must be a callable train_fn(args, reporter), got %r" % (train_fn,))
         if args is not None and not isinstance(args, (argparse.Namespace, dict)):
@@ -101,6 +102,10 @@ class TaskScheduler:
         self.mode = mode
         self._sign = 1.0 if mode == "max" else -1.0
         self.max_t = None if max_t is None else _check_time(max_t, "max_t")
+        self.trial_timeout = _check_time(trial_timeout, "trial_timeout")
+        if isinstance(max_retries, bool) or not isinstance(max_retries, numbers.Integral) or max_retries < 0:
+            raise ValueError("max_retries must be an integer >= 0, got %r" % (max_retries,))
+        self.max_retries = int(max_retries)
         self.progress = bool(progress)
         self.preload = list(preload)
         self.checkpoint_fsync = checkpoint_fsync
@@ -428,6 +433,7 @@ class TaskScheduler:
             if callable(register):
                 register(task.config)
         self._running[slot_index] = task
+        self._last_activity[slot_index] = time.monotonic()
         self._emit("on_task_start", task)
         self._executor.submit(slot_index, {
             "task_id": task.task_id,
@@ -438,8 +444,12 @@ class TaskScheduler:
         })
 
     def _on_report(self, slot_index, task, result):
+        self._last_activity[slot_index] = time.monotonic()
         task.add_result(result)
         self._emit("on_report", task, result)
+        if self._searcher_on_report is not None:
+            # Model-based searchers learn from every report (a stopped trial is evidence at its rung).
+            self._searcher_on_report(task.config, self._sign * result[self.reward_attr], result[self.time_attr])
         if self.max_t is not None and result[self.time_attr] >= self.max_t:
             self._executor.reply(slot_index, task.task_id, False)
             self._finish(task, TaskStatus.COMPLETED, reason="reached max_t=%g" % self.max_t)
@@ -489,10 +499,24 @@ class TaskScheduler:
         self._emit("on_task_end", task)
         self._dirty = True  # saved by the loop once the freed slot has its next trial
 
+    def _fail(self, task, reason, error):
+        """A trial failed (raised, died, hung): retry it if allowed, else record it as failed."""
+        if task.status != TaskStatus.RUNNING:
+            return
+        if task.attempts <= self.max_retries:
+            logger.warning("trial %d failed (%s); retrying it (attempt %d of %d)", task.task_id, reason,
+                           task.attempts + 1, self.max_retries + 1)
+            task.status = TaskStatus.PENDING
+            task.reason, task.error = reason, error
+            self._requeue.append(task)
+            self._dirty = True
+            return
+        self._finish(task, TaskStatus.FAILED, reason=reason, error=error)
+
     def _on_done(self, slot_index, task, outcome, error):
         if outcome == "failed":
             logger.error("trial %d (config %r) failed:\n%s", task.task_id, task.config, error)
-            self._finish(task, TaskStatus.FAILED, reason="raised an exception", error=error)
+            self._fail(task, "raised an exception", error)
         elif outcome == "stopped":
             # The worker unwound after a stop decision that _on_report already recorded.
             if task.status == TaskStatus.RUNNING:
@@ -513,8 +537,7 @@ class TaskScheduler:
         elif kind == "died":
             del self._running[slot_index]
             logger.error("trial %d (config %r) failed: %s", task.task_id, task.config, event[3])
-            if task.status == TaskStatus.RUNNING:
-                self._finish(task, TaskStatus.FAILED, reason=event[3], error=event[3])
+            self._fail(task, event[3], event[3])
 
     def run(self, num_trials=None, time_out=None):
         """Run trials until ``num_trials`` have been started and finished, the time limit
@@ -532,9 +555,12 @@ class TaskScheduler:
             raise ValueError("set num_trials or a time limit (time_out): the search space is infinite, "
                              "so the search would never end")
         self._restore_terminator()
+        hook = getattr(self.searcher, "on_report", None)
+        self._searcher_on_report = hook if callable(hook) else None
         self._searcher_done = False
         self._dirty = False
         self._running = {}
+        self._last_activity = {}
         self._active_callbacks = self._callbacks(num_trials, time_out)
         self._executor = make_executor(self._executor_spec)
         if hasattr(self._executor, "preload") and self.preload:
@@ -567,8 +593,13 @@ class TaskScheduler:
                 if not self._running:
                     break
                 wait = 1.0 if deadline is None else max(0.0, min(1.0, deadline - now))
+                if self.trial_timeout is not None:
+                    wait = min(wait, max(0.0, min(self._last_activity[s] for s in self._running)
+                                         + self.trial_timeout - now))
                 for event in self._executor.poll(wait):
                     self._handle(event)
+                if self.trial_timeout is not None:
+                    self._kill_hung(time.monotonic())
         except KeyboardInterrupt:
             interrupted = True
             raise
@@ -587,6 +618,15 @@ class TaskScheduler:
                     _status_counts(self.tasks.values()), self.reward_attr, self.get_best_reward(),
                     time.monotonic() - start)
         return self
+
+    def _kill_hung(self, now):
+        for slot_index, task in list(self._running.items()):
+            if now - self._last_activity[slot_index] >= self.trial_timeout:
+                self._executor.kill(slot_index)
+                del self._running[slot_index]
+                reason = "no report for %gs (trial_timeout)" % self.trial_timeout
+                logger.error("trial %d (config %r) failed: %s", task.task_id, task.config, reason)
+                self._fail(task, reason, reason)
 
     def _stop_running(self, reason):
         for slot_index, task in list(self._running.items()):

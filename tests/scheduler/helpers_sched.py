@@ -123,3 +123,30 @@ def resumable_fn(args, reporter):
         if args.save_state:
             reporter.save_dict(epoch=epoch)
         reporter(epoch=epoch, training_epoch=epoch, accuracy=args.x * (1 - 0.5 ** epoch))
+
+
+@ag.args(x=ag.space.Categorical(0, 1, 2, 3), hang=2, epochs=2)
+def hanging_fn(args, reporter):
+    """Config x == hang reports once and then hangs forever."""
+    for epoch in range(1, args.epochs + 1):
+        reporter(epoch=epoch, accuracy=args.x / 10)
+        if args.x == args.hang:
+            while True:
+                time.sleep(1)
+
+
+@ag.args(x=ag.space.Categorical(0, 1, 2), flaky=1, marker_dir="")
+def flaky_fn(args, reporter):
+    """Config x == flaky fails on its first attempt only (remembered with a marker file)."""
+    marker = os.path.join(args.marker_dir, "attempted-%d" % args.x)
+    if args.x == args.flaky and not os.path.exists(marker):
+        open(marker, "w").close()
+        raise RuntimeError("transient failure")
+    reporter(epoch=1, accuracy=args.x / 10)
+
+
+@ag.args(x=ag.space.Real(0, 1), epoch_seconds=30.0)
+def slow_epoch_fn(args, reporter):
+    """One very long epoch: the time limit must cut it short."""
+    time.sleep(args.epoch_seconds)
+    reporter(epoch=1, accuracy=args.x)
