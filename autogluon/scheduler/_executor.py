@@ -9,6 +9,7 @@ be swapped without touching the schedulers:
 ``submit(slot_index, spec)``
     Start a trial (``spec``: task_id, config, reward_attr, time_attr, trial_dir) on an idle slot.
 ``poll(timeout) -> list of events``
+    ``("started", slot, task_id)``: the trial's function is about to run (optional);
     ``("report", slot, task_id, result)``: the trial waits for ``reply``;
     ``("done", slot, task_id, outcome, error_text)``: outcome completed | stopped | failed;
     ``("died", slot, task_id or None, reason)``: the runner itself died.
@@ -196,6 +197,8 @@ class LocalProcessExecutor(Executor):
                 kind = msg[0]
                 if kind == "report":
                     events.append(("report", h.slot.index, msg[1], msg[2]))
+                elif kind == "started":
+                    events.append(("started", h.slot.index, msg[1]))
                 elif kind == "done":
                     h.task_id = None
                     events.append(("done", h.slot.index, msg[1], msg[2], msg[3]))
@@ -287,6 +290,7 @@ class InProcessExecutor(Executor):
             return replies.get()
 
         def body():
+            self._events.put(("started", slot_index, task_id))
             outcome, error = run_trial(self._fn, self._args, spec, send)
             if task_id not in self._killed:
                 self._events.put(("done", slot_index, task_id, outcome, error))

@@ -29,6 +29,7 @@ __all__ = ["TaskScheduler"]
 logger = logging.getLogger("autogluon.scheduler")
 
 _VISUALIZERS = ("none", "tensorboard")
+_STARTUP_GRACE = 60.0  # seconds a (re)started worker may take before its trial's clock runs
 
 
 def _check_str(value, name):
@@ -433,7 +434,8 @@ class TaskScheduler:
             if callable(register):
                 register(task.config)
         self._running[slot_index] = task
-        self._last_activity[slot_index] = time.monotonic()
+        # A worker may first have to start (imports): the trial's clock starts when it says "started".
+        self._last_activity[slot_index] = time.monotonic() + _STARTUP_GRACE
         self._emit("on_task_start", task)
         self._executor.submit(slot_index, {
             "task_id": task.task_id,
@@ -529,7 +531,9 @@ class TaskScheduler:
         task = self._running.get(slot_index)
         if task is None or task.task_id != task_id:
             return  # a late message from a trial that was already killed
-        if kind == "report":
+        if kind == "started":
+            self._last_activity[slot_index] = time.monotonic()
+        elif kind == "report":
             self._on_report(slot_index, task, event[3])
         elif kind == "done":
             del self._running[slot_index]

@@ -6,7 +6,8 @@ to the driver over one duplex connection (file descriptor FD):
 
 driver -> worker: ("fn", payload) | ("run", spec) | ("run-dill", payload) | ("decision", task_id, bool)
                   | ("exit",)
-worker -> driver: ("ready", pid) | ("report", task_id, result)
+worker -> driver: ("ready", pid) | ("started", task_id)
+                  | ("report", task_id, result)
                   | ("done", task_id, outcome, error_text)   outcome: completed | stopped | failed
 
 The worker never outlives the driver: it asks the kernel for SIGKILL when its
@@ -109,6 +110,7 @@ def main(fd):
                     if reply[0] == "exit":
                         os._exit(0)
 
+            conn.send(("started", task_id))  # the trial's clock (trial_timeout) starts now
             if isinstance(fn, _Unloadable):
                 outcome, error = "failed", "the training function could not be loaded in the worker:\n" + fn.error
             else:

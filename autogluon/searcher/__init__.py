@@ -12,6 +12,7 @@ from ._base import BaseSearcher
 from ._grid import GridSearcher
 from ._random import RandomSampling, RandomSearcher
 from ._registry import SEARCHERS, get_searcher, register_searcher, searcher_factory
+from ._skopt import BayesOptSearcher, SKoptSearcher
 
-__all__ = ['BaseSearcher', 'RandomSampling', 'RandomSearcher', 'GridSearcher', 'SEARCHERS',
-           'register_searcher', 'searcher_factory', 'get_searcher']
+__all__ = ['BaseSearcher', 'RandomSampling', 'RandomSearcher', 'GridSearcher', 'SKoptSearcher',
+           'BayesOptSearcher', 'SEARCHERS', 'register_searcher', 'searcher_factory', 'get_searcher']

@@ -4,12 +4,15 @@ import logging
 from ._base import BaseSearcher
 from ._grid import GridSearcher
 from ._random import RandomSampling
+from ._skopt import SKoptSearcher
 
 logger = logging.getLogger(__name__)
 
 SEARCHERS = {
     'random': RandomSampling,
     'grid': GridSearcher,
+    'bayesopt': SKoptSearcher,
+    'skopt': SKoptSearcher,
 }
 
 
