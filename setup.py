@@ -33,7 +33,8 @@ INSTALL_REQUIRES = [
 ]
 
 EXTRAS = {
-    "test": ["pytest>=7", "pytest-timeout>=2", "hypothesis>=6", "psutil>=5.9"],
+    "dask": ["dask[distributed]>=2023.1"],
+    "test": ["pytest>=7", "pytest-timeout>=2", "hypothesis>=6", "psutil>=5.9", "dask[distributed]>=2023.1"],
 }
 
 setup(

@@ -606,12 +606,16 @@ def fit(dataset, nets=None, optimizers=None, searcher='random', trial_scheduler=
 
     # -- 3. margin kept back for loading the final model -------------------------------------
     t_model = _time_model_build(net_names[0], dataset.num_classes, train_size, channels, gpus)
+    margin = _STOP_ALLOWANCE + 2.0 * t_model
+    search_end = None if time_limits is None else t0 + time_limits - margin
 
     trial_args = dict(fixed)
     trial_args.update(spaces)
     trial_args.update(data_dir=data_dir, num_classes=dataset.num_classes, image_size=train_size,
                       channels=channels, mean=mean, std=std, epochs=epochs, num_gpus=gpus,
-                      seed=0 if seed is None else seed, pad=max(1, train_size // 10))
+                      seed=0 if seed is None else seed, pad=max(1, train_size // 10),
+                      deadline=None if search_end is None
+                      else time.time() + (search_end - time.monotonic()))
     args = argparse.Namespace(**trial_args)
     from ._train import train_image_classification
 
@@ -632,10 +636,9 @@ def fit(dataset, nets=None, optimizers=None, searcher='random', trial_scheduler=
         scheduler.terminator = _GoalTerminator(scheduler.terminator, goal, 'accuracy')
 
     # -- 4. search -----------------------------------------------------------------------------
-    margin = _STOP_ALLOWANCE + 2.0 * t_model
     search_time = None
     if time_limits is not None:
-        search_time = time_limits - (time.monotonic() - t0) - margin
+        search_time = search_end - time.monotonic()
         if search_time < 1.0:
             raise ValueError('time_limits=%gs is too short: preparing the data took %.1fs and %.1fs '
                              'are kept for stopping the trials and loading the best model'

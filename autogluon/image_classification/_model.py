@@ -154,6 +154,8 @@ class ImageClassifier(object):
         if isinstance(inputs, (list, tuple)):
             paths = [expand_path(p, 'path') for p in inputs]
             for p in paths:
+                if os.path.isdir(p):
+                    raise ValueError('a list given to predict() holds image files, not folders: %s' % p)
                 if not os.path.isfile(p):
                     raise FileNotFoundError('no such image file: %s' % p)
             if not paths:

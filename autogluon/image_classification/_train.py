@@ -408,23 +408,41 @@ def train_image_classification(args, reporter):
     schedule = getattr(args, 'lr_schedule', 'cosine')
     eval_bs = max(256, batch_size)
 
+    # With a deadline (fit's time limit), the planned number of epochs shrinks once the measured
+    # epoch time shows they cannot all finish: the schedule then still anneals before the limit.
+    deadline = getattr(args, 'deadline', None)
+    planned = epochs
+    epoch_times = []
     for epoch in range(start_epoch, epochs):
-        def lr_fn(b, epoch=epoch):
-            return lr_at((epoch + b / nb) / epochs, lr, warmup, schedule)
+        if epoch >= planned:
+            logger.info('trial %s ends after %d of %d epochs to finish before the time limit',
+                        task_id, epoch, epochs)
+            break
+        t_epoch = time.time()
+
+        def lr_fn(b, epoch=epoch, total=planned):
+            return lr_at((epoch + b / nb) / total, lr, warmup, schedule)
 
         loss, train_acc, seen, secs = loop.run_epoch(epoch, lr_fn)
         acc = evaluate_accuracy(net, val_images, val_labels, args.mean, args.std, ctx[0], eval_bs)
-        if not math.isfinite(loss):
-            raise FloatingPointError('training diverged at epoch %d (loss %r) with lr=%g; try a '
-                                     'smaller learning rate' % (epoch + 1, loss, lr))
+        diverged = not math.isfinite(loss)
         done = epoch + 1
         if trial_dir and acc > best_acc:
             _atomic_save_params(net, os.path.join(trial_dir, BEST_PARAMS))
             _atomic_write_json({'epoch': done, 'accuracy': acc, 'net': args.net,
                                 'num_classes': args.num_classes}, os.path.join(trial_dir, BEST_INFO))
         best_acc = max(best_acc, acc)
-        if trial_dir:
+        if trial_dir and not diverged:
             _save_state(reporter, trial_dir, net, trainer, done, best_acc, key)
+        epoch_times.append(time.time() - t_epoch)
+        if deadline:
+            per_epoch = 1.1 * float(np.mean(epoch_times[-2:])) + 0.5
+            fit_more = int(max(0.0, float(deadline) - time.time() - 1.0) // per_epoch)
+            planned = min(planned, done + fit_more)
         reporter(epoch=done, training_epoch=done, accuracy=acc, train_acc=train_acc, train_loss=loss,
                  lr=lr_fn(nb), epoch_time=secs, images_per_sec=seen / max(secs, 1e-9),
-                 elapsed=time.time() - t_start)
+                 elapsed=time.time() - t_start, planned_epochs=planned)
+        if diverged:
+            logger.warning('trial %s diverged at epoch %d (training loss %r, lr=%g): it ends here',
+                           task_id, done, loss, lr)
+            break

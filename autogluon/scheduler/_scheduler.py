@@ -72,7 +72,7 @@ class TaskScheduler:
                  terminator=None, time_out=None, time_limits=None, seed=None, mode="max",
                  max_concurrent=None, executor="local", progress=True, searcher_options=None,
                  max_t=None, preload=(), checkpoint_fsync=True, log_stops=True, trial_timeout=None,
-                 max_retries=0):
+                 max_retries=0, dask_client=None):
         if not callable(train_fn):
             raise TypeError("train_fn must be a callable train_fn(args, reporter), got %r" % (train_fn,))
         if args is not None and not isinstance(args, (argparse.Namespace, dict)):
@@ -111,9 +111,16 @@ class TaskScheduler:
         self.preload = list(preload)
         self.checkpoint_fsync = checkpoint_fsync
         self.log_stops = log_stops
+        if dask_client is not None:
+            from ._dask import DaskExecutor
+
+            executor = DaskExecutor(dask_client, preload=preload)
         self._executor_spec = executor
-        make_executor(executor)  # validate now, build per run
-        self._slots = plan_slots(self.resource, max_concurrent=max_concurrent)
+        built = make_executor(executor)  # validate now; local executors are built anew per run
+        if hasattr(built, "plan_slots"):
+            self._slots = built.plan_slots(self.resource, max_concurrent=max_concurrent)
+        else:
+            self._slots = plan_slots(self.resource, max_concurrent=max_concurrent)
         self.searcher = self._make_searcher(searcher, searcher_options or {})
         self.terminator = self._make_terminator(terminator)
         self.tasks = {}            # task_id -> Task (every trial ever started, in order)

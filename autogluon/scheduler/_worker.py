@@ -72,14 +72,45 @@ def run_trial(fn, args, spec, send_report):
     return "completed", None
 
 
-def main(fd):
+def _connect(address):
+    """Connect back to a driver that listens on ``host:port`` (cluster mode)."""
+    from multiprocessing.connection import Client
+
+    host, port = address.rsplit(":", 1)
+    authkey = bytes.fromhex(os.environ.pop("AUTOGLUON_AUTHKEY"))
+    try:
+        conn = Client((host, int(port)), authkey=authkey)
+    except OSError:
+        sys.exit(3)  # the driver is gone: nothing to do
+    _no_delay(conn)
+    conn.send(("hello", int(os.environ.get("AUTOGLUON_SLOT", "-1")), os.getpid()))
+    return conn
+
+
+def _no_delay(conn):
+    """Small request/answer messages over TCP: turn Nagle's algorithm off (it stalls them ~40 ms)."""
+    import socket
+
+    sock = socket.socket(fileno=os.dup(conn.fileno()))
+    try:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    except OSError:
+        pass
+    finally:
+        sock.close()
+
+
+def main(fd=None, connect=None):
     from multiprocessing.connection import Connection
 
     from ..core._serialize import loads
 
     _setup_process()
-    conn = Connection(fd)
-    conn.send(("ready", os.getpid()))
+    if connect:
+        conn = _connect(connect)
+    else:
+        conn = Connection(fd)
+        conn.send(("ready", os.getpid()))
     fn = args = None
     while True:
         try:
@@ -128,4 +159,7 @@ class _Unloadable:
 
 if __name__ == "__main__":
     # Run as a module so that a relative import of the package works.
-    main(int(sys.argv[1]))
+    if sys.argv[1] == "--connect":
+        main(connect=sys.argv[2])
+    else:
+        main(int(sys.argv[1]))

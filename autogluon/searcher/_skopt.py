@@ -267,6 +267,8 @@ class SKoptSearcher(BaseSearcher):
             from sklearn.base import clone
 
             estimator = clone(estimator)
+            if 'random_state' in estimator.get_params(deep=False) and estimator.random_state is None:
+                estimator.set_params(random_state=random_state)  # seeded like the built-in surrogates
         return optimizer_cls([dim for _, _, dim in self._model_dims], base_estimator=estimator,
                              n_initial_points=0, acq_func=self.acq_func, acq_optimizer=self.acq_optimizer,
                              random_state=random_state, acq_func_kwargs=dict(self.acq_func_kwargs),

@@ -1,0 +1,375 @@
+"""Run trials on a Dask cluster (``dask.distributed``).
+
+The driver keeps its event loop, searcher and terminator. For each *slot* (one trial's worth of
+resources somewhere on the cluster) it submits one long-running Dask task, the *launcher*. The
+launcher, on a Dask worker, starts our usual trial worker process
+(``python -m autogluon.scheduler._worker --connect HOST:PORT``) with the slot's thread limits and
+GPU ids; that process connects back to a listener in the driver (authenticated with a random key)
+and then speaks exactly the protocol of a local worker, so reports reach the driver and decisions
+reach the trial as promptly as locally. Trials run one after the other in the same process, so
+imports are paid once per slot.
+
+Per-trial ``num_cpus``/``num_gpus`` become Dask resources ``CPU``/``GPU`` (start workers with
+``dask worker ADDRESS --nthreads N --resources "CPU=8 GPU=2"``). Within a worker, the launcher picks
+free GPU ids (and CPU ids to pin to) from a per-process registry.
+
+A killed trial (time limit, hang) is ended by setting a Dask ``Event`` that the launcher watches;
+it kills the trial's process group and starts a fresh process for the slot. A worker lost
+mid-trial drops the connection: the driver fails (or retries) that trial, and Dask re-runs the
+launcher elsewhere, which connects again.
+"""
+import logging
+import os
+import secrets
+import selectors
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from multiprocessing.connection import Listener
+
+from ._executor import Executor
+from ._worker import _no_delay
+from .resource import Slot, validate_resource
+
+__all__ = ["DaskExecutor", "get_dask_client"]
+
+logger = logging.getLogger(__name__)
+
+_registry_lock = threading.Lock()
+_in_use = {"cpu": set(), "gpu": set()}
+
+
+def get_dask_client(dask_client):
+    """A ``distributed.Client`` from a client or a scheduler address such as ``'tcp://10.0.0.5:8786'``."""
+    try:
+        from distributed import Client
+    except ImportError as exc:  # pragma: no cover - distributed is an optional extra
+        raise ImportError("dask_client needs the 'distributed' package: pip install 'autogluon[dask]'") from exc
+    if isinstance(dask_client, Client):
+        return dask_client
+    if isinstance(dask_client, str):
+        return Client(dask_client)
+    raise TypeError("dask_client must be a distributed.Client or a scheduler address like "
+                    "'tcp://10.0.0.5:8786', got %r" % (dask_client,))
+
+
+def _acquire(kind, available, count):
+    with _registry_lock:
+        free = [i for i in available if i not in _in_use[kind]]
+        if len(free) < count:
+            return []
+        chosen = free[:count]
+        _in_use[kind].update(chosen)
+        return chosen
+
+
+def _release(kind, ids):
+    with _registry_lock:
+        _in_use[kind].difference_update(ids)
+
+
+def _launcher(address, authkey_hex, slot_index, num_cpus, num_gpus, kill_event_name, preload, sys_path):
+    """The Dask task that holds one slot: runs trial worker processes until the driver is done."""
+    from distributed import Event, get_worker
+
+    worker = get_worker()
+    total_gpus = int(worker.state.total_resources.get("GPU", 0)) if hasattr(worker, "state") else 0
+    gpu_ids = _acquire("gpu", list(range(total_gpus)), num_gpus) if num_gpus else []
+    cpu_ids = _acquire("cpu", sorted(os.sched_getaffinity(0)), num_cpus) if hasattr(os, "sched_getaffinity") else []
+    kill_event = Event(kill_event_name)
+    done_event = Event(kill_event_name.rsplit("-kill-", 1)[0] + "-done")
+    slot = Slot(slot_index, cpu_ids or range(num_cpus), gpu_ids)
+    try:
+        while True:
+            env = dict(os.environ)
+            env.update(slot.env())
+            if not cpu_ids:
+                env.pop("AUTOGLUON_CPU_IDS", None)  # more slots than cores here: do not pin
+            env.update({"AUTOGLUON_AUTHKEY": authkey_hex, "AUTOGLUON_SLOT": str(slot_index),
+                        "AUTOGLUON_DRIVER_PID": str(os.getpid()),
+                        "AUTOGLUON_WORKER_PRELOAD": ",".join(preload),
+                        "PYTHONPATH": os.pathsep.join(dict.fromkeys(sys_path + sys.path))})
+            proc = subprocess.Popen([sys.executable, "-m", "autogluon.scheduler._worker", "--connect", address],
+                                    env=env, stdin=subprocess.DEVNULL, start_new_session=True)
+            killed = False
+            while proc.poll() is None:
+                if kill_event.wait(timeout=0.2):
+                    kill_event.clear()
+                    _killpg(proc)
+                    killed = True
+            if done_event.is_set():
+                return proc.returncode
+            if killed or proc.returncode not in (0, 3):
+                continue  # a killed or crashed trial process: start a fresh one for the slot
+            return proc.returncode
+    finally:
+        _release("gpu", gpu_ids)
+        _release("cpu", cpu_ids)
+
+
+def _killpg(proc):
+    import signal
+
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        proc.kill()
+    proc.wait()
+
+
+def _local_ip_towards(address):
+    """The IP of this machine on the route to the Dask scheduler."""
+    host = address.split("://")[-1].rsplit(":", 1)[0].strip("[]")
+    if host in ("127.0.0.1", "localhost", "::1") or address.startswith("inproc"):
+        return "127.0.0.1"
+    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        probe.connect((host, 9))
+        return probe.getsockname()[0]
+    except OSError:
+        return socket.gethostbyname(socket.gethostname())
+    finally:
+        probe.close()
+
+
+class _Conn:
+    __slots__ = ("slot", "conn", "pid", "task_id", "has_fn")
+
+    def __init__(self, slot, conn, pid):
+        self.slot, self.conn, self.pid = slot, conn, pid
+        self.task_id = None
+        self.has_fn = False
+
+
+class DaskExecutor(Executor):
+    """Trials on the workers of a Dask cluster (see the module docstring).
+
+    Parameters
+    ----------
+    dask_client : distributed.Client or str
+        The cluster, or its scheduler address.
+    listen_host : str, optional
+        The address trial processes use to reach the driver (default: this machine's address on
+        the route to the Dask scheduler, or ``$AUTOGLUON_DRIVER_HOST``).
+    slot_wait_timeout : float
+        Seconds a trial waits for its slot's process to (re)connect before it is failed.
+    """
+
+    def __init__(self, dask_client, listen_host=None, slot_wait_timeout=300.0, preload=()):
+        self.client = get_dask_client(dask_client)
+        self.listen_host = listen_host or os.environ.get("AUTOGLUON_DRIVER_HOST") or _local_ip_towards(
+            self.client.scheduler.address)
+        self.slot_wait_timeout = slot_wait_timeout
+        self.preload = list(preload)
+        self._reset()
+
+    def _reset(self):
+        self._listener = None
+        self._selector = None
+        self._conns = {}        # slot index -> _Conn
+        self._pending = {}      # slot index -> (spec, time queued) waiting for a connection
+        self._futures = {}
+        self._payload = None
+        self._run_id = None
+        self._slots = {}
+
+    # -- planning -----------------------------------------------------------------
+    def plan_slots(self, resource, max_concurrent=None, name="resource"):
+        """Slots across the cluster for a per-trial ``resource``; ValueError if no worker fits one."""
+        resource = validate_resource(resource, name)
+        need_c, need_g = resource["num_cpus"], resource["num_gpus"]
+        workers = self.client.scheduler_info().get("workers", {})
+        if not workers:
+            raise ValueError("the Dask cluster at %s has no workers" % self.client.scheduler.address)
+        count, offers = 0, []
+        for info in workers.values():
+            res = info.get("resources") or {}
+            cpus = int(res.get("CPU", info.get("nthreads", 1)))
+            gpus = int(res.get("GPU", 0))
+            offers.append("CPU=%d GPU=%d" % (cpus, gpus))
+            fits = cpus // need_c
+            if need_g:
+                fits = min(fits, gpus // need_g)
+            count += fits
+        if count == 0:
+            raise ValueError("%s asks for num_cpus=%d, num_gpus=%d per trial but no Dask worker has that much "
+                             "(workers offer %s); start workers with --resources \"CPU=.. GPU=..\""
+                             % (name, need_c, need_g, ", ".join(sorted(set(offers)))))
+        if max_concurrent is not None:
+            count = min(count, max_concurrent)
+        self._uses_resources = any(info.get("resources") for info in workers.values())
+        self._need = (need_c, need_g)
+        return [Slot(i, range(need_c), range(need_g)) for i in range(count)]
+
+    # -- life cycle -----------------------------------------------------------------
+    def start(self, slots, fn_payload):
+        self._payload = fn_payload
+        self._slots = {s.index: s for s in slots}
+        self._run_id = uuid.uuid4().hex[:12]
+        self._authkey = secrets.token_bytes(32)
+        self._listener = Listener((self.listen_host, 0), authkey=self._authkey)
+        self._selector = selectors.DefaultSelector()
+        self._selector.register(self._listener._listener._socket, selectors.EVENT_READ, ("listen", None))
+        for slot in slots:
+            self._launch(slot.index)
+
+    def _event_name(self, slot_index):
+        return "autogluon-%s-kill-%d" % (self._run_id, slot_index)
+
+    def _launch(self, slot_index):
+        need_c, need_g = self._need
+        host, port = self._listener.address
+        resources = {"CPU": need_c, **({"GPU": need_g} if need_g else {})} if self._uses_resources else None
+        self._futures[slot_index] = self.client.submit(
+            _launcher, "%s:%d" % (host, port), self._authkey.hex(), slot_index, need_c, need_g,
+            self._event_name(slot_index), self.preload, list(sys.path), resources=resources, pure=False,
+            key="autogluon-slot-%s-%d" % (self._run_id, slot_index))
+
+    def _accept(self):
+        try:
+            conn = self._listener.accept()  # checks the auth key
+        except Exception:  # noqa: BLE001 -- a stranger or a dropped connection: ignore it
+            logger.warning("rejected a connection to the trial listener", exc_info=True)
+            return
+        _no_delay(conn)
+        try:
+            kind, slot_index, pid = conn.recv()
+        except (EOFError, OSError, ValueError):
+            conn.close()
+            return
+        if kind != "hello" or slot_index not in self._slots:
+            conn.close()
+            return
+        old = self._conns.pop(slot_index, None)
+        if old is not None:
+            self._drop(old)
+        handle = _Conn(self._slots[slot_index], conn, pid)
+        self._conns[slot_index] = handle
+        self._selector.register(conn, selectors.EVENT_READ, ("conn", handle))
+        logger.debug("slot %d connected from pid %d", slot_index, pid)
+        pending = self._pending.pop(slot_index, None)
+        if pending is not None:
+            self._send_run(handle, pending[0])
+
+    def _send_run(self, handle, spec):
+        from ..core._serialize import dumps, needs_value
+
+        if not handle.has_fn:
+            handle.conn.send(("fn", self._payload))
+            handle.has_fn = True
+        handle.task_id = spec["task_id"]
+        if needs_value(spec["config"]):
+            handle.conn.send(("run-dill", dumps(spec)))
+        else:
+            handle.conn.send(("run", spec))
+
+    def submit(self, slot_index, spec):
+        handle = self._conns.get(slot_index)
+        if handle is None:
+            self._pending[slot_index] = (spec, time.monotonic())
+        else:
+            try:
+                self._send_run(handle, spec)
+            except (OSError, EOFError):
+                self._drop(handle)
+                self._conns.pop(slot_index, None)
+                self._pending[slot_index] = (spec, time.monotonic())
+
+    def reply(self, slot_index, task_id, decision):
+        handle = self._conns.get(slot_index)
+        if handle is not None and handle.task_id == task_id:
+            try:
+                handle.conn.send(("decision", task_id, bool(decision)))
+            except (OSError, EOFError):
+                pass
+
+    def poll(self, timeout):
+        events = []
+        for key, _ in self._selector.select(min(timeout, 0.5) if timeout is not None else 0.5):
+            kind, handle = key.data
+            if kind == "listen":
+                self._accept()
+                continue
+            try:
+                while handle.conn.poll():
+                    msg = handle.conn.recv()
+                    if msg[0] == "report":
+                        events.append(("report", handle.slot.index, msg[1], msg[2]))
+                    elif msg[0] == "started":
+                        events.append(("started", handle.slot.index, msg[1]))
+                    elif msg[0] == "done":
+                        handle.task_id = None
+                        events.append(("done", handle.slot.index, msg[1], msg[2], msg[3]))
+            except (EOFError, OSError):
+                events.append(("died", handle.slot.index, handle.task_id,
+                               "the trial process on the Dask cluster (pid %s) went away" % handle.pid))
+                self._drop(handle)
+                self._conns.pop(handle.slot.index, None)
+        events.extend(self._check_slots())
+        return events
+
+    def _check_slots(self):
+        """Re-run launchers that Dask gave up on; fail trials that waited too long for a slot."""
+        events = []
+        now = time.monotonic()
+        for slot_index, future in list(self._futures.items()):
+            if future.status in ("error", "cancelled", "lost") and slot_index not in self._conns:
+                logger.warning("the Dask task holding slot %d ended (%s); submitting it again",
+                               slot_index, future.status)
+                self._launch(slot_index)
+        for slot_index, (spec, since) in list(self._pending.items()):
+            if now - since > self.slot_wait_timeout:
+                del self._pending[slot_index]
+                events.append(("died", slot_index, spec["task_id"],
+                               "no Dask worker took slot %d for %gs" % (slot_index, self.slot_wait_timeout)))
+        return events
+
+    def _drop(self, handle):
+        try:
+            self._selector.unregister(handle.conn)
+        except (KeyError, ValueError):
+            pass
+        try:
+            handle.conn.close()
+        except OSError:
+            pass
+
+    def kill(self, slot_index):
+        from distributed import Event
+
+        self._pending.pop(slot_index, None)
+        handle = self._conns.pop(slot_index, None)
+        if handle is not None:
+            self._drop(handle)
+            Event(self._event_name(slot_index), client=self.client).set()
+
+    def shutdown(self):
+        from distributed import Event, wait
+
+        if self._listener is not None:
+            self._listener.close()  # no new connections
+        for handle in list(self._conns.values()):
+            try:
+                handle.conn.send(("exit",))
+            except (OSError, EOFError):
+                pass
+            self._drop(handle)
+        futures = list(self._futures.values())
+        if futures:
+            # Launchers must not start new processes; those still running a trial are killed.
+            Event("autogluon-%s-done" % self._run_id, client=self.client).set()
+            for slot_index, future in self._futures.items():
+                if slot_index in self._conns and self._conns[slot_index].task_id is None:
+                    continue  # idle: it exits on the message above
+                Event(self._event_name(slot_index), client=self.client).set()
+            try:
+                wait(futures, timeout=10)
+            except Exception:  # noqa: BLE001 -- timeouts and lost workers alike: cancel below
+                logger.warning("Dask slot tasks did not end within 10s; cancelling them")
+            self.client.cancel(futures)
+        if self._selector is not None:
+            self._selector.close()
+        self._reset()

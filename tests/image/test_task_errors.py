@@ -1,0 +1,133 @@
+"""Bad input to the task: clear errors, raised before any file is written or any worker starts."""
+import os
+
+import pytest
+
+import autogluon as ag
+from autogluon import image_classification as task
+from autogluon.image_classification import _fit
+
+SAMPLE = task.sample_data_path()
+
+
+@pytest.fixture(scope='module')
+def dataset():
+    return task.Dataset(name='shopeeiet', train_path=os.path.join(SAMPLE, 'train'))
+
+
+@pytest.fixture
+def no_model(monkeypatch):
+    monkeypatch.setattr(_fit, '_LAST', {'model': None, 'results': None})
+
+
+class FakeScheduler(object):
+    """Not a scheduler: no run()."""
+
+
+BAD_FIT = [
+    (dict(num_training_epochs=0), ValueError, 'num_training_epochs'),
+    (dict(num_training_epochs=2.5), ValueError, 'num_training_epochs'),
+    (dict(time_limits=-5), ValueError, 'time_limits'),
+    (dict(time_limits='1h'), ValueError, 'time_limits'),
+    (dict(num_trials=0), ValueError, 'num_trials'),
+    (dict(trial_scheduler='bogus'), ValueError, 'trial_scheduler'),
+    (dict(trial_scheduler=FakeScheduler), TypeError, 'run'),
+    (dict(trial_scheduler=object()), TypeError, 'trial_scheduler'),
+    (dict(searcher='bogus'), ValueError, 'bogus'),
+    (dict(searcher=ag.searcher.RandomSampling({'lr': ag.space.Real(0.01, 0.1)}),
+          searcher_options={'seed': 1}), ValueError, 'searcher_options'),
+    (dict(nets=['no_such_net']), ValueError, 'no_such_net'),
+    (dict(nets=[42]), TypeError, 'name'),
+    (dict(optimizers=['rmsprop']), ValueError, 'rmsprop'),
+    (dict(stop_criterion={'time_limit': 5}), ValueError, 'stop_criterion'),
+    (dict(stop_criterion=5), TypeError, 'stop_criterion'),
+    (dict(resources_per_trial={'num_cpus': 10 ** 4}), ValueError, 'num_cpus'),
+    (dict(resources_per_trial={'gpus': 1}), ValueError, 'resources_per_trial'),
+    (dict(num_gpus=64), ValueError, 'num_gpus'),
+    (dict(num_gpus=-1), ValueError, 'num_gpus'),
+    (dict(max_metric='high'), ValueError, 'max_metric'),
+    (dict(visualizer='matplotlib'), ValueError, 'visualizer'),
+    (dict(resume='yes'), ValueError, 'resume'),
+    (dict(lr=-0.1), ValueError, 'lr'),
+    (dict(lr=ag.space.Real(-1.0, 0.1)), ValueError, 'lr'),
+    (dict(batch_size=0), ValueError, 'batch_size'),
+    (dict(batch_size=ag.space.Categorical(32, 0)), ValueError, 'batch_size'),
+    (dict(momentum=1.5), ValueError, 'momentum'),
+    (dict(label_smoothing=ag.space.Real(0.0, 1.0)), ValueError, 'label_smoothing'),
+    (dict(lr_schedule='step'), ValueError, 'lr_schedule'),
+    (dict(image_size=0), ValueError, 'image_size'),
+    (dict(pretrained=True), ValueError, 'pretrained'),
+    (dict(savedir=3), TypeError, 'savedir'),
+    (dict(scheduler_options=[1]), TypeError, 'scheduler_options'),
+    (dict(learning_rate=0.1), TypeError, 'learning_rate'),
+    (dict(foo=ag.space.Real(0.0, 1.0), bar=1), TypeError, "'bar', 'foo'"),
+]
+
+
+@pytest.mark.parametrize('kwargs, error, match', BAD_FIT,
+                         ids=['-'.join(sorted(k)) + '-%d' % i for i, (k, _, _) in enumerate(BAD_FIT)])
+def test_bad_fit_arguments_fail_before_anything_starts(tmp_path, dataset, kwargs, error, match):
+    savedir = tmp_path / 'exp'
+    kwargs.setdefault('savedir', str(savedir / 'exp1.ag'))
+    with pytest.raises(error, match=match):
+        task.fit(dataset, **kwargs)
+    assert not savedir.exists()           # nothing written, so no worker could have started
+
+
+def test_fit_needs_training_images(tmp_path):
+    test_only = task.Dataset(name='shopeeiet', test_path=os.path.join(SAMPLE, 'test'))
+    with pytest.raises(ValueError, match='training'):
+        task.fit(test_only, savedir=str(tmp_path / 'exp'))
+    with pytest.raises(TypeError, match='Dataset'):
+        task.fit(object(), savedir=str(tmp_path / 'exp'))
+    assert not (tmp_path / 'exp').exists()
+
+
+def test_missing_dataset_path_raised_by_the_data_layer(tmp_path):
+    missing = str(tmp_path / 'nope' / 'train')
+    with pytest.raises(FileNotFoundError, match='nope'):
+        task.Dataset(name='shopeeiet', train_path=missing)
+    with pytest.raises(FileNotFoundError, match='nope'):
+        task.fit(missing, savedir=str(tmp_path / 'exp'))
+    assert not (tmp_path / 'exp').exists()
+
+
+def test_evaluate_predict_save_before_fit(no_model, dataset):
+    with pytest.raises(RuntimeError, match='fit'):
+        task.evaluate(dataset)
+    with pytest.raises(RuntimeError, match='fit'):
+        task.predict(os.path.join(SAMPLE, 'test'))
+    with pytest.raises(RuntimeError, match='fit'):
+        task.save('somewhere')
+
+
+def test_load_errors(tmp_path, no_model):
+    with pytest.raises(FileNotFoundError, match='nowhere'):
+        task.load(str(tmp_path / 'nowhere'))
+    (tmp_path / 'empty').mkdir()
+    with pytest.raises(FileNotFoundError, match='model.json'):
+        task.load(str(tmp_path / 'empty'))
+
+
+def test_predict_missing_file_names_it(tmp_path, no_model):
+    from autogluon.image_classification._model import ImageClassifier
+
+    model = ImageClassifier(None, 'compact_cnn', ['a', 'b'], 28, 1, [0.5], [0.25], ctx=object())
+    missing = str(tmp_path / 'no_such_image.png')
+    with pytest.raises(FileNotFoundError, match='no_such_image.png'):
+        model.predict(missing)
+    with pytest.raises(FileNotFoundError, match='no_such_image.png'):
+        model.predict([os.path.join(SAMPLE, 'test', 'BabyShirt', 'fmnist-test-00390.png'), missing])
+    with pytest.raises(ValueError, match='folders'):
+        model.predict([os.path.join(SAMPLE, 'test', 'BabyShirt')])
+    with pytest.raises(TypeError):
+        model.predict(42)
+
+
+def test_evaluate_without_test_split(tmp_path):
+    from autogluon.image_classification._model import ImageClassifier
+
+    model = ImageClassifier(None, 'compact_cnn', ['a', 'b'], 28, 1, [0.5], [0.25], ctx=object())
+    train_only = task.Dataset(name='x', train_path=os.path.join(SAMPLE, 'train'))
+    with pytest.raises(ValueError, match='test'):
+        model.evaluate(train_only)

@@ -1,0 +1,117 @@
+"""Trials on a real dask.distributed LocalCluster (worker processes, loopback only)."""
+import os
+import signal
+import time
+
+import pytest
+
+distributed = pytest.importorskip("distributed", reason="the 'distributed' package is the dask extra")
+
+from autogluon.distributed import DistributedFIFOScheduler, DistributedHyperbandScheduler  # noqa: E402
+from autogluon.scheduler import FIFO_Scheduler, Hyperband_Scheduler, TaskStatus  # noqa: E402
+
+from helpers_sched import StopAtEpoch, curve_fn, linear_fn, marker_fn  # noqa: E402
+
+CPU1 = {"num_cpus": 1, "num_gpus": 0}
+
+
+def _cluster(**kw):
+    return distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                    dashboard_address="127.0.0.1:0", **kw)
+
+
+@pytest.fixture(scope="module")
+def client():
+    with _cluster(resources={"CPU": 1}) as cluster, distributed.Client(cluster) as c:
+        yield c
+
+
+def test_fifo_on_dask_matches_the_local_run(client):
+    local = FIFO_Scheduler(linear_fn, None, CPU1, "random", checkpoint=None, num_trials=6, seed=2,
+                           progress=False).run()
+    remote = DistributedFIFOScheduler(linear_fn, None, CPU1, "random", checkpoint=None, num_trials=6, seed=2,
+                                      progress=False, dask_client=client).run()
+    assert len(remote._slots) == 2
+    assert remote.training_history == local.training_history
+    assert all(t.status == TaskStatus.COMPLETED for t in remote.tasks.values())
+
+
+def test_hyperband_on_dask_with_worker_resources(client):
+    s = DistributedHyperbandScheduler(curve_fn, {"epochs": 9}, CPU1, "random", checkpoint=None, num_trials=10,
+                                      max_t=9, grace_period=1, reduction_factor=3, seed=0, visualizer="none",
+                                      progress=False, dask_client=client).run()
+    statuses = {t.status for t in s.tasks.values()}
+    assert TaskStatus.STOPPED in statuses and TaskStatus.COMPLETED in statuses
+    assert DistributedHyperbandScheduler is Hyperband_Scheduler
+
+
+def test_stop_decision_reaches_the_trial_before_it_goes_on(client, tmp_path):
+    s = FIFO_Scheduler(marker_fn, {"marker_dir": str(tmp_path)}, CPU1, "random", checkpoint=None, num_trials=3,
+                       terminator=StopAtEpoch(2), progress=False, dask_client=client).run()
+    assert all(t.status == TaskStatus.STOPPED for t in s.tasks.values())
+    assert max(int(n.split("-e")[1]) for n in os.listdir(tmp_path)) == 2
+
+
+def test_time_limit_kills_trials_on_the_cluster(client):
+    start = time.monotonic()
+    s = FIFO_Scheduler(linear_fn, {"epochs": 100, "sleep": 0.2}, CPU1, "random", checkpoint=None, num_trials=4,
+                       time_out=2.0, progress=False, dask_client=client).run()
+    assert time.monotonic() - start < 8
+    assert all(t.status == TaskStatus.STOPPED for t in s.tasks.values())
+    # the slots came back: a next run on the same client works
+    s.run(num_trials=5, time_out=30)
+    assert s.tasks[4].status == TaskStatus.STOPPED or s.tasks[4].status == TaskStatus.COMPLETED
+
+
+def test_checkpoint_and_resume_on_dask(client, tmp_path):
+    ck = str(tmp_path / "ck.ag")
+    FIFO_Scheduler(linear_fn, None, CPU1, "random", checkpoint=ck, num_trials=3, seed=1, progress=False,
+                   dask_client=client).run()
+    s = FIFO_Scheduler(linear_fn, None, CPU1, "random", checkpoint=ck, num_trials=5, seed=1, progress=False,
+                       resume=True, dask_client=client)
+    assert len(s.tasks) == 3
+    s.run()
+    assert len(s.tasks) == 5 and s.num_finished == 5
+
+
+def test_a_trial_larger_than_any_worker_is_refused(client):
+    with pytest.raises(ValueError, match="no Dask worker has that much"):
+        FIFO_Scheduler(linear_fn, None, {"num_cpus": 2, "num_gpus": 0}, "random", checkpoint=None,
+                       dask_client=client)
+    with pytest.raises(ValueError, match="num_gpus=1"):
+        FIFO_Scheduler(linear_fn, None, {"num_cpus": 1, "num_gpus": 1}, "random", checkpoint=None,
+                       dask_client=client)
+
+
+def test_bad_dask_client_is_a_type_error():
+    with pytest.raises(TypeError, match="dask_client"):
+        FIFO_Scheduler(linear_fn, None, CPU1, "random", checkpoint=None, dask_client=42)
+
+
+def test_worker_killed_mid_trial_the_run_completes():
+    with _cluster() as cluster, distributed.Client(cluster) as c:
+        s = FIFO_Scheduler(linear_fn, {"epochs": 12, "sleep": 0.1}, CPU1, "random", checkpoint=None,
+                           num_trials=6, seed=0, progress=False, dask_client=c, max_retries=1)
+        killed = []
+
+        def kill_one_worker(task, result):
+            if not killed and result["epoch"] == 3:
+                pids = c.run(os.getpid)
+                victim = sorted(pids.values())[0]
+                os.kill(victim, signal.SIGKILL)
+                killed.append(victim)
+
+        s._active_callbacks = []
+        original = s._emit
+
+        def emit(hook, *args):
+            original(hook, *args)
+            if hook == "on_report":
+                kill_one_worker(*args)
+
+        s._emit = emit
+        s.run()
+        assert killed
+        assert len(s.tasks) == 6
+        assert all(t.status == TaskStatus.COMPLETED for t in s.tasks.values()), s.get_trials()
+        assert any(t.attempts == 2 for t in s.tasks.values())  # the trial on the lost worker ran again
