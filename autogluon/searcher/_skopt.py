@@ -217,7 +217,8 @@ class SKoptSearcher(BaseSearcher):
                 raise ValueError(f"base_estimator must be one of {', '.join(_ESTIMATORS)} or a scikit-learn "
                                  f"regressor, got {base_estimator!r}")
             return base_estimator.upper()
-        if callable(getattr(base_estimator, 'fit', None)) and callable(getattr(base_estimator, 'predict', None)):
+        if (not isinstance(base_estimator, type) and callable(getattr(base_estimator, 'fit', None))
+                and callable(getattr(base_estimator, 'predict', None))):
             return base_estimator
         raise ValueError(f"base_estimator must be one of {', '.join(_ESTIMATORS)} or a scikit-learn regressor, "
                          f"got {base_estimator!r}")
@@ -367,7 +368,12 @@ class SKoptSearcher(BaseSearcher):
         if self._model_dims and self._default_done:
             data, level = self._training_data()
             if data is not None:
-                config = self._model_config(data)
+                try:
+                    config = self._model_config(data)
+                except Exception:  # a numerical failure of the surrogate must not end the whole search
+                    logger.exception("SKoptSearcher: fitting the %s surrogate on %d observations failed; "
+                                     "suggesting a random configuration instead", self.base_estimator, len(data))
+                    config = None
                 if config is not None:
                     logger.debug("SKoptSearcher: model fit on %d observations (%s), %d pending: %s", len(data),
                                  'final rewards' if level is None else f'level {level:g}', len(self._pending),

@@ -89,11 +89,8 @@ def test_estimators_and_acquisitions(estimator, acq):
     configs = run(searcher, 5)
     assert len({SearchSpace.from_any(space())._key(c) for c in configs}) == 5
     assert searcher.acq_func in ('EI', 'PI', 'LCB', 'gp_hedge') and searcher.base_estimator == estimator.upper()
-    assert a_seed_repeats(estimator, acq, options, configs)
-
-
-def a_seed_repeats(estimator, acq, options, configs):
-    return run(make(base_estimator=estimator, acq_func=acq, n_initial_points=3, **options), 5) == configs
+    again = make(base_estimator=estimator, acq_func=acq, n_initial_points=3, **options)
+    assert run(again, 5) == configs  # seeded, GBRT's and the forests' own randomness included
 
 
 def test_no_duplicates_until_finite_space_used_up():
@@ -280,6 +277,24 @@ class Weird(Space):
 def test_clear_errors(kwargs, error, fragment):
     with pytest.raises(error, match=fragment):
         make(**kwargs)
+
+
+class BrokenForest(RandomForestRegressor):
+    def fit(self, X, y):
+        raise FloatingPointError('surrogate blew up')
+
+
+def test_a_failing_surrogate_is_logged_and_the_search_goes_on(caplog):
+    searcher = make(base_estimator=BrokenForest(), n_initial_points=2, space={'x': Real(0, 1)})
+    configs = run(searcher, 4, objective=lambda c: c['x'])
+    assert None not in configs and len({c['x'] for c in configs}) == 4
+    failures = [r for r in caplog.records if r.levelname == 'ERROR' and 'surrogate' in r.getMessage()]
+    assert len(failures) == 2 and 'surrogate blew up' in failures[0].exc_text
+
+
+def test_estimator_class_instead_of_instance_is_rejected():
+    with pytest.raises(ValueError, match='base_estimator'):
+        make(base_estimator=RandomForestRegressor)
 
 
 def test_weird_space_error_suggests_random():
