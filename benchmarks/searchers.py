@@ -30,7 +30,7 @@ writes everything to JSON. Target: bayesopt's median best is above random's at 2
     python benchmarks/searchers.py [--seeds 10] [--trials 40] [--quick] [--no-hyperband]
                                    [--out benchmarks/results/searchers.json]
 
-The defaults take about 8 minutes on a busy 2-core machine; ``--quick`` (3 seeds, 20 trials, a smaller
+The defaults take about 5.5 minutes on a busy 2-core machine; ``--quick`` (3 seeds, 20 trials, a smaller
 Hyperband) takes about a minute and only checks that everything runs.
 """
 import argparse

@@ -76,7 +76,8 @@ def test_grid_state_with_other_num_points_rejected():
 
 def test_exports_and_builtin_names():
     assert set(searcher_all) == {'BaseSearcher', 'RandomSampling', 'RandomSearcher', 'GridSearcher', 'SEARCHERS',
-                                 'register_searcher', 'searcher_factory', 'get_searcher'}
+                                 'register_searcher', 'searcher_factory', 'get_searcher', 'SKoptSearcher',
+                                 'BayesOptSearcher'}
     assert SEARCHERS['random'] is RandomSampling
     assert SEARCHERS['grid'] is GridSearcher
 
