@@ -469,7 +469,8 @@ class TaskScheduler:
             return
         info = getattr(self.terminator, "last_stop_info", None) or {}
         paused = getattr(self.terminator, "pauses_trials", False) and info.get("paused", False)
-        detail = ", ".join("%s=%s" % (k, _fmt(v)) for k, v in info.items() if k not in ("task_id", "paused"))
+        detail = ", ".join("%s=%s" % (k, _fmt(v)) for k, v in info.items()
+                           if k not in ("task_id", "paused", "time", "reward"))
         if paused:
             task.status = TaskStatus.PAUSED
             task.reason = "paused at rung" + (" (%s)" % detail if detail else "")
