@@ -10,13 +10,14 @@ import logging
 
 from . import space, searcher, scheduler
 from .core import TrainFunction, args, autogluon_method, autogluon_register_args
+from .space._choices import Nets, Optimizers  # plain spaces: no MXNet, no image task import
 
 __version__ = "0.1.0"
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = ["space", "searcher", "scheduler", "image_classification", "args", "autogluon_method",
-           "autogluon_register_args", "TrainFunction", "__version__"]
+           "autogluon_register_args", "TrainFunction", "Nets", "Optimizers", "__version__"]
 
 
 def __getattr__(name):

@@ -95,7 +95,8 @@ def main(argv=None):
     std = x01.std(axis=(0, 1, 2)).tolist()
     ctx = mx.cpu()
     bs = args.batch_size
-    folder = tempfile.mkdtemp(prefix='ag-throughput-')
+    tmp = tempfile.TemporaryDirectory(prefix='ag-throughput-')
+    folder = tmp.name
     _train.write_split(folder, 'train', arrays)
     images, labels = _train.load_split(folder, 'train')   # memory-mapped, as in a trial
 
@@ -154,6 +155,9 @@ def main(argv=None):
     print('ours (autogluon trial loop): %.0f images/s' % ma)
     print('plain Gluon loop:            %.0f images/s' % mb)
     print('ratio: %.3f (target >= 0.9)' % (ma / mb))
+    del images, labels, loop
+    _train._CACHE.clear()
+    tmp.cleanup()
     return ma / mb
 
 

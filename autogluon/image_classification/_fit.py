@@ -430,6 +430,8 @@ def fit(dataset, nets=None, optimizers=None, searcher='random', trial_scheduler=
     visualizer : ``'none'`` or ``'tensorboard'``
     time_limits : float, optional
         Seconds for the whole ``fit`` call (data preparation, search, loading the best model).
+        Trials still running at the limit are stopped; a trial that measures it cannot finish
+        its epochs in time shortens its learning-rate schedule so it still anneals.
     num_trials : int, optional
         Number of trials (including those restored by ``resume``). With neither
         ``time_limits`` nor ``num_trials``, 2 trials run.
@@ -445,14 +447,18 @@ def fit(dataset, nets=None, optimizers=None, searcher='random', trial_scheduler=
         ``{'num_cpus': ..., 'num_gpus': ..., 'num_training_epochs': ...}`` (the era-A
         ``max_num_cpus``/``max_num_gpus``/``max_training_epochs`` too); flat keywords win.
         Default ``num_cpus``: 1 on machines with up to 4 CPUs (so 2 trials run at once on 2
-        cores), else a quarter of them.
-    batch_size, lr : value or search space, optional
-        Default batch size: 128, smaller for small training sets; ``lr`` see below.
+        cores), else a quarter of them (4 trials at once).
+    batch_size : int or search space, optional
+        Default 128, smaller (down to 16) for small training sets.
+    lr : float or search space, optional
+        Applies to every optimizer. Default: a search space, log-uniform in [0.01, 0.4]
+        (default 0.1) for sgd/nag and ``adam_lr`` in [1e-4, 1e-2] (default 1e-3) for adam.
     seed : int, optional
         Seeds the searcher and the trials.
     **kwargs
-        Other training hyperparameters, each a value or an ``ag.space``: ``adam_lr``, ``wd``,
-        ``momentum``, ``label_smoothing`` (default 0.1), ``warmup_epochs`` (0),
+        Other training hyperparameters, each a value or an ``ag.space``: ``adam_lr``, ``wd``
+        (default space log-uniform [1e-5, 1e-3], default 5e-4), ``momentum`` (uniform
+        [0.85, 0.95], default 0.9), ``label_smoothing`` (default 0.1), ``warmup_epochs`` (0),
         ``lr_schedule`` (``'cosine'``/``'constant'``), ``augment`` (True), ``pretrained``
         (False; True reads GluonCV weights from the local model store only); and
         ``image_size`` (training resolution, a fixed int).
@@ -605,7 +611,8 @@ def fit(dataset, nets=None, optimizers=None, searcher='random', trial_scheduler=
                 dataset.num_classes)
 
     # -- 3. margin kept back for loading the final model -------------------------------------
-    t_model = _time_model_build(net_names[0], dataset.num_classes, train_size, channels, gpus)
+    t_model = max(_time_model_build(name, dataset.num_classes, train_size, channels, gpus)
+                  for name in net_names[:4])
     margin = _STOP_ALLOWANCE + 2.0 * t_model
     search_end = None if time_limits is None else t0 + time_limits - margin
 

@@ -309,9 +309,9 @@ def _atomic_write_json(obj, path):
 
 
 def _config_key(args):
-    keys = ('net', 'optimizer', 'lr', 'adam_lr', 'wd', 'momentum', 'batch_size', 'epochs',
-            'label_smoothing', 'pretrained', 'data_dir', 'image_size', 'channels', 'num_classes')
-    return json.dumps({k: getattr(args, k, None) for k in keys}, sort_keys=True, default=str)
+    """What a saved state must match to be continued: every argument but the deadline."""
+    values = {k: v for k, v in sorted(vars(args).items()) if k != 'deadline'}
+    return json.dumps(values, sort_keys=True, default=str)
 
 
 def _save_state(reporter, trial_dir, net, trainer, epoch, best_acc, key):
@@ -358,7 +358,8 @@ def train_image_classification(args, reporter):
 
     ``args`` (built by ``fit``): data_dir, num_classes, image_size, channels, mean, std, epochs,
     batch_size, net, optimizer, lr, adam_lr (used by 'adam' when set), wd, momentum,
-    label_smoothing, warmup_epochs, lr_schedule, augment, pad, pretrained, num_gpus, seed.
+    label_smoothing, warmup_epochs, lr_schedule, augment, pad, pretrained, num_gpus, seed and
+    deadline (``time.time()`` by which the trial should end, or None).
     """
     import mxnet as mx
 

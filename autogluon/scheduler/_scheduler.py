@@ -283,7 +283,7 @@ class TaskScheduler:
     def _note_once(self, key, message, *args):
         if key not in self._noted:
             self._noted.add(key)
-            logger.warning(message, *args)
+            logger.info(message, *args)
 
     def _terminator_state(self):
         fn = getattr(self.terminator, "state_dict", None)
@@ -472,6 +472,10 @@ class TaskScheduler:
         detail = ", ".join("%s=%s" % (k, _fmt(v)) for k, v in info.items()
                            if k not in ("task_id", "paused", "time", "reward"))
         if paused:
+            # The slot stays busy until the worker has unwound, but the task is free to be
+            # promoted (even onto another slot) at once: events from this slot no longer concern it.
+            del self._running[slot_index]
+            self._draining.add(slot_index)
             task.status = TaskStatus.PAUSED
             task.reason = "paused at rung" + (" (%s)" % detail if detail else "")
             self._emit("on_task_end", task)
@@ -536,6 +540,10 @@ class TaskScheduler:
 
     def _handle(self, event):
         kind, slot_index, task_id = event[0], event[1], event[2]
+        if slot_index in self._draining:
+            if kind in ("done", "died"):
+                self._draining.discard(slot_index)
+            return
         task = self._running.get(slot_index)
         if task is None or task.task_id != task_id:
             return  # a late message from a trial that was already killed
@@ -572,6 +580,7 @@ class TaskScheduler:
         self._searcher_done = False
         self._dirty = False
         self._running = {}
+        self._draining = set()  # slots whose paused trial is still unwinding
         self._last_activity = {}
         self._active_callbacks = self._callbacks(num_trials, time_out)
         self._executor = make_executor(self._executor_spec)
@@ -593,7 +602,8 @@ class TaskScheduler:
                 if deadline is not None and now >= deadline:
                     self._stop_running("time limit of %gs reached" % time_out)
                     break
-                free = [s.index for s in self._slots if s.index not in self._running]
+                free = [s.index for s in self._slots if s.index not in self._running
+                        and s.index not in self._draining]
                 for slot_index in free:
                     task = self._next_task(num_trials)
                     if task is None:
@@ -602,12 +612,12 @@ class TaskScheduler:
                 if self._dirty:
                     self.save()
                     self._dirty = False
-                if not self._running:
+                if not self._running and not self._draining:
                     break
                 wait = 1.0 if deadline is None else max(0.0, min(1.0, deadline - now))
                 if self.trial_timeout is not None:
-                    wait = min(wait, max(0.0, min(self._last_activity[s] for s in self._running)
-                                         + self.trial_timeout - now))
+                    oldest = min((self._last_activity[s] for s in self._running), default=now)
+                    wait = min(wait, max(0.0, oldest + self.trial_timeout - now))
                 for event in self._executor.poll(wait):
                     self._handle(event)
                 if self.trial_timeout is not None:
@@ -644,6 +654,12 @@ class TaskScheduler:
         for slot_index, task in list(self._running.items()):
             self._executor.kill(slot_index)
             del self._running[slot_index]
+            if not task.history:
+                # It never reported: it has not really run. Keep it pending (a resume runs it).
+                task.status = TaskStatus.PENDING
+                self._requeue.insert(0, task)
+                logger.info("trial %d had not reported when stopped (%s); it stays pending", task.task_id, reason)
+                continue
             logger.info("trial %d stopped: %s", task.task_id, reason)
             self._finish(task, TaskStatus.STOPPED, reason=reason)
 

@@ -112,17 +112,23 @@ def curve_fn(args, reporter):
                  loss=1 - args.x * (1 - 0.5 ** epoch))
 
 
-@ag.args(x=ag.space.Real(0.0, 1.0), epochs=9, save_state=True, log_file="")
+@ag.args(x=ag.space.Real(0.0, 1.0), epochs=9, save_state=True, log_file="", linger=0.0, linger_x=None)
 def resumable_fn(args, reporter):
-    """Saves its epoch through the reporter and continues from it when resumed (promotion)."""
+    """Saves its epoch through the reporter and continues from it when resumed (promotion).
+    ``linger``: seconds spent cleaning up after the trial ends or pauses (a slow unwind), by every
+    trial or only by the one whose x is ``linger_x``."""
     state = reporter.load_dict() if args.save_state else None
     start = state["epoch"] + 1 if state else 1
     with open(args.log_file, "a") as f:
         f.write("%d %d\n" % (reporter.task_id, start))
-    for epoch in range(start, args.epochs + 1):
-        if args.save_state:
-            reporter.save_dict(epoch=epoch)
-        reporter(epoch=epoch, training_epoch=epoch, accuracy=args.x * (1 - 0.5 ** epoch))
+    try:
+        for epoch in range(start, args.epochs + 1):
+            if args.save_state:
+                reporter.save_dict(epoch=epoch)
+            reporter(epoch=epoch, training_epoch=epoch, accuracy=args.x * (1 - 0.5 ** epoch))
+    finally:
+        if args.linger_x is None or args.x == args.linger_x:
+            time.sleep(args.linger)
 
 
 @ag.args(x=ag.space.Categorical(0, 1, 2, 3), hang=2, epochs=2)

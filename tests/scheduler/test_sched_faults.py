@@ -51,7 +51,9 @@ def test_time_limit_is_honored_mid_epoch():
     s = FIFO_Scheduler(slow_epoch_fn, None, CPU1, "random", checkpoint=None, progress=False, num_trials=4,
                        time_out=1.5).run()
     assert time.monotonic() - start < 5
-    assert all(t.status == TaskStatus.STOPPED for t in s.tasks.values())
+    # cut mid-way through their first epoch, they have no result: they stay pending (a resume runs them)
+    assert [t.status for t in s.tasks.values()] == [TaskStatus.PENDING, TaskStatus.PENDING]
+    assert len(s.state_dict()["rerun"]) == 2
 
 
 DRIVER = textwrap.dedent("""

@@ -228,6 +228,26 @@ def test_promotion_resumes_from_the_saved_state(tmp_path):
     assert paused  # the poorer trials stay paused at their rung
 
 
+@pytest.mark.parametrize("executor", ["inprocess", "local"])
+def test_promotion_while_the_paused_run_is_still_unwinding(tmp_path, executor):
+    # A paused trial's worker takes a while to unwind; meanwhile another slot frees up and the
+    # trial is promoted onto it. The old run's late "done" must not end the resumed trial.
+    log = tmp_path / "starts.log"
+    # Trial 0 (x=0.9) pauses first at rung 1 and lingers 1s; trials 1 and 2 pause on the other slot,
+    # after which trial 0 is promotable, while its first run is still unwinding.
+    s = Hyperband_Scheduler(resumable_fn, {"epochs": 9, "log_file": str(log), "linger": 1.0, "linger_x": 0.9},
+                            CPU1,
+                            ag.searcher.GridSearcher({"x": GRID}), checkpoint=None, num_trials=12, max_t=9,
+                            grace_period=1, reduction_factor=3, type="promotion", visualizer="none",
+                            progress=False, executor=executor).run()
+    for task in s.tasks.values():
+        epochs = [r["training_epoch"] for r in task.history]
+        assert epochs == sorted(set(epochs)), (task.task_id, epochs)
+        assert task.status in (TaskStatus.COMPLETED, TaskStatus.PAUSED)
+    assert s.get_best_config() == {"x": 0.9}
+    assert s.tasks[0].status == TaskStatus.COMPLETED and s.tasks[0].last_result["training_epoch"] == 9
+
+
 def test_promotion_without_saved_state_restarts_from_scratch(tmp_path):
     log = tmp_path / "starts.log"
     s = Hyperband_Scheduler(resumable_fn, {"epochs": 9, "log_file": str(log), "save_state": False}, CPU1,
