@@ -16,8 +16,10 @@ install-test: $(PY)
 	$(PY) -m pip install --quiet -e '.[test]'
 	$(PY) -m pip check
 
+# The main job: the trial-scheduler tutorial (FIFO, Hyperband, a custom median-stopping
+# scheduler) on the image sample shipped with the package, about 3-4 minutes on 2 cores.
 demo: install
-	$(PY) examples/scheduler_demo.py
+	$(PY) examples/image_classification/trial_scheduler.py
 
 test: install-test
 	$(PY) -m pytest -q tests
