@@ -399,7 +399,7 @@ def fit(dataset, nets=None, optimizers=None, searcher='random', trial_scheduler=
         resume=False, savedir='checkpoint/exp1.ag', visualizer='none', time_limits=None,
         num_trials=None, num_training_epochs=None, num_gpus=None, max_metric=None,
         stop_criterion=None, resources_per_trial=None, searcher_options=None, batch_size=None,
-        lr=None, scheduler_options=None, seed=None, **kwargs):
+        lr=None, scheduler_options=None, seed=None, dask_client=None, **kwargs):
     """Search networks and hyperparameters for ``dataset``; return the best model.
 
     Parameters
@@ -455,6 +455,9 @@ def fit(dataset, nets=None, optimizers=None, searcher='random', trial_scheduler=
         (default 0.1) for sgd/nag and ``adam_lr`` in [1e-4, 1e-2] (default 1e-3) for adam.
     seed : int, optional
         Seeds the searcher and the trials.
+    dask_client : distributed.Client or str, optional
+        Run the trials on a Dask cluster (see docs/distributed.md). The decoded images are written
+        under ``savedir``, which the workers must see at the same path (a shared filesystem).
     **kwargs
         Other training hyperparameters, each a value or an ``ag.space``: ``adam_lr``, ``wd``
         (default space log-uniform [1e-5, 1e-3], default 5e-4), ``momentum`` (uniform
@@ -633,9 +636,14 @@ def fit(dataset, nets=None, optimizers=None, searcher='random', trial_scheduler=
                 time_attr='training_epoch', reward_attr='accuracy', visualizer=visualizer.lower())
     hyperband = dict(max_t=epochs, grace_period=1, reduction_factor=3)
     extras = dict(seed=seed, progress=True, preload=['mxnet'])
+    if dask_client is not None:
+        extras['dask_client'] = dask_client
     scheduler = _instantiate_scheduler(scheduler_cls, train_image_classification, args,
                                        {'num_cpus': cpus, 'num_gpus': gpus}, searcher_obj, core,
                                        hyperband, extras, dict(scheduler_options or {}))
+    if dask_client is not None and type(getattr(scheduler, '_executor_spec', None)).__name__ != 'DaskExecutor':
+        raise TypeError('trial_scheduler %s does not accept dask_client (its __init__ has no **kwargs to '
+                        'pass it on to Hyperband_Scheduler/FIFO_Scheduler)' % scheduler_cls.__name__)
     if goal is not None:
         best = scheduler.get_best_reward() if hasattr(scheduler, 'get_best_reward') else None
         if best is not None and best >= max_metric:
