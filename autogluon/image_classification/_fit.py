@@ -28,7 +28,7 @@ import numpy as np
 
 from ..space import Categorical, Real, SearchSpace, Space
 from . import _nets
-from ._data import Dataset, ImageArrays, stratified_split
+from ._data import Dataset, stratified_split
 from ._results import FitResults
 from ._spaces import OPTIMIZER_NAMES, Nets, Optimizers
 

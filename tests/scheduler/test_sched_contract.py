@@ -1,7 +1,6 @@
 """Contract: every scheduler x terminator drives trials through their whole life correctly."""
 import pytest
 
-import autogluon as ag
 from autogluon.scheduler import FIFO_Scheduler, Hyperband_Scheduler, TaskStatus
 from autogluon.scheduler.terminator import terminator_factory
 

@@ -3,7 +3,6 @@ import logging
 import math
 import pickle
 
-import numpy as np
 import pytest
 from skopt.learning import RandomForestRegressor
 
