@@ -54,30 +54,7 @@ class RandomSampling(BaseSearcher):
     def _next_config(self):
         if self._size != math.inf and len(self._seen) >= self._size:
             return None
-        if not self._default_done:
-            self._default_done = True
-            config = self.configspace.default()
-            key = self._key(config)
-            if key not in self._seen:
-                self._seen.add(key)
-                return config
-        for _ in range(self.max_retries):
-            config = self.configspace.sample(self.rng)
-            key = self._key(config)
-            if key not in self._seen:
-                self._seen.add(key)
-                return config
-        if self._size == math.inf:
-            logger.debug("%d samples in a row were duplicates: treating the space as used up", self.max_retries)
-            return None
-        # A finite space that is nearly used up (so small enough to list): pick among the configs left.
-        left = [(key, config) for key, config in self.configspace._all_keys_and_configs()
-                if key not in self._seen]
-        if not left:
-            return None
-        key, config = left[int(self.rng.integers(len(left)))]
-        self._seen.add(key)
-        return config
+        return draw_unseen(self)
 
     def update(self, config, reward, **kwargs):
         super().update(config, reward, **kwargs)
@@ -102,3 +79,36 @@ class RandomSampling(BaseSearcher):
 
 
 RandomSearcher = RandomSampling
+
+
+def draw_unseen(searcher):
+    """The space's defaults first, then random configurations the searcher has not seen.
+
+    Used by every searcher that samples at random (``RandomSampling``, and ``SKoptSearcher``
+    before its model has enough data). Needs ``_default_done``, ``_seen``, ``_key``, ``_size``,
+    ``max_retries``, ``rng`` and ``configspace`` on the searcher. None when the space is used up.
+    """
+    if not searcher._default_done:
+        searcher._default_done = True
+        config = searcher.configspace.default()
+        key = searcher._key(config)
+        if key not in searcher._seen:
+            searcher._seen.add(key)
+            return config
+    for _ in range(searcher.max_retries):
+        config = searcher.configspace.sample(searcher.rng)
+        key = searcher._key(config)
+        if key not in searcher._seen:
+            searcher._seen.add(key)
+            return config
+    if searcher._size == math.inf:
+        logger.debug("%d samples in a row were duplicates: treating the space as used up", searcher.max_retries)
+        return None
+    # A finite space that is nearly used up (so small enough to list): pick among the configs left.
+    left = [(key, config) for key, config in searcher.configspace._all_keys_and_configs()
+            if key not in searcher._seen]
+    if not left:
+        return None
+    key, config = left[int(searcher.rng.integers(len(left)))]
+    searcher._seen.add(key)
+    return config

@@ -11,6 +11,7 @@ import numpy as np
 
 from ..space import Categorical, Int, Real
 from ._base import BaseSearcher
+from ._random import draw_unseen
 
 logger = logging.getLogger(__name__)
 
@@ -337,29 +338,7 @@ class SKoptSearcher(BaseSearcher):
         return None
 
     def _random_config(self):
-        if not self._default_done:
-            self._default_done = True
-            config = self.configspace.default()
-            key = self._key(config)
-            if key not in self._seen:
-                self._seen.add(key)
-                return config
-        for _ in range(self.max_retries):
-            config = self.configspace.sample(self.rng)
-            key = self._key(config)
-            if key not in self._seen:
-                self._seen.add(key)
-                return config
-        if self._size == math.inf:
-            logger.debug("%d random samples in a row were duplicates: treating the space as used up",
-                         self.max_retries)
-            return None
-        left = [(key, config) for key, config in self.configspace._all_keys_and_configs() if key not in self._seen]
-        if not left:
-            return None
-        key, config = left[int(self.rng.integers(len(left)))]
-        self._seen.add(key)
-        return config
+        return draw_unseen(self)
 
     def _next_config(self):
         if self._size != math.inf and len(self._seen) >= self._size:
