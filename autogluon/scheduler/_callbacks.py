@@ -58,11 +58,10 @@ class TensorBoardCallback(Callback):
                 writer.add_scalar(key, value, step)
 
     def on_task_end(self, task):
-        writer = self._writers.pop(task.task_id, None)
-        if writer is None and task.status != "failed":
-            return
-        writer = writer or self._writer(task)
-        self._writers.pop(task.task_id, None)
+        if task.task_id not in self._writers and task.status != "failed":
+            return  # never reported, never failed: nothing to mark
+        writer = self._writer(task)
+        del self._writers[task.task_id]
         last = task.last_result
         text = task.status + (" (%s)" % task.reason if task.reason else "")
         if last is not None:

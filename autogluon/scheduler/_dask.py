@@ -368,7 +368,7 @@ class DaskExecutor(Executor):
             try:
                 wait(futures, timeout=10)
             except Exception:  # noqa: BLE001 -- timeouts and lost workers alike: cancel below
-                logger.warning("Dask slot tasks did not end within 10s; cancelling them")
+                logger.warning("Dask slot tasks did not end within 10s; cancelling them", exc_info=True)
             self.client.cancel(futures)
         if self._selector is not None:
             self._selector.close()

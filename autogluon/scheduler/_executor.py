@@ -256,8 +256,6 @@ class LocalProcessExecutor(Executor):
         self._selector.close()
         self._selector = selectors.DefaultSelector()
 
-    def worker_pids(self):
-        return [h.proc.pid for h in self._workers.values() if h is not None and h.proc.poll() is None]
 
 
 class InProcessExecutor(Executor):

@@ -46,7 +46,6 @@ class Hyperband_Scheduler(TaskScheduler):
         self.grace_period = grace_period
         self.reduction_factor = reduction_factor
         self.brackets = brackets
-        self._hb_terminator = terminator
         self._hb_max_t = max_t
         super().__init__(train_fn, args, resource, searcher, checkpoint, resume, num_trials,
                          time_attr, reward_attr, visualizer, max_t=max_t, terminator=terminator, **options)
