@@ -307,17 +307,23 @@ def load_images(paths, image_size, channels):
     return images, [p for p, good in zip(paths, ok) if good]
 
 
-def sample_data_path():
+def sample_data_path(split=None):
     """Absolute path of the shipped sample image folder (holds ``train/`` and ``test/``).
 
     Four product-like classes made from Fashion-MNIST by ``scripts/make_sample_data.py``.
+    With ``split='train'`` or ``split='test'``, the path of that subfolder.
+
+    >>> from autogluon import image_classification as task
+    >>> dataset = task.Dataset(train_path=task.sample_data_path('train'))  # doctest: +SKIP
     """
+    if split not in (None, 'train', 'test'):
+        raise ValueError("sample_data_path: split must be None, 'train' or 'test', got %r" % (split,))
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'sample_data',
                         'shopee_sample')
     if not os.path.isdir(os.path.join(path, 'train')):
         raise FileNotFoundError('the sample image folder is missing: %s; regenerate it with '
                                 '`python scripts/make_sample_data.py` from the source tree' % path)
-    return path
+    return path if split is None else os.path.join(path, split)
 
 
 # ----------------------------------------------------------------------------------------------

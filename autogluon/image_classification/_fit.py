@@ -456,7 +456,7 @@ def fit(dataset, nets=None, optimizers=None, searcher='random', trial_scheduler=
     seed : int, optional
         Seeds the searcher and the trials.
     dask_client : distributed.Client or str, optional
-        Run the trials on a Dask cluster (see docs/distributed.md). The decoded images are written
+        Run the trials on a Dask cluster (see docs/guides/distributed.md). The decoded images are written
         under ``savedir``, which the workers must see at the same path (a shared filesystem).
     **kwargs
         Other training hyperparameters, each a value or an ``ag.space``: ``adam_lr``, ``wd``

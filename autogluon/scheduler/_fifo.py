@@ -37,7 +37,7 @@ class FIFO_Scheduler(TaskScheduler):
         ``trial_timeout`` (seconds without a report after which a trial counts as hung: its worker
         is killed and the trial fails), ``max_retries`` (how often a failed trial is run again,
         default 0), ``dask_client`` (a ``distributed.Client`` or a scheduler address: trials run
-        on the Dask cluster's workers; see docs/distributed.md).
+        on the Dask cluster's workers; see docs/guides/distributed.md).
 
     Example
     -------

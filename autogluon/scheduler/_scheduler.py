@@ -4,7 +4,7 @@ One event loop in the driver process owns all scheduler state. It asks the
 searcher for configurations, hands trials to an executor (worker processes),
 feeds every report to the terminator and answers continue or stop before the
 trial goes on, and lets callbacks (checkpoint, TensorBoard, progress) watch.
-See docs/architecture.md.
+See docs/guides/architecture.md.
 """
 import argparse
 import logging
