@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test install install-test clean
+.PHONY: demo test docs install install-test clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -24,5 +24,9 @@ demo: install
 test: install-test
 	$(PY) -m pytest -q tests
 
+# The HTML docs in docs/_build/html; warnings are errors (the tests build them the same way).
+docs: install-test
+	$(PY) -m sphinx -W --keep-going -b html docs docs/_build/html
+
 clean:
-	rm -rf $(VENV) exp build *.egg-info
+	rm -rf $(VENV) exp build *.egg-info docs/_build

@@ -1,4 +1,4 @@
-"""Install with ``pip install -e .`` (add ``[test]`` for the test suite)."""
+"""Install with ``pip install -e .`` (add ``[test]`` for the test suite, ``[docs]`` for the docs)."""
 import os
 import re
 
@@ -32,9 +32,13 @@ INSTALL_REQUIRES = [
     "Pillow>=9",
 ]
 
+DOCS = ["sphinx>=7.2,<9", "myst-parser>=3,<5"]
 EXTRAS = {
     "dask": ["dask[distributed]>=2023.1"],
-    "test": ["pytest>=7", "pytest-timeout>=2", "hypothesis>=6", "psutil>=5.9", "dask[distributed]>=2023.1"],
+    "docs": DOCS,
+    # The tests build the docs and run every code block in them.
+    "test": ["pytest>=7", "pytest-timeout>=2", "hypothesis>=6", "psutil>=5.9",
+             "dask[distributed]>=2023.1"] + DOCS,
 }
 
 setup(

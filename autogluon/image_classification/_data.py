@@ -354,10 +354,19 @@ class Dataset(object):
     max_images_per_class : int, optional
         Keep at most this many images per class of each source (seeded random choice).
 
-    Attributes: ``name``, ``classes``, ``num_classes``, ``train``/``val``/``test``
-    (:class:`ImageArrays` or None), ``image_size``, ``channels``,
-    ``train_path``/``val_path``/``test_path`` (expanded absolute paths or None).
+    Attributes
+    ----------
+    name, classes, num_classes
+        The label, the class names (sorted folder names) and their number.
+    train, val, test : ImageArrays or None
+        The decoded splits.
+    image_size, channels
+        The shape every image was resized to.
+    train_path, val_path, test_path : str or None
+        Expanded absolute paths.
 
+    Examples
+    --------
     >>> ds = Dataset('shopeeiet', train_path='~/data/train')           # doctest: +SKIP
     >>> test_ds = Dataset('shopeeiet', test_path='~/data/test')        # doctest: +SKIP
     >>> Dataset('fashionmnist')                                         # doctest: +SKIP
