@@ -8,7 +8,7 @@ every epoch, and Hyperband stops the trials that fall behind at its rungs.
     python examples/scheduler_demo.py [--trials 16] [--epochs 27] [--time 120] [--out exp/demo]
 
 ``--time`` bounds each scheduler's run in seconds (``time_out``); with the defaults both runs
-end long before it, in about 20 s each on 2 cores.
+end long before it (about 5 s each on 2 cores).
 """
 import argparse
 import logging

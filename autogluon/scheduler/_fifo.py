@@ -41,6 +41,7 @@ class FIFO_Scheduler(TaskScheduler):
 
     Example
     -------
+    >>> import autogluon as ag
     >>> @ag.args(lr=ag.space.Real(1e-3, 1e-1, log=True))
     ... def train_fn(args, reporter):
     ...     for epoch in range(1, 4):

@@ -36,6 +36,7 @@ class BaseSearcher:
     Example::
 
         >>> from autogluon.space import Int
+        >>> from autogluon.searcher import RandomSampling
         >>> searcher = RandomSampling({'units': Int(8, 64)}, seed=0)
         >>> config = searcher.get_config()
         >>> searcher.update(config, reward=0.9)

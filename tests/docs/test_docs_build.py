@@ -24,3 +24,12 @@ def test_docs_build_without_warnings(tmp_path):
     schedulers = (out / 'guides' / 'schedulers.html').read_text()
     assert 'training_curves.png' in schedulers
     assert (out / '_images' / 'training_curves.png').exists() or (out / '_static' / 'training_curves.png').exists()
+
+
+def test_docstring_examples_run():
+    """The examples in the docstrings (shown in the API reference) run and give what they show."""
+    proc = subprocess.run([sys.executable, '-m', 'pytest', '-q', '-p', 'no:cacheprovider',
+                           '--doctest-modules', os.path.join(ROOT, 'autogluon')],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-2000:]
+    assert ' passed' in proc.stdout
