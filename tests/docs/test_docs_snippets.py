@@ -1,4 +1,4 @@
-"""Every Python block of every docs page runs, in order, with small budgets: the docs cannot rot.
+"""Every Python block of every docs page (and of the README) runs, in order, with small budgets: the docs cannot rot.
 
 The pages are run by ``docs/tools/run_snippets.py`` (one fresh process, working folder and HOME per
 page; ``~/data/{train,test}`` hold the shipped sample). The only change made to a page is
@@ -21,7 +21,7 @@ SPEC_ORIGINAL = os.path.join(os.path.dirname(ROOT), 'shared', 'spec', 'tutorial_
 SMALL_BUDGETS = {'time_limits': '20', 'num_training_epochs': '2'}
 
 PAGES = sorted(p for p in glob.glob(os.path.join(ROOT, 'docs', '**', '*.md'), recursive=True)
-               if os.sep + '_build' + os.sep not in p)
+               if os.sep + '_build' + os.sep not in p) + [os.path.join(ROOT, 'README.md')]
 
 
 def _id(path):
