@@ -9,6 +9,8 @@ import numbers
 import os
 import time
 
+from ._task import TaskStatus
+
 __all__ = ["Callback", "TensorBoardCallback", "ProgressCallback"]
 
 logger = logging.getLogger(__name__)
@@ -85,22 +87,29 @@ class ProgressCallback(Callback):
         self._bar = None
         self._start = None
         self._scheduler = None
+        self._counted = set()
 
     def on_run_start(self, scheduler):
         from tqdm.auto import tqdm
 
         self._scheduler = scheduler
         self._start = time.monotonic()
-        done = sum(1 for t in scheduler.tasks.values() if t.status in ("completed", "stopped", "failed"))
-        self._bar = tqdm(total=self.total, initial=done, unit="trial", desc="trials", dynamic_ncols=True,
-                         mininterval=0.5)
+        self._counted = {t.task_id for t in scheduler.tasks.values() if t.status in TaskStatus.FINISHED}
+        self._bar = tqdm(total=self.total, initial=len(self._counted), unit="trial", desc="trials",
+                         dynamic_ncols=True, mininterval=0.5)
 
     def on_task_end(self, task):
         if self._bar is None:
             return
-        self._bar.update(1)
+        # A trial paused at a Hyperband rung (promotion) may resume: it counts once it has ended.
+        if task.status in TaskStatus.FINISHED and task.task_id not in self._counted:
+            self._counted.add(task.task_id)
+            self._bar.update(1)
         best = self._scheduler.get_best_reward()
         postfix = {}
+        paused = sum(1 for t in self._scheduler.tasks.values() if t.status == TaskStatus.PAUSED)
+        if paused:
+            postfix["paused"] = paused
         if best is not None and not (isinstance(best, float) and math.isinf(best)):
             postfix["best_" + self.reward_attr] = "%.4g" % best
         if self.time_out:

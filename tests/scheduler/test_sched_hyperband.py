@@ -2,6 +2,7 @@
 import collections
 import logging
 import os
+import re
 import struct
 
 import pytest
@@ -219,3 +220,18 @@ def test_hyperband_constructor_keeps_the_historical_positional_order():
                       "visualizer"]
     with pytest.raises(ValueError, match="type must be one of stopping, promotion"):
         Hyperband_Scheduler(curve_fn, None, CPU1, "random", checkpoint=None, type="sync")
+
+
+def test_progress_bar_counts_a_promoted_trial_once(tmp_path, capsys):
+    # A trial paused at a rung and later resumed ends twice; the bar counts trials, not ends.
+    s = Hyperband_Scheduler(resumable_fn, {"epochs": 9, "log_file": str(tmp_path / "starts.log")}, CPU1,
+                            ag.searcher.GridSearcher({"x": GRID}), checkpoint=None, num_trials=12,
+                            max_t=9, grace_period=1, reduction_factor=3, type="promotion",
+                            visualizer="none", progress=True, max_concurrent=1, executor="inprocess").run()
+    resumed = [t for t in s.tasks.values() if t.status == TaskStatus.COMPLETED and len(t.history) > 1]
+    assert resumed, "some trial should have been promoted"
+    finished = sum(1 for t in s.tasks.values() if t.status in TaskStatus.FINISHED)
+    paused = sum(1 for t in s.tasks.values() if t.status == TaskStatus.PAUSED)
+    assert paused
+    counts = [int(m) for m in re.findall(r"trials:\s+\d+%\|[^|]*\|\s*(\d+)/12", capsys.readouterr().err)]
+    assert counts and counts[-1] == finished < 12, counts
