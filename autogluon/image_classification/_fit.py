@@ -520,23 +520,30 @@ def fit(dataset, nets=None, optimizers=None, searcher='random', trial_scheduler=
                            allow_none=False)
 
     machine = detect_resources()
+    # With a Dask cluster the trials run on its workers: the scheduler checks the per-trial
+    # resources against the cluster, so this machine (the driver) is not asked.
+    on_cluster = dask_client is not None
     gpus = num_gpus if num_gpus is not None else resources.get('num_gpus')
     if gpus is None:
-        gpus = 1 if machine.num_gpus else 0
+        gpus = 1 if machine.num_gpus and not on_cluster else 0
     gpus = _positive_int(gpus, 'num_gpus', allow_none=False, low=0)
-    if gpus > machine.num_gpus:
+    if gpus > machine.num_gpus and not on_cluster:
         raise ValueError('num_gpus=%d per trial, but this machine has %d GPU(s)%s'
                          % (gpus, machine.num_gpus, '' if machine.num_gpus else '; use num_gpus=0'))
     cpus = resources.get('num_cpus')
     if cpus is None:
-        if gpus:
+        if gpus and not on_cluster:
             cpus = max(1, machine.num_cpus // max(1, machine.num_gpus // gpus))
+        elif on_cluster:
+            cpus = 1
         else:
             cpus = 1 if machine.num_cpus <= 4 else machine.num_cpus // 4
     cpus = _positive_int(cpus, "resources_per_trial['num_cpus']", allow_none=False)
-    if cpus > machine.num_cpus:
+    if cpus > machine.num_cpus and not on_cluster:
         raise ValueError("resources_per_trial['num_cpus']=%d, but this machine has %d CPU(s)"
                          % (cpus, machine.num_cpus))
+    # The driver builds and loads models itself (timing, the best model): on its GPU if it has one.
+    driver_gpus = gpus if machine.num_gpus else 0
 
     given = {}
     for key, value in (('batch_size', batch_size), ('lr', lr)) + tuple(
@@ -614,7 +621,7 @@ def fit(dataset, nets=None, optimizers=None, searcher='random', trial_scheduler=
                 dataset.num_classes)
 
     # -- 3. margin kept back for loading the final model -------------------------------------
-    t_model = max(_time_model_build(name, dataset.num_classes, train_size, channels, gpus)
+    t_model = max(_time_model_build(name, dataset.num_classes, train_size, channels, driver_gpus)
                   for name in net_names[:4])
     margin = _STOP_ALLOWANCE + 2.0 * t_model
     search_end = None if time_limits is None else t0 + time_limits - margin
@@ -669,7 +676,7 @@ def fit(dataset, nets=None, optimizers=None, searcher='random', trial_scheduler=
     # -- 5. the best model ---------------------------------------------------------------------
     t_load = time.monotonic()
     model, task, metric, best_epoch = _load_best(scheduler, folder, dataset.classes, train_size,
-                                                 channels, mean, std, gpus, time_limits)
+                                                 channels, mean, std, driver_gpus, time_limits)
     config = {k: trial_args[k] for k in ('net', 'optimizer', 'lr', 'adam_lr', 'wd', 'momentum',
                                          'batch_size', 'label_smoothing', 'warmup_epochs',
                                          'lr_schedule', 'augment', 'pretrained')

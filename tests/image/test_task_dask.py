@@ -50,3 +50,15 @@ def test_fit_with_the_bayesopt_searcher_as_in_the_tutorial(dataset, tmp_path):
     assert type(results.scheduler.searcher).__name__ == "SKoptSearcher"
     assert len(results.scheduler.tasks) == 3
     assert 0 < results.metric <= 1.0
+
+
+def test_per_trial_resources_are_checked_against_the_cluster_not_this_machine(dataset, tmp_path, client):
+    # This machine has no GPU; with a cluster the question is whether a Dask worker has one.
+    with pytest.raises(ValueError, match="no Dask worker has that much") as err:
+        task.fit(dataset, nets=task.Nets(["compact_cnn"]), num_trials=1, num_training_epochs=1,
+                 num_gpus=1, savedir=str(tmp_path / "exp.ag"), dask_client=client)
+    assert "this machine" not in str(err.value)
+    with pytest.raises(ValueError, match="no Dask worker has that much"):
+        task.fit(dataset, nets=task.Nets(["compact_cnn"]), num_trials=1, num_training_epochs=1,
+                 resources_per_trial={"num_cpus": os.cpu_count() + 1}, savedir=str(tmp_path / "exp2.ag"),
+                 dask_client=client)
