@@ -9,7 +9,10 @@ stopping rule), printing the validation and test top-1 accuracy of each.
 
 ``--data`` is a folder holding ``train/<class>/<image>`` and ``test/<class>/<image>`` (default:
 the sample shipped with the package, 4 classes of Fashion-MNIST-like product images). With the
-defaults (60 s per fit, 5 epochs per trial) it finishes in about 3-4 minutes on 2 CPU cores.
+defaults (60 s per fit, 5 epochs per trial) it finishes in about 3-4 minutes on 2 CPU cores;
+``--time 15 --epochs 1`` is a quick check (under a minute). Checkpoints and trials go to
+``--savedir`` (default ``exp/trial_scheduler/exp1.ag`` under the current directory); each fit
+replaces the previous one's trials there.
 """
 import argparse
 import os
@@ -123,7 +126,9 @@ def main(argv=None):
                         help='time_limits of each fit, seconds (tutorial: 120; default: 60)')
     parser.add_argument('--epochs', type=int, default=5,
                         help='num_training_epochs (tutorial: 10; default: 5)')
-    parser.add_argument('--savedir', default='checkpoint/exp1.ag', help='where trials are saved')
+    parser.add_argument('--savedir', default=os.path.join('exp', 'trial_scheduler', 'exp1.ag'),
+                        help='checkpoint file; the trials of each fit are saved in its folder '
+                             '(default: %(default)s, under the current directory)')
     opts = parser.parse_args(argv)
     root = os.path.expanduser(opts.data) if opts.data else task.sample_data_path()
     train_path, test_path = os.path.join(root, 'train'), os.path.join(root, 'test')
