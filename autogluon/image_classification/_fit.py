@@ -241,12 +241,13 @@ def _instantiate_scheduler(cls, train_fn, args, resource, searcher, core, hyperb
     """Instantiate ``cls`` with the arguments its signature accepts.
 
     ``core`` (checkpoint, resume, ...) go to any parameter of that name or to ``**kwargs``;
-    ``hyperband`` (max_t, grace_period, reduction_factor) only to parameters of that name;
+    ``hyperband`` (max_t, grace_period, reduction_factor) to parameters of that name, or to
+    ``**kwargs`` of a Hyperband_Scheduler subclass;
     ``extras`` (seed, progress, preload) to parameters of that name, or to ``**kwargs`` of a
     TaskScheduler subclass (which accepts them). ``user_options`` (fit's
     ``scheduler_options``) are passed as given.
     """
-    from ..scheduler import TaskScheduler
+    from ..scheduler import Hyperband_Scheduler, TaskScheduler
 
     sig = inspect.signature(cls)
     params = sig.parameters
@@ -257,7 +258,7 @@ def _instantiate_scheduler(cls, train_fn, args, resource, searcher, core, hyperb
         if key in named or var_kw:
             kwargs[key] = value
     for key, value in hyperband.items():
-        if key in named:
+        if key in named or (var_kw and issubclass(cls, Hyperband_Scheduler)):
             kwargs[key] = value
     for key, value in extras.items():
         if key in named or (var_kw and issubclass(cls, TaskScheduler)):

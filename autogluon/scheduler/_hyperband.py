@@ -50,15 +50,21 @@ class Hyperband_Scheduler(TaskScheduler):
         super().__init__(train_fn, args, resource, searcher, checkpoint, resume, num_trials,
                          time_attr, reward_attr, visualizer, max_t=max_t, terminator=terminator, **options)
 
+    def _terminator_kwargs(self):
+        # A terminator by name (e.g. terminator='median' or 'hyperband_promotion') uses this
+        # scheduler's rungs and grace period, not its own defaults.
+        kwargs = super()._terminator_kwargs()
+        kwargs.update(max_t=self._hb_max_t, grace_period=self.grace_period,
+                      reduction_factor=self.reduction_factor, brackets=self.brackets)
+        return kwargs
+
     def _make_terminator(self, terminator):
         if terminator is not None:
             return super()._make_terminator(terminator)
         from .terminator import HyperbandPromotion, HyperbandStopping
 
         cls = HyperbandStopping if self.type == "stopping" else HyperbandPromotion
-        return cls(time_attr=self.time_attr, reward_attr=self.reward_attr, max_t=self._hb_max_t,
-                   grace_period=self.grace_period, reduction_factor=self.reduction_factor,
-                   brackets=self.brackets, mode=self.mode, seed=self.seed)
+        return cls(**self._terminator_kwargs())
 
 
 HyperbandScheduler = Hyperband_Scheduler

@@ -164,14 +164,21 @@ class TaskScheduler:
                              "not an object (%r)" % (searcher,))
         return get_searcher(searcher)
 
+    def _terminator_kwargs(self):
+        """What a terminator given by name gets from this scheduler (each takes what it accepts).
+
+        Hyperband_Scheduler adds its rungs (max_t, grace_period, reduction_factor, brackets); with
+        FIFO a terminator by name keeps its own defaults: pass an object to choose them.
+        """
+        return dict(time_attr=self.time_attr, reward_attr=self.reward_attr, mode=self.mode, seed=self.seed)
+
     def _make_terminator(self, terminator):
         from .terminator import terminator_factory
 
         if terminator is None:
             terminator = self._default_terminator
         if isinstance(terminator, str):
-            return terminator_factory(terminator, time_attr=self.time_attr, reward_attr=self.reward_attr,
-                                      mode=self.mode, seed=self.seed)
+            return terminator_factory(terminator, **self._terminator_kwargs())
         if not callable(getattr(terminator, "on_task_report", None)):
             raise TypeError("terminator must be a name or an object with on_task_report(task, result) -> bool, "
                             "got %r" % (terminator,))
@@ -239,9 +246,12 @@ class TaskScheduler:
         counts = getattr(self.terminator, "rung_counts", None)
         return counts() if callable(counts) else {}
 
+    _LEGEND_MAX = 12
+
     def get_training_curves(self, filename=None, plot=False, use_legend=True):
         """Plot every trial's reward against ``time_attr``; stopped trials end with an x.
 
+        The legend names each trial when there are at most 12, else it explains the markers.
         Returns the matplotlib Figure; saves it to ``filename`` if given; shows it if ``plot``.
         """
         if plot:
@@ -266,8 +276,18 @@ class TaskScheduler:
             if task.status in (TaskStatus.STOPPED, TaskStatus.PAUSED):
                 ax.plot([xs[-1]], [ys[-1]], marker="x", markersize=10, color=line.get_color(),
                         linestyle="none")
-        if use_legend and self.tasks:
-            ax.legend(loc="best", fontsize="small")
+        plotted = sum(1 for t in self.tasks.values() if t.history)
+        if use_legend and plotted:
+            if plotted <= self._LEGEND_MAX:
+                ax.legend(loc="best", fontsize="small")
+            else:
+                # One entry per trial would not fit: explain the markers instead.
+                from matplotlib.lines import Line2D
+
+                ax.legend(handles=[Line2D([], [], marker=".", color="grey", label="%d trials" % plotted),
+                                   Line2D([], [], marker="x", color="grey", linestyle="none",
+                                          markersize=10, label="stopped or paused")],
+                          loc="best", fontsize="small")
         fig.tight_layout()
         if filename:
             folder = os.path.dirname(os.path.abspath(filename))

@@ -131,3 +131,20 @@ def test_evaluate_without_test_split(tmp_path):
     train_only = task.Dataset(name='x', train_path=os.path.join(SAMPLE, 'train'))
     with pytest.raises(ValueError, match='test'):
         model.evaluate(train_only)
+
+
+def test_a_scheduler_subclass_with_kwargs_gets_fits_rungs():
+    # fit's max_t/grace_period/reduction_factor reach a Hyperband subclass that passes **kwargs on.
+    from autogluon.scheduler import Hyperband_Scheduler
+
+    class Passthrough(Hyperband_Scheduler):
+        def __init__(self, train_fn, args, resource, searcher, **kwargs):
+            super().__init__(train_fn, args, resource, searcher, **kwargs)
+
+    def fn(args, reporter):
+        reporter(training_epoch=1, accuracy=0.5)
+
+    s = _fit._instantiate_scheduler(Passthrough, fn, None, {'num_cpus': 1, 'num_gpus': 0}, 'random',
+                                    dict(checkpoint=None, visualizer='none'),
+                                    dict(max_t=5, grace_period=1, reduction_factor=3), {}, {})
+    assert (s.terminator.max_t, s.terminator.grace_period, s.terminator.reduction_factor) == (5, 1, 3)

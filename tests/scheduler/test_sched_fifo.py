@@ -208,6 +208,14 @@ def test_training_curves_figure(tmp_path):
     assert any(line.get_marker() == "x" for line in ax.lines)  # stopped trials are marked
 
 
+def test_training_curves_with_many_trials_keep_a_legend_that_fits(tmp_path, recwarn):
+    s = make(num_trials=20, seed=0, terminator=StopAtEpoch(2), executor="inprocess").run()
+    fig = s.get_training_curves(filename=str(tmp_path / "many.png"))
+    texts = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert texts == ["20 trials", "stopped or paused"]
+    assert not [w for w in recwarn if "tight" in str(w.message).lower()]
+
+
 def test_tensorboard_visualizer_writes_event_files(tmp_path):
     make(tmp_path=tmp_path, num_trials=2, visualizer="tensorboard", seed=0).run()
     tb = tmp_path / "tensorboard"

@@ -235,3 +235,16 @@ def test_progress_bar_counts_a_promoted_trial_once(tmp_path, capsys):
     assert paused
     counts = [int(m) for m in re.findall(r"trials:\s+\d+%\|[^|]*\|\s*(\d+)/12", capsys.readouterr().err)]
     assert counts and counts[-1] == finished < 12, counts
+
+
+def test_a_terminator_by_name_uses_the_schedulers_rungs():
+    hb = Hyperband_Scheduler(curve_fn, None, CPU1, "random", checkpoint=None, max_t=9, grace_period=1,
+                             reduction_factor=3, terminator="hyperband_promotion", visualizer="none")
+    assert type(hb.terminator).__name__ == "HyperbandPromotion"
+    assert (hb.terminator.max_t, hb.terminator.grace_period, hb.terminator.reduction_factor) == (9, 1, 3)
+    median = Hyperband_Scheduler(curve_fn, None, CPU1, "random", checkpoint=None, max_t=9, grace_period=2,
+                                 terminator="median", visualizer="none")
+    assert isinstance(median.terminator, MedianStoppingRule)
+    assert median.terminator.grace_period == 2
+    fifo = FIFO_Scheduler(curve_fn, None, CPU1, "random", checkpoint=None, terminator="hyperband")
+    assert isinstance(fifo.terminator, HyperbandStopping) and fifo.terminator.grace_period == 10
