@@ -5,12 +5,13 @@ mode, to choose the common size and the number of channels when the caller does 
 the second pass decodes, converts and resizes straight into one preallocated array.
 """
 import concurrent.futures
+import contextlib
 import logging
 import os
 import warnings
 
 import numpy as np
-from PIL import Image, ImageOps
+from PIL import Image, ImageFile, ImageOps
 
 logger = logging.getLogger(__name__)
 
@@ -72,9 +73,9 @@ def list_class_folders(root, what='path'):
     stray = [e for e in entries if _is_image_name(e) and os.path.isfile(os.path.join(root, e))]
     if not classes:
         if stray:
-            raise ValueError('%s holds %d image files but no class sub-folders: %s (expected '
+            raise ValueError('%s holds %d image file%s but no class sub-folders: %s (expected '
                              '<root>/<class>/<image>; put each class in its own folder)'
-                             % (what, len(stray), root))
+                             % (what, len(stray), '' if len(stray) == 1 else 's', root))
         raise ValueError('%s has no class folders: %s (expected <root>/<class>/<image>)'
                          % (what, root))
     if stray:
@@ -183,8 +184,28 @@ def decode_image(path, image_size, channels):
     >>> decode_image('cat.jpg', 32, 3).shape      # doctest: +SKIP
     (32, 32, 3)
     """
+    with _truncated_images_fail():
+        return _decode(path, image_size, channels)
+
+
+def _decode(path, image_size, channels):
     with Image.open(path) as img:
         return _to_array(img, image_size, channels)
+
+
+@contextlib.contextmanager
+def _truncated_images_fail():
+    """A cut-off file raises instead of decoding to grey padding.
+
+    Importing GluonCV sets PIL's process-wide ``ImageFile.LOAD_TRUNCATED_IMAGES = True``; a
+    truncated image must still be reported and skipped, so it is turned off while we decode.
+    """
+    before = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        yield
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = before
 
 
 # ----------------------------------------------------------------------------------------------
@@ -256,12 +277,13 @@ def decode_images(paths, image_size, channels):
 
     def decode(i):
         try:
-            out[i] = decode_image(paths[i], image_size, channels)
+            out[i] = _decode(paths[i], image_size, channels)
             return None
         except Exception as exc:  # any unreadable file is skipped, never fatal
             return exc
 
-    errors = _run(decode, len(paths))
+    with _truncated_images_fail():
+        errors = _run(decode, len(paths))
     failures = [(paths[i], e) for i, e in enumerate(errors) if e is not None]
     _warn_skipped(failures)
     ok = np.asarray([e is None for e in errors], dtype=bool)

@@ -502,7 +502,7 @@ def fit(dataset, nets=None, optimizers=None, searcher='random', trial_scheduler=
     if unknown:
         raise TypeError('fit() got unexpected keyword argument(s) %s; training hyperparameters '
                         'it accepts (a value or an ag.space): %s; data: %s'
-                        % (', '.join(repr(k) for k in unknown), ', '.join(('batch_size', 'lr') + _TRAIN_KEYS[2:]),
+                        % (', '.join(repr(k) for k in unknown), ', '.join(_TRAIN_KEYS),
                            ', '.join(_DATA_KEYS)))
 
     stop_criterion = _dict_arg(stop_criterion, 'stop_criterion', _STOP_KEYS)

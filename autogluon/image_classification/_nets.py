@@ -45,14 +45,36 @@ def default_nets(image_size, num_gpus=0):
     return list(_LARGE_GPU if num_gpus else _LARGE_CPU)
 
 
-def _gluoncv_names():
-    from gluoncv.model_zoo import get_model_list
+# GluonCV model-zoo modules whose networks are image classifiers (the zoo also holds detection,
+# segmentation, pose, action-recognition, depth and tracking models, and int8 quantized ones).
+_CLASSIFIER_MODULES = frozenset([
+    'alexnet', 'cifarresnet', 'cifarresnext', 'cifarwideresnet', 'densenet', 'dla', 'googlenet',
+    'hrnet', 'inception', 'mobilenet', 'mobilenetv3', 'nasnet', 'pruned_resnet.resnetv1b_pruned',
+    'residual_attentionnet', 'resnest', 'resnet', 'resnetv1b', 'resnext', 'senet', 'shufflenet',
+    'squeezenet', 'vgg', 'xception', 'yolo.darknet'])
 
-    return get_model_list()
+
+def _gluoncv_names():
+    """GluonCV model-zoo names of image classifiers."""
+    from gluoncv.model_zoo import model_zoo
+
+    names = []
+    for name, constructor in model_zoo._models.items():
+        module = getattr(constructor, '__module__', '').replace('gluoncv.model_zoo.', '', 1)
+        if module not in _CLASSIFIER_MODULES:
+            continue
+        if module == 'hrnet' and not name.endswith('_c'):   # hrnet_*_s are segmentation networks
+            continue
+        names.append(name)
+    return names
 
 
 def list_nets():
-    """Every network name ``get_net`` accepts (imports GluonCV)."""
+    """Every network name ``get_net`` accepts: our compact CNNs, then GluonCV's image classifiers.
+
+    Imports GluonCV. Detection, segmentation, pose and video models of GluonCV's model zoo are
+    not classifiers of single images and are not listed (``fit`` rejects them by name).
+    """
     return sorted(OWN_NETS) + sorted(_gluoncv_names())
 
 
@@ -67,7 +89,7 @@ def check_net_name(name, param='nets'):
     if name.lower() in names:
         return name.lower()
     raise ValueError('%s: unknown network %r; choose one of our compact CNNs (%s), a GluonCV CIFAR '
-                     'network (%s) or another GluonCV model-zoo name (%d in all, see '
+                     'network (%s) or another GluonCV image classifier (%d in all, see '
                      'autogluon.image_classification.list_nets())'
                      % (param, name, ', '.join(sorted(OWN_NETS)),
                         ', '.join(n for n in names if n.startswith('cifar_')), len(names)))

@@ -53,6 +53,11 @@ def _flat_images(tmp):
     return str(tmp / 'flat')
 
 
+def _one_flat_image(tmp):
+    _img(tmp / 'one' / 'a.png')
+    return str(tmp / 'one')
+
+
 def _only_text_files(tmp):
     os.makedirs(tmp / 'r')
     (tmp / 'r' / 'notes.txt').write_text('hello')
@@ -81,7 +86,8 @@ LAYOUT_CASES = [
     (_a_file, ValueError, r'train_path is a file, not a folder: .*single\.png'),
     (_empty, ValueError, r'train_path is an empty folder: .*empty'),
     (_only_hidden, ValueError, r'train_path is an empty folder'),
-    (_flat_images, ValueError, r'no class sub-folders: .*flat'),
+    (_flat_images, ValueError, r'holds 2 image files but no class sub-folders: .*flat'),
+    (_one_flat_image, ValueError, r'holds 1 image file but no class sub-folders: .*one'),
     (_only_text_files, ValueError, r'has no class folders: .*r'),
     (_class_without_images, ValueError, r"class folder 'dog' has no images .*[/\\]r[/\\]dog"),
     (_class_all_corrupt, ValueError, r"class folder 'dog' has no readable images.*[/\\]dog"),
@@ -124,6 +130,17 @@ def test_corrupt_file_is_skipped_with_warning(tmp_path):
 
 def test_empty_file_is_skipped_with_warning(tmp_path):
     _check_skipped(tmp_path, 'zero.png', b'')
+
+
+def test_truncated_file_is_skipped_even_after_gluoncv_turned_on_truncated_loading(tmp_path, monkeypatch):
+    from PIL import ImageFile
+
+    monkeypatch.setattr(ImageFile, 'LOAD_TRUNCATED_IMAGES', True)   # what `import gluoncv` does
+    src = _img(tmp_path / 'full.png', size=(64, 64))
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (64, 64)).astype(np.uint8)).save(src)
+    data = open(src, 'rb').read()
+    _check_skipped(tmp_path, 'cut.png', data[:len(data) // 2])
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True   # restored afterwards
 
 
 def test_truncated_file_fails_at_decode_and_is_skipped(tmp_path):

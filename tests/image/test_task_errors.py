@@ -148,3 +148,23 @@ def test_a_scheduler_subclass_with_kwargs_gets_fits_rungs():
                                     dict(checkpoint=None, visualizer='none'),
                                     dict(max_t=5, grace_period=1, reduction_factor=3), {}, {})
     assert (s.terminator.max_t, s.terminator.grace_period, s.terminator.reduction_factor) == (5, 1, 3)
+
+
+def test_unknown_fit_keyword_lists_each_hyperparameter_once():
+    with pytest.raises(TypeError, match='unexpected keyword') as err:
+        task.fit(task.Dataset(train_path=task.sample_data_path('train')), learning_rate=0.1)
+    accepted = str(err.value).split('accepts (a value or an ag.space): ')[1].split(';')[0].split(', ')
+    assert sorted(accepted) == sorted(set(accepted)) and 'adam_lr' in accepted and 'batch_size' in accepted
+
+
+def test_only_image_classifiers_are_networks():
+    from autogluon.image_classification._nets import check_net_name
+
+    nets = task.list_nets()
+    assert {'compact_cnn', 'cifar_resnet20_v1', 'resnet18_v1', 'mobilenet0.25', 'hrnet_w18_c'} <= set(nets)
+    for name in ('center_net_dla34_coco', 'ssd_300_vgg16_atrous_voc', 'fcn_resnet50_voc',
+                 'simple_pose_resnet18_v1b', 'i3d_resnet50_v1_kinetics400', 'resnet50_v1_int8',
+                 'hrnet_w48_s'):
+        assert name not in nets
+        with pytest.raises(ValueError, match='unknown network'):
+            check_net_name(name)
