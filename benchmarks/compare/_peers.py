@@ -11,11 +11,12 @@ Training functions (identical code for every tuner):
   Optuna: ``trial.report`` + ``trial.should_prune``). Peers stop trials, they never pause
   them, so ``load_dict`` returns None and no state is saved.
 
-Ray: ``ray.init(num_cpus=2)`` (timed on its own), 1 CPU per trial, ``max_concurrent_trials=2``,
+Ray: ``ray.init(num_cpus=2)`` (timed on its own), 1 CPU per trial, 2 at a time (``BasicVariantGenerator(max_concurrent=2)``),
 ``reuse_actors=True`` (Ray's fast path for many short function trials; without it every trial
 starts a new actor process: 60 no-work trials took 163 s instead of 11 s in a test), ``BasicVariantGenerator``
-(random search) seeded with ``random_state``; otherwise Ray's defaults (per-trial result
-loggers, experiment state in a temporary ``storage_path``), ``verbose=0``.
+(random search) seeded with ``random_state``; no per-trial result files
+(``TUNE_DISABLE_AUTO_CALLBACK_LOGGERS=1``, set by ``_common.child_env``); otherwise Ray's defaults
+(experiment state saved in a temporary ``storage_path``), ``verbose=0``.
 
 Optuna: two worker processes (forked from a driver that has not imported MXNet), each running
 ``study.optimize`` with ``n_jobs=1`` on one study in a ``JournalStorage(JournalFileBackend)``

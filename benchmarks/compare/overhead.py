@@ -76,8 +76,10 @@ def _measure_ours(kind, trials, reports, sleep, seed):
 
     folder = tempfile.mkdtemp(prefix="ag-compare-")
     try:
+        # visualizer='none' (FIFO's default; Hyperband's is 'tensorboard'): no per-trial logs, as
+        # for Ray (TUNE_DISABLE_AUTO_CALLBACK_LOGGERS=1, see _common.child_env) and Optuna
         common = dict(checkpoint=os.path.join(folder, "checkpoint.ag"), num_trials=trials, progress=False,
-                      seed=seed, max_concurrent=2)
+                      seed=seed, max_concurrent=2, visualizer="none")
         args = {"reports": reports, "sleep": sleep}
         resource = {"num_cpus": 1, "num_gpus": 0}
         start = time.perf_counter()
@@ -181,13 +183,16 @@ def table(payload):
         row += [fmt(median([figs[n][v]["setup_s"] for n in names]))]
         rows.append(row)
     out = [_common.markdown_table(header, rows), ""]
-    header = ["ours / theirs"] + ["%s wall" % n for n in names] + ["%s overhead" % names[-1]]
+    header = (["ours / theirs"] + ["%s wall" % n for n in names] + ["%s setup + wall" % names[0]]
+              + ["%s overhead" % names[-1]])
     rows = []
     for ours, theirs in payload["pairs"]:
         if ours not in variants or theirs not in variants:
             continue
         row = ["%s / %s" % (ours, theirs)]
         row += [fmt(ratio(figs[n][ours]["wall_s"], figs[n][theirs]["wall_s"])) for n in names]
+        row += [fmt(ratio(figs[names[0]][ours]["wall_s"] + figs[names[0]][ours]["setup_s"],
+                          figs[names[0]][theirs]["wall_s"] + figs[names[0]][theirs]["setup_s"]))]
         row += [fmt(ratio(figs[names[-1]][ours]["overhead_s"], figs[names[-1]][theirs]["overhead_s"]))]
         rows.append(row)
     out.append(_common.markdown_table(header, rows))
