@@ -684,8 +684,14 @@ def fit(dataset, nets=None, optimizers=None, searcher='random', trial_scheduler=
               if k in trial_args}
     config.update(task.config)
     config['epochs'] = epochs
+    # The config says what the model was trained with: adam has no momentum, and uses adam_lr
+    # (when searched) instead of lr; sgd/nag use lr and momentum.
     if config.get('optimizer') != 'adam':
         config.pop('adam_lr', None)
+    else:
+        config.pop('momentum', None)
+        if config.get('adam_lr') is not None:
+            config.pop('lr', None)
     model.config = dict(config)
     model.metric = metric
     t_load = time.monotonic() - t_load

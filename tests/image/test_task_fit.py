@@ -162,3 +162,11 @@ def test_visualizer_tensorboard_writes_curves(tmp_path, dataset):
                        visualizer='tensorboard', savedir=str(tmp_path / 'exp'))
     assert results.metadata['num_trials'] == 1
     assert os.listdir(str(tmp_path / 'exp' / 'tensorboard'))
+
+
+def test_config_of_an_adam_model_names_only_what_adam_used(tmp_path, dataset):
+    results = task.fit(dataset, nets=task.Nets(['compact_cnn_small']), optimizers=task.Optimizers(['adam']),
+                       num_trials=1, num_training_epochs=1, savedir=str(tmp_path / 'exp'), seed=0)
+    assert results.config['optimizer'] == 'adam'
+    assert 'adam_lr' in results.config
+    assert 'lr' not in results.config and 'momentum' not in results.config
