@@ -173,6 +173,8 @@ def table(payload):
     header = ["tuner"]
     for name in names:
         header += ["%s wall s" % name, "reports"]
+    if payload["workloads"][names[-1]]:
+        header += ["%s overhead s" % names[-1]]
     header += ["setup s"]
     variants = [v for v in VARIANTS if all(v in figs[n] for n in names)]
     rows = []
@@ -180,6 +182,8 @@ def table(payload):
         row = [v]
         for name in names:
             row += [fmt(figs[name][v]["wall_s"]), "%d" % figs[name][v]["reports"]]
+        if payload["workloads"][names[-1]]:
+            row += [fmt(figs[names[-1]][v]["overhead_s"])]
         row += [fmt(median([figs[n][v]["setup_s"] for n in names]))]
         rows.append(row)
     out = [_common.markdown_table(header, rows), ""]
