@@ -1,7 +1,7 @@
 """Tables of the comparison from its JSON files: prints them, writes TABLE.md, and replaces the
 table between the markers in benchmarks/compare/README.md.
 
-    python benchmarks/compare/report.py [--dir benchmarks/results] [--table FILE] [--readme FILE]
+    python benchmarks/compare/report.py [--dir benchmarks/results] [--table FILE] [--readme FILE ...]
 """
 import argparse
 import json
@@ -46,7 +46,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dir", default=_common.RESULTS)
     parser.add_argument("--table", help="write the markdown here")
-    parser.add_argument("--readme", help="replace the table between the markers of this file")
+    parser.add_argument("--readme", action="append", default=[],
+                        help="replace the table between the markers of this file (repeatable)")
     parser.add_argument("--seconds", type=float, help="wall time of the whole run")
     opts = parser.parse_args()
     with open(os.path.join(opts.dir, "compare_overhead.json")) as f:
@@ -63,16 +64,17 @@ def main():
         with open(opts.table, "w") as f:
             f.write(text)
         print("table: %s" % os.path.relpath(opts.table))
-    if opts.readme and os.path.exists(opts.readme):
-        with open(opts.readme) as f:
+    for path in opts.readme:
+        if not os.path.exists(path):
+            continue
+        with open(path) as f:
             readme = f.read()
         if START in readme and END in readme:
             readme = re.sub(re.escape(START) + ".*?" + re.escape(END),
                             lambda _: START + "\n" + text + END, readme, flags=re.S)
-            with open(opts.readme, "w") as f:
+            with open(path, "w") as f:
                 f.write(readme)
-            print("README table: %s" % os.path.relpath(opts.readme))
-
+            print("README table: %s" % os.path.relpath(path))
 
 if __name__ == "__main__":
     main()

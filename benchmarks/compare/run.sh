@@ -34,6 +34,7 @@ echo; echo "== early stopping =="
 echo; echo "== tables =="
 if [ ${#QUICK[@]} -eq 0 ]; then
     "$PY" "$HERE/report.py" --dir "$OUT" --table "$HERE/TABLE.md" --readme "$HERE/README.md" \
+        --readme "$HERE/../../README.md" \
         --seconds "$(( $(date +%s) - START ))"
 else
     "$PY" "$HERE/report.py" --dir "$OUT" --table "$OUT/TABLE.md" --seconds "$(( $(date +%s) - START ))"
