@@ -20,9 +20,11 @@ import argparse
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -93,7 +95,8 @@ print('OK: %%s, %%d blocks' %% (page, len(blocks)), flush=True)
 
 def make_home(home):
     """A HOME whose ``~/data/train`` and ``~/data/test`` are the shipped sample."""
-    sys.path.insert(0, ROOT)
+    if ROOT not in sys.path:
+        sys.path.insert(0, ROOT)
     from autogluon.image_classification import sample_data_path
 
     os.makedirs(os.path.join(home, 'data'), exist_ok=True)
@@ -117,22 +120,33 @@ def run_page(path, settings=None, timeout=None, keep=False, stream=None):
         env = dict(os.environ, HOME=home, MPLBACKEND='Agg', PYTHONUNBUFFERED='1')
         env['PYTHONPATH'] = os.pathsep.join([ROOT] + [p for p in [env.get('PYTHONPATH')] if p])
         script = _DRIVER % {'root': ROOT, 'page': os.path.relpath(path, ROOT), 'blocks': blocks}
-        proc = subprocess.Popen([sys.executable, '-c', script], cwd=work, env=env,
+        # Its own process group, so that a timeout also ends the trial workers it started.
+        proc = subprocess.Popen([sys.executable, '-c', script], cwd=work, env=env, start_new_session=True,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        timed_out = threading.Event()
+
+        def kill():  # a page that hangs without printing is stopped too
+            timed_out.set()
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+        timer = threading.Timer(timeout, kill) if timeout is not None else None
+        if timer is not None:
+            timer.start()
         out = []
-        deadline = None if timeout is None else time.monotonic() + timeout
         try:
             for line in proc.stdout:
                 out.append(line)
                 if stream is not None:
                     stream.write(line)
                     stream.flush()
-                if deadline is not None and time.monotonic() > deadline:
-                    raise subprocess.TimeoutExpired(proc.args, timeout)
-            proc.wait(timeout=None if deadline is None else max(1.0, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            proc.kill()
             proc.wait()
+        finally:
+            if timer is not None:
+                timer.cancel()
+        if timed_out.is_set():
             out.append('TIMEOUT: %s did not finish in %s s\n' % (path, timeout))
             return False, ''.join(out)
         return proc.returncode == 0, ''.join(out)

@@ -8,6 +8,7 @@ our users run (a verbatim copy of ``shared/spec/tutorial_trial_scheduler.md``) r
 import glob
 import os
 import sys
+import time
 
 import pytest
 
@@ -91,3 +92,12 @@ def test_blocks_share_a_namespace_and_see_the_sample_under_home(tmp_path):
     ok, out = run_snippets.run_page(page, timeout=120)
     assert ok, out
     assert 'classes 4' in out
+
+
+def test_a_page_that_hangs_silently_is_stopped_at_its_timeout(tmp_path):
+    page = _write(tmp_path, '```python\nprint("before", flush=True)\nimport time\ntime.sleep(600)\n```\n')
+    start = time.monotonic()
+    ok, out = run_snippets.run_page(page, timeout=3)
+    assert not ok
+    assert 'before' in out and 'TIMEOUT' in out
+    assert time.monotonic() - start < 30
