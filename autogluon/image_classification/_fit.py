@@ -236,6 +236,35 @@ def _scheduler_class(trial_scheduler):
                     % (' or '.join(repr(s) for s in _SCHEDULERS), trial_scheduler))
 
 
+def _trial_resources(num_gpus, resources, machine):
+    """Per-trial ``(gpus, cpus)``, checked against ``machine`` where the trials run locally.
+
+    ``machine`` is None for a Dask cluster: defaults of 0 GPUs and 1 CPU, checked by the scheduler
+    against the cluster's workers.
+    """
+    gpus = num_gpus if num_gpus is not None else resources.get('num_gpus')
+    if gpus is None:
+        gpus = 1 if machine is not None and machine.num_gpus else 0
+    gpus = _positive_int(gpus, 'num_gpus', allow_none=False, low=0)
+    cpus = resources.get('num_cpus')
+    if machine is None:
+        return gpus, _positive_int(1 if cpus is None else cpus, "resources_per_trial['num_cpus']",
+                                   allow_none=False)
+    if gpus > machine.num_gpus:
+        raise ValueError('num_gpus=%d per trial, but this machine has %d GPU(s)%s'
+                         % (gpus, machine.num_gpus, '' if machine.num_gpus else '; use num_gpus=0'))
+    if cpus is None:
+        if gpus:
+            cpus = max(1, machine.num_cpus // max(1, machine.num_gpus // gpus))
+        else:
+            cpus = 1 if machine.num_cpus <= 4 else machine.num_cpus // 4
+    cpus = _positive_int(cpus, "resources_per_trial['num_cpus']", allow_none=False)
+    if cpus > machine.num_cpus:
+        raise ValueError("resources_per_trial['num_cpus']=%d, but this machine has %d CPU(s)"
+                         % (cpus, machine.num_cpus))
+    return gpus, cpus
+
+
 def _instantiate_scheduler(cls, train_fn, args, resource, searcher, core, hyperband, extras,
                            user_options):
     """Instantiate ``cls`` with the arguments its signature accepts.
@@ -521,29 +550,9 @@ def fit(dataset, nets=None, optimizers=None, searcher='random', trial_scheduler=
                            allow_none=False)
 
     machine = detect_resources()
-    # With a Dask cluster the trials run on its workers: the scheduler checks the per-trial
-    # resources against the cluster, so this machine (the driver) is not asked.
-    on_cluster = dask_client is not None
-    gpus = num_gpus if num_gpus is not None else resources.get('num_gpus')
-    if gpus is None:
-        gpus = 1 if machine.num_gpus and not on_cluster else 0
-    gpus = _positive_int(gpus, 'num_gpus', allow_none=False, low=0)
-    if gpus > machine.num_gpus and not on_cluster:
-        raise ValueError('num_gpus=%d per trial, but this machine has %d GPU(s)%s'
-                         % (gpus, machine.num_gpus, '' if machine.num_gpus else '; use num_gpus=0'))
-    cpus = resources.get('num_cpus')
-    if cpus is None:
-        if gpus and not on_cluster:
-            cpus = max(1, machine.num_cpus // max(1, machine.num_gpus // gpus))
-        elif on_cluster:
-            cpus = 1
-        else:
-            cpus = 1 if machine.num_cpus <= 4 else machine.num_cpus // 4
-    cpus = _positive_int(cpus, "resources_per_trial['num_cpus']", allow_none=False)
-    if cpus > machine.num_cpus and not on_cluster:
-        raise ValueError("resources_per_trial['num_cpus']=%d, but this machine has %d CPU(s)"
-                         % (cpus, machine.num_cpus))
-    # The driver builds and loads models itself (timing, the best model): on its GPU if it has one.
+    # With a Dask cluster the trials run on its workers, and the scheduler checks the per-trial
+    # resources against them; the driver builds and loads models itself, on its GPU if it has one.
+    gpus, cpus = _trial_resources(num_gpus, resources, None if dask_client is not None else machine)
     driver_gpus = gpus if machine.num_gpus else 0
 
     given = {}
