@@ -1,5 +1,7 @@
 """Asynchronous Hyperband / successive halving (Li et al., "A System for Massively
 Parallel Hyperparameter Tuning", 2018): the stopping and the promotion types."""
+import copy
+import heapq
 import logging
 import math
 from fractions import Fraction
@@ -102,6 +104,7 @@ class _Hyperband(BaseTerminator):
         self._rng = np.random.default_rng(seed)
         # task_id -> per-task state (a dict of plain values); 'bracket' always present
         self._tasks = {}
+        self._delta = None  # journal tracking (see state_delta), off until asked for
 
     def _params(self):
         params = super()._params()
@@ -135,13 +138,45 @@ class _Hyperband(BaseTerminator):
             else:
                 bracket = int(self._rng.choice(self.brackets, p=self._bracket_probs))
             state = self._tasks[task_id] = self._new_task_state(bracket)
+            self._touch(task_id)
             logger.debug('task %d gets bracket %d with levels %r', task_id, bracket, self._levels[bracket])
         return state
 
     def on_task_add(self, task):
         self._ensure_task(_task_id_of(task))
 
+    def _record(self, bracket, level, task_id, reward):
+        self._rungs[bracket].record(level, task_id, reward)
+        if self._delta is not None:
+            index = self._levels[bracket].index(level)
+            self._delta['records'].setdefault((bracket, index), []).append([task_id, float(reward)])
+
+    def _touch(self, task_id):
+        if self._delta is not None:
+            self._delta['tasks'].add(task_id)
+
     # -------------------------------------------------------------------- state
+    def state_delta(self):
+        """What changed since the previous call, as journal operations on :meth:`state_dict`.
+
+        The first call starts the tracking and returns None (take the whole state_dict()).
+        """
+        delta, self._delta = self._delta, {'records': {}, 'tasks': set(), 'paused': []}
+        if delta is None:
+            return None
+        ops = [('extend', ('rungs', bracket, 'records', index, 1), items)
+               for (bracket, index), items in delta['records'].items()]
+        ops += [('set', ('tasks', tid), dict(self._tasks[tid])) for tid in sorted(delta['tasks'])]
+        if delta['tasks'] and self.brackets > 1:
+            ops.append(('set', ('rng',), copy.deepcopy(self._rng.bit_generator.state)))
+        ops += delta['paused']
+        ops += self._counter_ops()
+        ops.append(('set', ('last_stop_info',), copy.deepcopy(self.last_stop_info)))
+        return ops
+
+    def _counter_ops(self):
+        return []
+
     def _extra_state(self):
         return {
             'rng': self._rng.bit_generator.state,
@@ -154,6 +189,9 @@ class _Hyperband(BaseTerminator):
         for rungs, rungs_state in zip(self._rungs, state['rungs']):
             rungs.load_state_dict(rungs_state)
         self._tasks = {int(tid): dict(task_state) for tid, task_state in state['tasks'].items()}
+        if self._delta is not None:
+            self._delta = None
+            self.state_delta()  # the loaded state is the new mark
 
 
 class HyperbandStopping(_Hyperband):
@@ -198,7 +236,7 @@ class HyperbandStopping(_Hyperband):
                 break
             if rungs.has(level, task_id):
                 continue
-            rungs.record(level, task_id, reward)
+            self._record(bracket, level, task_id, reward)
             cutoff = rungs.cutoff(level, self._quantile)
             if info is None and reward < cutoff:
                 self._stopped[bracket][index] += 1
@@ -222,6 +260,9 @@ class HyperbandStopping(_Hyperband):
         state = super()._extra_state()
         state['stopped'] = [list(counts) for counts in self._stopped]
         return state
+
+    def _counter_ops(self):
+        return [('set', ('stopped',), [list(counts) for counts in self._stopped])]
 
     def _load_extra_state(self, state):
         super()._load_extra_state(state)
@@ -264,6 +305,11 @@ class HyperbandPromotion(_Hyperband):
         self._promoted = [[0] * len(levels) for levels in self._levels]
         # paused task_ids, in the order they paused (dict used as an ordered set)
         self._paused = {}
+        # (bracket, milestone index) -> heap of (-reward, record position, task_id) of the trials
+        # paused there, best first; entries of trials no longer paused there are dropped lazily
+        self._waiting = {}
+        self._order = sorted(((level, b, i) for b, levels in enumerate(self._levels)
+                              for i, level in enumerate(levels)), key=lambda x: (-x[0], x[1]))
 
     def _new_task_state(self, bracket):
         # milestone: index into the bracket's levels (len(levels) means max_t)
@@ -295,9 +341,8 @@ class HyperbandPromotion(_Hyperband):
                 return True
             rungs = self._rungs[bracket]
             if not rungs.has(level, task_id):
-                rungs.record(level, task_id, reward)
-            state['paused'] = True
-            self._paused[task_id] = None
+                self._record(bracket, level, task_id, reward)
+            self._pause(task_id, state)
             logger.debug('hyperband pauses task %d at %s=%r (rung %r of bracket %d), %s=%r',
                          task_id, self.time_attr, time, level, bracket, self.reward_attr, reward_user)
         # a paused trial that reports again stays paused
@@ -305,26 +350,72 @@ class HyperbandPromotion(_Hyperband):
                                'rule': self.rule, 'rung': level, 'paused': True, 'bracket': bracket}
         return False
 
+    def _pause(self, task_id, state):
+        state['paused'] = True
+        self._paused[task_id] = None
+        self._touch(task_id)
+        if self._delta is not None:
+            self._delta['paused'].append(('add', ('paused',), task_id))
+        self._wait(task_id, state)
+
+    def _wait(self, task_id, state):
+        bracket, index = state['bracket'], state['milestone']
+        rungs = self._rungs[bracket]
+        level = self._levels[bracket][index]
+        if rungs.has(level, task_id):
+            key = (-rungs.reward_of(level, task_id), rungs._where[level][task_id], task_id)
+            heapq.heappush(self._waiting.setdefault((bracket, index), []), key)
+
+    def _unpause(self, task_id):
+        self._paused.pop(task_id, None)
+        self._touch(task_id)
+        if self._delta is not None:
+            self._delta['paused'].append(('discard', ('paused',), task_id))
+
+    def _best_waiting(self, bracket, index):
+        """The best trial paused at milestone ``index`` of ``bracket`` (by its reward there), or None."""
+        heap = self._waiting.get((bracket, index))
+        while heap:
+            if self._is_waiting(heap[0][2], bracket, index):
+                return heap[0][2]
+            heapq.heappop(heap)
+        return None
+
+    def _is_waiting(self, task_id, bracket, index):
+        state = self._tasks.get(task_id)
+        return (state is not None and state['paused'] and state['bracket'] == bracket
+                and state['milestone'] == index)
+
     def get_promotable(self):
-        """The task_id of the best paused trial that may be promoted, marked promoted; else ``None``."""
-        order = sorted(((level, b, i) for b, levels in enumerate(self._levels)
-                        for i, level in enumerate(levels)), key=lambda x: (-x[0], x[1]))
-        for level, bracket, index in order:
+        """The task_id of the best paused trial that may be promoted, marked promoted; else ``None``.
+
+        That is the best trial paused at the highest rung where it is in the top
+        ``1/reduction_factor`` of every reward recorded there.
+        """
+        for level, bracket, index in self._order:
             rungs = self._rungs[bracket]
             k = int(rungs.num_recorded(level) // self.reduction_factor)
             if k < 1:
                 continue
-            for task_id in rungs.top_k(level, k):
-                state = self._tasks.get(task_id)
-                if state is not None and state['paused'] and state['milestone'] == index:
-                    state['paused'] = False
-                    state['promoted_from'] = level
-                    state['milestone'] = index + 1
-                    self._paused.pop(task_id, None)
-                    self._promoted[bracket][index] += 1
-                    logger.debug('hyperband promotes task %d from rung %r of bracket %d to %r',
-                                 task_id, level, bracket, self.milestone(task_id))
-                    return task_id
+            if rungs._nans[level]:  # NaN rewards have no order to keep: the first qualifying in top_k
+                task_id = next((tid for tid in rungs.top_k(level, k) if self._is_waiting(tid, bracket, index)),
+                               None)
+            else:
+                task_id = self._best_waiting(bracket, index)
+                # Among the paused trials it has the best rank: if it is not in the top k, none is.
+                if task_id is not None and not rungs.rank(level, task_id) < k:
+                    task_id = None
+            if task_id is None:
+                continue
+            state = self._tasks[task_id]
+            state['paused'] = False
+            state['promoted_from'] = level
+            state['milestone'] = index + 1
+            self._unpause(task_id)
+            self._promoted[bracket][index] += 1
+            logger.debug('hyperband promotes task %d from rung %r of bracket %d to %r',
+                         task_id, level, bracket, self.milestone(task_id))
+            return task_id
         return None
 
     def paused_tasks(self):
@@ -336,7 +427,8 @@ class HyperbandPromotion(_Hyperband):
         state = self._tasks.get(task_id)
         if state is not None:
             state['paused'] = False
-        self._paused.pop(task_id, None)
+        if task_id in self._paused or state is not None:
+            self._unpause(task_id)
 
     def on_task_complete(self, task, result):
         self._forget(task)
@@ -361,7 +453,14 @@ class HyperbandPromotion(_Hyperband):
         state['paused'] = list(self._paused)
         return state
 
+    def _counter_ops(self):
+        return [('set', ('promoted',), [list(counts) for counts in self._promoted])]
+
     def _load_extra_state(self, state):
         super()._load_extra_state(state)
         self._promoted = [list(counts) for counts in state['promoted']]
         self._paused = {int(tid): None for tid in state['paused']}
+        self._waiting = {}
+        for task_id, task_state in self._tasks.items():
+            if task_state.get('paused'):
+                self._wait(task_id, task_state)

@@ -1,4 +1,5 @@
 """Rung bookkeeping for one Hyperband bracket."""
+import bisect
 import math
 
 import numpy as np
@@ -39,6 +40,13 @@ class RungSystem:
         # level -> list of (task_id, reward) in record order; level -> {task_id: position}
         self._records = {level: [] for level in self._levels}
         self._where = {level: {} for level in self._levels}
+        # Kept sorted as rewards arrive, so that a cutoff or a rank costs O(log n), not a sort:
+        # level -> the non-NaN rewards ascending; level -> (-reward, position) ascending (best
+        # first, ties to the earlier record); level -> how many NaN rewards (those levels fall
+        # back to numpy and a full sort, as before)
+        self._ascending = {level: [] for level in self._levels}
+        self._ranked = {level: [] for level in self._levels}
+        self._nans = {level: 0 for level in self._levels}
 
     @property
     def levels(self):
@@ -63,8 +71,15 @@ class RungSystem:
         if task_id in self._where[level]:
             raise ValueError('task_id {!r} has already recorded a reward at level {!r}'
                              .format(task_id, level))
-        self._where[level][task_id] = len(entries)
-        entries.append((task_id, float(reward)))
+        position = len(entries)
+        reward = float(reward)
+        self._where[level][task_id] = position
+        entries.append((task_id, reward))
+        if reward != reward:
+            self._nans[level] += 1
+        else:
+            bisect.insort(self._ascending[level], reward)
+            bisect.insort(self._ranked[level], (-reward, position))
 
     def reward_of(self, level, task_id):
         """The reward ``task_id`` recorded at ``level``, or ``None``."""
@@ -83,18 +98,35 @@ class RungSystem:
         """``numpy.quantile`` (linear interpolation) of the rewards at ``level``; ``-inf`` when none."""
         if not _is_real(quantile) or not 0.0 <= float(quantile) <= 1.0:
             raise ValueError('quantile must be a number in [0, 1], got {!r}'.format(quantile))
-        rewards = self.rewards(level)
-        if not rewards:
+        entries = self._entries(level)
+        if not entries:
             return float('-inf')
-        return float(np.quantile(np.asarray(rewards, dtype=float), float(quantile)))
+        if self._nans[level]:
+            return float(np.quantile(np.asarray(self.rewards(level), dtype=float), float(quantile)))
+        return _sorted_quantile(self._ascending[level], float(quantile))
 
     def top_k(self, level, k):
         """The ``k`` best task_ids at ``level``, best first; ties go to the earlier record."""
         if not _is_int(k) or k < 0:
             raise ValueError('k must be an int >= 0, got {!r}'.format(k))
         entries = self._entries(level)
-        order = sorted(range(len(entries)), key=lambda i: (-entries[i][1], i))
-        return [entries[i][0] for i in order[:int(k)]]
+        if self._nans[level]:
+            order = sorted(range(len(entries)), key=lambda i: (-entries[i][1], i))
+            return [entries[i][0] for i in order[:int(k)]]
+        return [entries[position][0] for _, position in self._ranked[level][:int(k)]]
+
+    def rank(self, level, task_id):
+        """How many records at ``level`` come before ``task_id``'s in :meth:`top_k` order (None if none).
+
+        ``task_id`` is among ``top_k(level, k)`` exactly when its rank is below ``k``.
+        """
+        entries = self._entries(level)
+        position = self._where[level].get(task_id)
+        if position is None:
+            return None
+        if self._nans[level]:
+            return self.top_k(level, len(entries)).index(task_id)
+        return bisect.bisect_left(self._ranked[level], (-entries[position][1], position))
 
     def state_dict(self):
         return {'levels': list(self._levels),
@@ -111,3 +143,23 @@ class RungSystem:
     def __repr__(self):
         return 'RungSystem(levels={!r}, recorded={!r})'.format(
             self._levels, [len(self._records[level]) for level in self._levels])
+
+
+def _sorted_quantile(ascending, quantile):
+    """``numpy.quantile(values, quantile)`` (method 'linear', numpy 1.23's arithmetic, step by
+    step) of ``values`` already sorted ascending and free of NaN."""
+    last = len(ascending) - 1
+    virtual = last * quantile
+    if virtual >= last:
+        # numpy takes the last value for both neighbours, and its gamma is virtual - (-1)
+        previous = following = last
+        gamma = virtual + 1.0
+    else:
+        previous = math.floor(virtual)
+        following = previous + 1
+        gamma = virtual - previous
+    a, b = ascending[previous], ascending[following]
+    diff = b - a
+    if gamma >= 0.5:
+        return float(b - diff * (1.0 - gamma))
+    return float(a + diff * gamma)
