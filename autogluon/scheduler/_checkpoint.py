@@ -1,6 +1,8 @@
 """Atomic save and guarded load of scheduler checkpoints (dill pickles).
 
-A checkpoint is a pickle: loading one runs code, so only load your own.
+A checkpoint is a pickle: loading one runs code, so only load your own. Version 1 is one
+file holding the whole state; version 2 is the same envelope plus the epoch of a journal
+(``<path>.journal``, see ``_journal.py``) whose records continue it. Both load.
 """
 import logging
 import os
@@ -12,21 +14,23 @@ __all__ = ["CheckpointError", "save_checkpoint", "load_checkpoint", "FORMAT"]
 logger = logging.getLogger(__name__)
 
 FORMAT = "autogluon.scheduler.checkpoint"
-VERSION = 1
+VERSION = 2
+_READABLE = (1, 2)
 
 
 class CheckpointError(RuntimeError):
     """A checkpoint file is missing, truncated, corrupt or not ours."""
 
 
-def save_checkpoint(state, path, fsync=True):
+def save_checkpoint(state, path, fsync=True, journal=None):
     """Write ``state`` to ``path`` atomically: a temp file in the same folder, then rename.
 
-    The previous checkpoint stays in place until the new one is complete.
+    The previous checkpoint stays in place until the new one is complete. ``journal``: the
+    epoch of the journal that continues this snapshot (None: no journal, the file is complete).
     """
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
-    envelope = {"format": FORMAT, "version": VERSION, "state": state}
+    envelope = {"format": FORMAT, "version": VERSION, "state": state, "journal": journal}
     fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as f:
@@ -35,12 +39,28 @@ def save_checkpoint(state, path, fsync=True):
             if fsync:
                 os.fsync(f.fileno())
         os.replace(tmp, path)
+        if fsync:
+            _fsync_folder(path)
     except BaseException:
         try:
             os.unlink(tmp)
         except OSError:
             pass
         raise
+
+
+def _fsync_folder(path):
+    """Make a rename or unlink in the folder of ``path`` durable (where the OS allows it)."""
+    try:
+        fd = os.open(os.path.dirname(os.path.abspath(path)), os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        logger.debug("fsync of the folder of %s is not supported here", path)
+    finally:
+        os.close(fd)
 
 
 def _dumps(obj):
@@ -69,7 +89,18 @@ def load_checkpoint(path):
                               % (path, type(exc).__name__, exc)) from exc
     if not isinstance(envelope, dict) or envelope.get("format") != FORMAT:
         raise CheckpointError("file %s is not an autogluon scheduler checkpoint" % path)
-    if envelope.get("version") != VERSION:
-        raise CheckpointError("checkpoint file %s has version %r; this library reads version %d"
-                              % (path, envelope.get("version"), VERSION))
-    return envelope["state"]
+    if envelope.get("version") not in _READABLE:
+        raise CheckpointError("checkpoint file %s has version %r; this library reads versions %s"
+                              % (path, envelope.get("version"), " and ".join(map(str, _READABLE))))
+    state = envelope["state"]
+    if envelope.get("journal"):
+        from ._journal import apply_ops, journal_path, read_journal
+
+        records = read_journal(journal_path(path), envelope["journal"])
+        if records:
+            try:
+                state = apply_ops(state, records)
+            except (KeyError, IndexError, TypeError, AttributeError) as exc:
+                raise CheckpointError("checkpoint %s: its journal does not apply to its snapshot (%s: %s)"
+                                      % (path, type(exc).__name__, exc)) from exc
+    return state

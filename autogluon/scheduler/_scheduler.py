@@ -21,6 +21,7 @@ from ..core._serialize import dumps
 from ._callbacks import ProgressCallback, TensorBoardCallback
 from ._checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from ._executor import make_executor
+from ._journal import Journal
 from ._task import Task, TaskStatus
 from .resource import plan_slots, validate_resource
 
@@ -129,6 +130,7 @@ class TaskScheduler:
         self._noted = set()
         self._output_dir = None
         self._pending_terminator = None
+        self._journal = None
         if resume:
             if self.checkpoint and os.path.exists(self.checkpoint):
                 self.load_state_dict(load_checkpoint(self.checkpoint))
@@ -383,17 +385,43 @@ class TaskScheduler:
                 self.terminator.on_task_remove(task)
 
     def save(self, checkpoint=None):
-        """Write the state to ``checkpoint`` (default: the scheduler's checkpoint file) atomically."""
+        """Write the state to ``checkpoint`` (default: the scheduler's checkpoint file) atomically.
+
+        During :meth:`run` the scheduler's own checkpoint is a snapshot plus a journal: a save
+        appends what changed (see ``_journal.py``); outside it, the file holds the whole state.
+        """
         path = checkpoint or self.checkpoint
         if not path:
             return None
+        journal = getattr(self, "_journal", None)
+        if journal is not None and os.path.abspath(path) == os.path.abspath(journal.path):
+            journal.save(self)
+            return path
+        save_checkpoint(self._full_state(), path, fsync=self.checkpoint_fsync)
+        return path
+
+    def _full_state(self):
         state = self.state_dict()
         if state is None:  # a subclass's state_dict that returns nothing (as in the tutorial)
             self._note_once("scheduler-state", "%s.state_dict() returned None; checkpointing the core "
                             "scheduler state instead", type(self).__name__)
             state = TaskScheduler.state_dict(self)
-        save_checkpoint(state, path, fsync=self.checkpoint_fsync)
-        return path
+        return state
+
+    def _open_journal(self):
+        """The journal of this run, or None (no checkpoint; or a subclass with its own state_dict,
+        whose extra keys only a whole snapshot captures: it is saved whole, as before)."""
+        if not self.checkpoint or type(self).state_dict is not TaskScheduler.state_dict:
+            return None
+        self._journal = Journal(self.checkpoint, fsync=self.checkpoint_fsync)
+        return self._journal
+
+    def _save_at_end(self):
+        journal, self._journal = self._journal, None
+        if journal is None:
+            self.save()
+        else:
+            journal.close(self)  # one last snapshot; the journal file goes
 
     # -- the loop -----------------------------------------------------------------
     def _output_folder(self):
@@ -603,6 +631,8 @@ class TaskScheduler:
         self._draining = set()  # slots whose paused trial is still unwinding
         self._last_activity = {}
         self._active_callbacks = self._callbacks(num_trials, time_out)
+        if self._open_journal() is not None:
+            self._active_callbacks.append(self._journal)  # it notes the trials that start and end
         self._executor = make_executor(self._executor_spec)
         if hasattr(self._executor, "preload") and self.preload:
             self._executor.preload = list(self.preload)
@@ -654,7 +684,7 @@ class TaskScheduler:
                 if old_sigterm is not None:
                     signal.signal(signal.SIGTERM, old_sigterm)
                 self._emit("on_run_end")
-                self.save()
+                self._save_at_end()
                 self._executor = None
         logger.info("run finished: %d trials (%s), best %s=%s, %.1fs", len(self.tasks),
                     _status_counts(self.tasks.values()), self.reward_attr, self.get_best_reward(),

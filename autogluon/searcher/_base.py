@@ -57,6 +57,7 @@ class BaseSearcher:
         self._failed = []         # configs whose trials failed
         self._num_suggested = 0   # configs handed out by get_config
         self._exhausted = False
+        self._journal_mark = None  # where state_delta() last left off (None: not tracking)
 
     # -- to override -------------------------------------------------------------
     def _next_config(self):
@@ -134,8 +135,33 @@ class BaseSearcher:
             'exhausted': self._exhausted,
         }
 
+    def state_delta(self):
+        """The change since the previous call, as operations on :meth:`state_dict` for a checkpoint journal.
+
+        Returns None on the first call (and after :meth:`load_state_dict`, or for a subclass whose
+        :meth:`state_dict` is not one this class knows): the caller then takes the whole state_dict().
+        Each call costs what changed since the last one, not the size of the history.
+        """
+        mark, self._journal_mark = self._journal_mark, self._delta_mark()
+        if mark is None or type(self).state_dict not in _DELTA_AWARE:
+            return None
+        return self._delta_ops(mark)
+
+    def _delta_mark(self):
+        return {'results': len(self._results), 'failed': len(self._failed)}
+
+    def _delta_ops(self, mark):
+        return [
+            ('extend', ('results',), [[dict(config), reward] for config, reward in self._results[mark['results']:]]),
+            ('extend', ('failed',), [dict(config) for config in self._failed[mark['failed']:]]),
+            ('set', ('rng_state',), copy.deepcopy(self.rng.bit_generator.state)),
+            ('set', ('num_suggested',), self._num_suggested),
+            ('set', ('exhausted',), self._exhausted),
+        ]
+
     def load_state_dict(self, state):
         """Restore what :meth:`state_dict` returned; the next suggestions are then the same as the original's."""
+        self._journal_mark = None
         if not isinstance(state, dict):
             raise TypeError(f"state must be a dict from state_dict(), got {type(state).__name__}")
         missing = [k for k in ('version', 'rng_state', 'results', 'failed', 'num_suggested', 'exhausted')
@@ -164,3 +190,13 @@ class BaseSearcher:
         best = self.get_best_reward()
         return (f"{type(self).__name__}(configspace={self.configspace!r}, num_suggested={self._num_suggested}, "
                 f"num_results={len(self._results)}, best_reward={best!r})")
+
+
+# state_dict implementations whose every change state_delta() describes (see register_delta_aware)
+_DELTA_AWARE = {BaseSearcher.state_dict}
+
+
+def register_delta_aware(state_dict):
+    """Declare that ``state_delta`` (with the class's ``_delta_mark``/``_delta_ops``) covers ``state_dict``."""
+    _DELTA_AWARE.add(state_dict)
+    return state_dict

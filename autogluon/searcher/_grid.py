@@ -4,7 +4,7 @@ import numbers
 
 import numpy as np
 
-from ._base import BaseSearcher
+from ._base import BaseSearcher, register_delta_aware
 
 logger = logging.getLogger(__name__)
 
@@ -52,11 +52,15 @@ class GridSearcher(BaseSearcher):
         self._position += 1
         return config
 
+    @register_delta_aware
     def state_dict(self):
         state = super().state_dict()
         state['position'] = self._position
         state['num_grid_points'] = self.num_grid_points
         return state
+
+    def _delta_ops(self, mark):
+        return super()._delta_ops(mark) + [('set', ('position',), self._position)]
 
     def load_state_dict(self, state):
         super().load_state_dict(state)

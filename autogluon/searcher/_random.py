@@ -5,7 +5,7 @@ import numbers
 
 import numpy as np
 
-from ._base import BaseSearcher
+from ._base import BaseSearcher, register_delta_aware
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +38,7 @@ class RandomSampling(BaseSearcher):
         self.max_retries = int(max_retries)
         self._size = self.configspace.size
         self._seen = set()
+        self._seen_log = []  # the keys of _seen in the order they were added (for state_delta)
         self._default_done = not self.first_is_default
 
     def _key(self, config):
@@ -49,7 +50,7 @@ class RandomSampling(BaseSearcher):
     def _mark_seen(self, config):
         key = self._key(config)
         if key is not None:
-            self._seen.add(key)
+            add_seen(self, key)
 
     def _next_config(self):
         if self._size != math.inf and len(self._seen) >= self._size:
@@ -63,11 +64,23 @@ class RandomSampling(BaseSearcher):
     def register_pending(self, config, **kwargs):
         self._mark_seen(config)
 
+    @register_delta_aware
     def state_dict(self):
         state = super().state_dict()
         state['seen'] = [list(key) for key in self._seen]
         state['default_done'] = self._default_done
         return state
+
+    def _delta_mark(self):
+        mark = super()._delta_mark()
+        mark['seen'] = len(self._seen_log)
+        return mark
+
+    def _delta_ops(self, mark):
+        ops = super()._delta_ops(mark)
+        ops.append(('extend', ('seen',), [list(key) for key in self._seen_log[mark['seen']:]]))
+        ops.append(('set', ('default_done',), self._default_done))
+        return ops
 
     def load_state_dict(self, state):
         super().load_state_dict(state)
@@ -75,6 +88,7 @@ class RandomSampling(BaseSearcher):
             raise ValueError("state is missing keys ['seen', 'default_done']; pass what "
                              "RandomSampling.state_dict() returned")
         self._seen = {tuple(key) for key in state['seen']}
+        self._seen_log = list(self._seen)
         self._default_done = bool(state['default_done'])
 
 
@@ -93,13 +107,13 @@ def draw_unseen(searcher):
         config = searcher.configspace.default()
         key = searcher._key(config)
         if key not in searcher._seen:
-            searcher._seen.add(key)
+            add_seen(searcher, key)
             return config
     for _ in range(searcher.max_retries):
         config = searcher.configspace.sample(searcher.rng)
         key = searcher._key(config)
         if key not in searcher._seen:
-            searcher._seen.add(key)
+            add_seen(searcher, key)
             return config
     if searcher._size == math.inf:
         logger.debug("%d samples in a row were duplicates: treating the space as used up", searcher.max_retries)
@@ -110,5 +124,13 @@ def draw_unseen(searcher):
     if not left:
         return None
     key, config = left[int(searcher.rng.integers(len(left)))]
-    searcher._seen.add(key)
+    add_seen(searcher, key)
     return config
+
+
+def add_seen(searcher, key):
+    """Add ``key`` to ``searcher._seen``, and to its ``_seen_log`` (if it keeps one) when new."""
+    log = getattr(searcher, '_seen_log', None)
+    if log is not None and key not in searcher._seen:
+        log.append(key)
+    searcher._seen.add(key)
