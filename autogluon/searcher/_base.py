@@ -154,7 +154,7 @@ class BaseSearcher:
         return [
             ('extend', ('results',), [[dict(config), reward] for config, reward in self._results[mark['results']:]]),
             ('extend', ('failed',), [dict(config) for config in self._failed[mark['failed']:]]),
-            ('set', ('rng_state',), copy.deepcopy(self.rng.bit_generator.state)),
+            ('set', ('rng_state',), self.rng.bit_generator.state),  # a fresh dict per call
             ('set', ('num_suggested',), self._num_suggested),
             ('set', ('exhausted',), self._exhausted),
         ]

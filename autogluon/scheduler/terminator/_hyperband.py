@@ -168,7 +168,7 @@ class _Hyperband(BaseTerminator):
                for (bracket, index), items in delta['records'].items()]
         ops += [('set', ('tasks', tid), dict(self._tasks[tid])) for tid in sorted(delta['tasks'])]
         if delta['tasks'] and self.brackets > 1:
-            ops.append(('set', ('rng',), copy.deepcopy(self._rng.bit_generator.state)))
+            ops.append(('set', ('rng',), self._rng.bit_generator.state))  # a fresh dict per call
         ops += delta['paused']
         ops += self._counter_ops()
         ops.append(('set', ('last_stop_info',), copy.deepcopy(self.last_stop_info)))
