@@ -1,0 +1,65 @@
+"""The progress bar keeps its figures from the events: a finished trial does not make it walk
+over every trial of the run (which made the cost per trial grow with the run)."""
+import math
+
+from autogluon.scheduler._callbacks import ProgressCallback
+from autogluon.scheduler._task import Task, TaskStatus
+
+
+class CountingScheduler:
+    """What the callback sees of a scheduler, counting every walk over the trials."""
+
+    def __init__(self, tasks):
+        self._tasks = {t.task_id: t for t in tasks}
+        self.walks = 0
+
+    @property
+    def tasks(self):
+        self.walks += 1
+        return self._tasks
+
+    def _best_task(self):
+        best = None
+        for task in self.tasks.values():
+            if task.best_reward > -math.inf and (best is None or task.best_reward > best.best_reward):
+                best = task
+        return best
+
+    def get_best_reward(self):
+        best = self._best_task()
+        return best.best_user_reward if best else None
+
+
+def _task(tid, rewards, status):
+    task = Task(tid, {"x": tid}, "accuracy", -1.0)  # mode='min': smaller is better
+    for epoch, reward in enumerate(rewards, 1):
+        task.add_result({"epoch": epoch, "accuracy": reward})
+    task.status = status
+    return task
+
+
+def test_progress_bar_tracks_best_and_paused_without_walking_the_trials():
+    restored = [_task(0, [0.5, 0.4], TaskStatus.COMPLETED), _task(1, [0.9], TaskStatus.PAUSED)]
+    scheduler = CountingScheduler(restored)
+    bar = ProgressCallback(total=10, time_out=None, reward_attr="accuracy")
+    bar.on_run_start(scheduler)
+    walks = scheduler.walks
+    for tid, rewards, status in [(2, [0.7, 0.3], TaskStatus.STOPPED), (3, [0.35], TaskStatus.PAUSED),
+                                 (4, [0.8, 0.6], TaskStatus.COMPLETED)]:
+        task = Task(tid, {"x": tid}, "accuracy", -1.0)
+        scheduler._tasks[tid] = task
+        bar.on_task_start(task)
+        task.status = TaskStatus.RUNNING
+        for epoch, reward in enumerate(rewards, 1):
+            task.add_result({"epoch": epoch, "accuracy": reward})
+            bar.on_report(task, task.last_result)
+        task.status = status
+        bar.on_task_end(task)
+    promoted = scheduler._tasks[1]  # the restored paused trial resumes and completes
+    bar.on_task_start(promoted)
+    promoted.status = TaskStatus.COMPLETED
+    bar.on_task_end(promoted)
+    assert scheduler.walks == walks  # no walk over the trials after the start
+    assert bar._bar.postfix == "paused=1, best_accuracy=0.3"
+    assert bar._bar.n == 4  # 0 (restored), then 2, 4 and the promoted 1; 3 is paused
+    bar.on_run_end()
