@@ -4,6 +4,8 @@ A checkpoint is a pickle: loading one runs code, so only load your own. Version 
 file holding the whole state; version 2 is the same envelope plus the epoch of a journal
 (``<path>.journal``, see ``_journal.py``) whose records continue it. Both load.
 """
+import contextlib
+import gc
 import logging
 import os
 import pickle
@@ -49,6 +51,19 @@ def save_checkpoint(state, path, fsync=True, journal=None):
         raise
 
 
+@contextlib.contextmanager
+def _no_gc():
+    """Unpickling a big state makes hundreds of thousands of containers, each allocation counting
+    towards a cyclic garbage collection that finds nothing: pause it (about 2x faster loads)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _fsync_folder(path):
     """Make a rename or unlink in the folder of ``path`` durable (where the OS allows it)."""
     try:
@@ -82,7 +97,7 @@ def load_checkpoint(path):
     if os.path.getsize(path) == 0:
         raise CheckpointError("checkpoint file %s is empty" % path)
     try:
-        with open(path, "rb") as f:
+        with open(path, "rb") as f, _no_gc():
             envelope = pickle.load(f)  # dill-written parts load through dill's importable helpers
     except Exception as exc:  # dill/pickle raise many types for bad bytes
         raise CheckpointError("checkpoint file %s is truncated or corrupt and cannot be read (%s: %s)"
@@ -96,7 +111,8 @@ def load_checkpoint(path):
     if envelope.get("journal"):
         from ._journal import apply_ops, journal_path, read_journal
 
-        records = read_journal(journal_path(path), envelope["journal"])
+        with _no_gc():
+            records = read_journal(journal_path(path), envelope["journal"])
         if records:
             try:
                 state = apply_ops(state, records)
