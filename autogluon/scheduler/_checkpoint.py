@@ -36,7 +36,7 @@ def save_checkpoint(state, path, fsync=True, journal=None):
     fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(_dumps(envelope))
+            _dump(envelope, f)
             f.flush()
             if fsync:
                 os.fsync(f.fileno())
@@ -49,6 +49,18 @@ def save_checkpoint(state, path, fsync=True, journal=None):
         except OSError:
             pass
         raise
+
+
+def _dump(obj, f):
+    """Pickle ``obj`` straight into the file ``f`` (no copy of a big state in memory)."""
+    try:
+        pickle.dump(obj, f, protocol=pickle.HIGHEST_PROTOCOL)
+    except (pickle.PicklingError, TypeError, AttributeError):
+        import dill
+
+        f.seek(0)
+        f.truncate()
+        dill.dump(obj, f, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 @contextlib.contextmanager

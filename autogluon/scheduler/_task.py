@@ -1,5 +1,6 @@
 """A trial as the scheduler and the terminators see it."""
 import math
+import sys
 
 __all__ = ["Task", "TaskStatus"]
 
@@ -45,6 +46,9 @@ class Task:
         return isinstance(other, Task) and other.task_id == self.task_id
 
     def add_result(self, result):
+        # Each report arrives with its own copies of the key strings: share one copy per name
+        # (a long run keeps hundreds of thousands of these dicts).
+        result = {sys.intern(k) if type(k) is str else k: v for k, v in result.items()}
         self.history.append(result)
         value = self._sign * result[self._reward_attr]
         if value > self.best_reward:  # NaN compares False: a NaN reward never becomes the best

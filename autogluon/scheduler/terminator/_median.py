@@ -167,7 +167,7 @@ class MedianStoppingRule(BaseTerminator):
         history = self._new_trial(task_id)
         history.append((time, reward))
         if self._delta is not None:
-            self._delta['history'].setdefault(task_id, []).append([time, reward])
+            self._delta['history'].setdefault(task_id, []).append((time, reward))
         stats = self._stats.get(task_id)
         if stats is None:
             stats = self._stats[task_id] = [0, 0, None, reward]
@@ -261,7 +261,8 @@ class MedianStoppingRule(BaseTerminator):
 
     def _extra_state(self):
         return {
-            'history': {tid: [[t, r] for t, r in h] for tid, h in self._history.items()},
+            # (time, reward) tuples, shared with the live history: no copy of every report
+            'history': {tid: list(h) for tid, h in self._history.items()},
             'stopped': sorted(self._stopped),
             'decisions': self._decisions,
         }
