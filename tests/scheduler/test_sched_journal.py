@@ -157,3 +157,32 @@ def test_a_version_1_checkpoint_written_by_the_old_code_still_loads(tmp_path):
     resumed.run()
     assert len(resumed.tasks) == 6
     assert load_checkpoint(str(ck))["tasks"][0]["task_id"] == 0
+
+
+def test_bytes_written_per_save_do_not_grow_with_the_run(tmp_path):
+    ck = str(tmp_path / "ck.ag")
+    sched = _scheduler("median", ck, num_trials=80)
+    original = sched.save
+    written = []
+    last = {}
+
+    def measured_save(checkpoint=None):
+        original(checkpoint)
+        total = 0
+        for path in (ck, ck + ".journal"):
+            if not os.path.exists(path):
+                continue
+            st = os.stat(path)
+            before = last.get(path)
+            if before is None or before[0] != st.st_ino:
+                total += st.st_size  # a new file: written whole
+            else:
+                total += st.st_size - before[1]  # appended to
+            last[path] = (st.st_ino, st.st_size)
+        written.append(total)
+
+    sched.save = measured_save
+    sched.run()
+    early, late = sorted(written[2:12]), sorted(written[-11:-1])
+    # a whole-state file grows with every trial (the last saves write ~30x the early ones)
+    assert late[5] <= 2 * early[5], (early, late)

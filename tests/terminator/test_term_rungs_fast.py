@@ -89,3 +89,24 @@ def test_promotion_matches_the_full_sort(events, brackets, eta, mode):
             assert fast.on_task_report(tid, result) == naive.on_task_report(tid, result)
         assert fast.paused_tasks() == naive.paused_tasks()
     assert dict(fast.state_dict(), kind=None) == dict(naive.state_dict(), kind=None)
+
+
+def test_rungs_neither_sort_nor_call_numpy_per_decision(monkeypatch):
+    from autogluon.scheduler.terminator import HyperbandStopping, _rungs
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError('a pass over the whole rung')
+
+    monkeypatch.setattr(_rungs.np, 'quantile', forbidden)
+    monkeypatch.setattr(RungSystem, 'top_k', forbidden)
+    stopping = HyperbandStopping(max_t=9, grace_period=1, reduction_factor=3)
+    promotion = HyperbandPromotion(max_t=9, grace_period=1, reduction_factor=3)
+    promoted = []
+    for tid in range(300):
+        for epoch in range(1, 10):
+            result = {'training_epoch': epoch, 'accuracy': (tid * 7919 % 300) / 300 + epoch / 100}
+            if not stopping.on_task_report(tid, result):
+                break
+        promotion.on_task_report(tid, {'training_epoch': 1, 'accuracy': (tid * 7919 % 300) / 300})
+        promoted.append(promotion.get_promotable())
+    assert sum(p is not None for p in promoted) >= 100  # at least floor(300 / 3) promoted from rung 1
