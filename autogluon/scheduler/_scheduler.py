@@ -439,6 +439,8 @@ class TaskScheduler:
                                                  self.time_attr))
         if self.progress:
             callbacks.append(ProgressCallback(num_trials, time_out, self.reward_attr))
+        if self._open_journal() is not None:
+            callbacks.append(self._journal)  # it notes the trials that start and end
         return callbacks
 
     def _emit(self, hook, *args):
@@ -631,8 +633,6 @@ class TaskScheduler:
         self._draining = set()  # slots whose paused trial is still unwinding
         self._last_activity = {}
         self._active_callbacks = self._callbacks(num_trials, time_out)
-        if self._open_journal() is not None:
-            self._active_callbacks.append(self._journal)  # it notes the trials that start and end
         self._executor = make_executor(self._executor_spec)
         if hasattr(self._executor, "preload") and self.preload:
             self._executor.preload = list(self.preload)
