@@ -24,6 +24,10 @@ reduction_factor=3), each in memory (``-mem``) and on a journal file (``-journal
 ``JournalFileBackend``). A run longer than ``--timeout`` seconds is reported as such.
 
     python benchmarks/scaling.py [--sizes 100,1000,10000] [--variants ...] [--timeout 1200] [--out FILE]
+                                 [--no-checkpoint]
+
+``--no-checkpoint`` runs this library's variants with ``checkpoint=None`` (nothing written), the
+like of Optuna's in-memory storage.
 
 Targets: ms per trial at 10,000 at most 1.3x that at 100 for every variant of ours, and no
 higher than Optuna's in-memory figure for the same pruner; driver memory at 10,000 under 300 MB.
@@ -51,7 +55,7 @@ def _peak_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def measure_ours(variant, trials, seed):
+def measure_ours(variant, trials, seed, checkpoint=True):
     sys.path[:0] = [ROOT, HERE]
     import scheduler_overhead  # its no-work train_fn
     from autogluon.scheduler import FIFO_Scheduler, Hyperband_Scheduler
@@ -59,7 +63,8 @@ def measure_ours(variant, trials, seed):
 
     folder = tempfile.mkdtemp(prefix="ag-scaling-")
     try:
-        common = dict(checkpoint=os.path.join(folder, "checkpoint.ag"), num_trials=trials, progress=False,
+        ck = os.path.join(folder, "checkpoint.ag")
+        common = dict(checkpoint=ck if checkpoint else None, num_trials=trials, progress=False,
                       seed=seed, max_concurrent=2, visualizer="none")
         args = {"reports": REPORTS, "sleep": 0.0}
         cpu = {"num_cpus": 1, "num_gpus": 0}
@@ -73,7 +78,6 @@ def measure_ours(variant, trials, seed):
             sched = Hyperband_Scheduler(scheduler_overhead.train_fn, args, cpu, "random", time_attr="epoch",
                                         max_t=REPORTS, grace_period=1, reduction_factor=3,
                                         type=variant.split("-")[1], **common)
-        ck = common["checkpoint"]
         final_save = sched._save_at_end
 
         def keep_the_journaled_checkpoint():
@@ -89,7 +93,7 @@ def measure_ours(variant, trials, seed):
         sched.run()
         wall = time.perf_counter() - start
         peak = _peak_mb()  # before the checkpoint is read back (that makes a second copy of the state)
-        load = _time_load(ck + ".killed")
+        load = _time_load(ck + ".killed") if checkpoint else {}
         reports = sum(len(t.history) for t in sched.tasks.values())
         # promotion leaves the trials that were never promoted paused at their rung
         ended = sum(1 for t in sched.tasks.values() if t.status in ("completed", "stopped", "paused"))
@@ -111,7 +115,7 @@ def _time_load(path):
             "snapshot_mb": os.path.getsize(path) / 1e6, "journal_mb": journal / 1e6}
 
 
-def measure_optuna(variant, trials, seed):
+def measure_optuna(variant, trials, seed, checkpoint=None):
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -160,8 +164,9 @@ def optuna_python():
     return venv if os.path.exists(venv) else None
 
 
-def run_child(python, variant, trials, seed, timeout):
+def run_child(python, variant, trials, seed, timeout, checkpoint=True):
     argv = [python, os.path.abspath(__file__), "--child", variant, "--sizes", str(trials), "--seed", str(seed)]
+    argv += [] if checkpoint else ["--no-checkpoint"]
     env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
     try:
         out = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, env=env, cwd=ROOT)
@@ -200,26 +205,29 @@ def main():
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--timeout", type=int, default=1200, help="seconds per (variant, size) run")
     parser.add_argument("--out", default=os.path.join(HERE, "results", "scaling.json"))
+    parser.add_argument("--no-checkpoint", dest="checkpoint", action="store_false",
+                        help="this library's variants write no checkpoint (checkpoint=None)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     opts = parser.parse_args()
     sizes = [int(n) for n in opts.sizes.split(",")]
     if opts.child:
         measure = measure_optuna if opts.child.startswith("optuna") else measure_ours
-        print(json.dumps(measure(opts.child, sizes[0], opts.seed)), flush=True)
+        print(json.dumps(measure(opts.child, sizes[0], opts.seed, opts.checkpoint)), flush=True)
         return
     peer = optuna_python()
     variants = [v for v in opts.variants.split(",") if not v.startswith("optuna") or peer]
     if peer is None:
         print("Optuna: not found (set AG_SCALING_OPTUNA_PYTHON or run benchmarks/compare/setup.sh); "
               "only this library's variants run", flush=True)
-    print("scaling: %s no-work trials x %d reports, 2 at a time; load average %s"
-          % (", ".join(map(str, sizes)), REPORTS, " ".join("%.2f" % x for x in os.getloadavg())), flush=True)
+    print("scaling: %s no-work trials x %d reports, 2 at a time, %s; load average %s"
+          % (", ".join(map(str, sizes)), REPORTS, "checkpointing" if opts.checkpoint else "no checkpoint",
+             " ".join("%.2f" % x for x in os.getloadavg())), flush=True)
     figures = {}
     for variant in variants:
         figures[variant] = {}
         for n in sizes:
             python = peer if variant.startswith("optuna") else sys.executable
-            r = run_child(python, variant, n, opts.seed, opts.timeout)
+            r = run_child(python, variant, n, opts.seed, opts.timeout, opts.checkpoint)
             r["load"] = os.getloadavg()[0]
             figures[variant][n] = r
             print("  %-22s %6d trials  %s ms/trial  peak %s MB  (%s reports, load %.2f)%s" % (
@@ -239,7 +247,8 @@ def main():
         os.makedirs(os.path.dirname(opts.out), exist_ok=True)
         with open(opts.out, "w") as f:
             json.dump({"benchmark": "scaling", "date": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
-                       "cpus": os.cpu_count(), "reports": REPORTS, "sizes": sizes, "figures": figures}, f, indent=2)
+                       "cpus": os.cpu_count(), "reports": REPORTS, "sizes": sizes, "checkpoint": opts.checkpoint,
+                       "figures": figures}, f, indent=2)
         print("raw figures: %s" % os.path.relpath(opts.out))
 
 
