@@ -8,22 +8,28 @@ first use.
 import importlib
 import logging
 
-from . import space, searcher, scheduler
+from . import space, searcher, scheduler, utils
+from ._unsupported import UNSUPPORTED, UnsupportedFinder, unsupported_error
 from .core import TrainFunction, args, autogluon_method, autogluon_register_args
 from .space._choices import Nets, Optimizers  # plain spaces: no MXNet, no image task import
+from .utils import download, get_cpu_count, get_gpu_count, unzip
 
 __version__ = "0.1.0"
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
+UnsupportedFinder.install()  # a clear ImportError for the 2019 modules this library does not carry
 
-__all__ = ["space", "searcher", "scheduler", "image_classification", "args", "autogluon_method",
-           "autogluon_register_args", "TrainFunction", "Nets", "Optimizers", "__version__"]
+__all__ = ["space", "searcher", "scheduler", "image_classification", "task", "utils", "args",
+           "autogluon_method", "autogluon_register_args", "TrainFunction", "Nets", "Optimizers",
+           "get_cpu_count", "get_gpu_count", "download", "unzip", "__version__"]
 
 
 def __getattr__(name):
     # The image task imports MXNet; load it only when asked for.
-    if name == "image_classification":
-        module = importlib.import_module(".image_classification", __name__)
+    if name in ("image_classification", "task"):
+        module = importlib.import_module("." + name, __name__)
         globals()[name] = module
         return module
+    if name in UNSUPPORTED:
+        raise unsupported_error("autogluon.%s" % name, name)
     raise AttributeError("module 'autogluon' has no attribute %r" % name)
