@@ -8,9 +8,12 @@ first use.
 import importlib
 import logging
 
-from . import space, searcher, scheduler, utils
+from . import space, searcher, scheduler, utils, resource
 from ._unsupported import UNSUPPORTED, UnsupportedFinder, unsupported_error
-from .core import TrainFunction, args, autogluon_method, autogluon_register_args
+from .core import (TrainFunction, args, autogluon_function, autogluon_method, autogluon_object,
+                   autogluon_register_args, func, obj)
+from .scheduler import Task  # Aug 2019: autogluon.Task(fn, args, resources)
+from .space import Bool, Categorical, Choice, Dict, Int, List, Real, Space  # first public release: ag.Real...
 from .space._choices import Nets, Optimizers  # plain spaces: no MXNet, no image task import
 from .utils import download, get_cpu_count, get_gpu_count, unzip
 
@@ -21,7 +24,9 @@ UnsupportedFinder.install()  # a clear ImportError for the 2019 modules this lib
 
 __all__ = ["space", "searcher", "scheduler", "image_classification", "task", "utils", "args",
            "autogluon_method", "autogluon_register_args", "TrainFunction", "Nets", "Optimizers",
-           "get_cpu_count", "get_gpu_count", "download", "unzip", "__version__"]
+           "get_cpu_count", "get_gpu_count", "download", "unzip", "__version__", "resource", "Task", "obj",
+           "func", "autogluon_object", "autogluon_function", "Space", "Real", "Int", "Categorical", "Choice",
+           "Bool", "List", "Dict"]
 
 
 def __getattr__(name):

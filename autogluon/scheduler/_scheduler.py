@@ -16,7 +16,7 @@ import tempfile
 import threading
 import time
 
-from ..core._decorators import TrainFunction
+from ..core._decorators import TrainFunction, as_namespace_or_dict
 from ..core._serialize import dumps
 from ._callbacks import ProgressCallback, TensorBoardCallback
 from ._checkpoint import CheckpointError, load_checkpoint, save_checkpoint
@@ -66,6 +66,14 @@ class TaskScheduler:
 
     _default_terminator = "none"
 
+    def __new__(cls, *args, **kwargs):
+        # Aug 2019: TaskScheduler() without a training function runs jobs given to add_task (_jobs.py).
+        if cls is TaskScheduler and not args and not kwargs:
+            from ._jobs import JobScheduler
+
+            return JobScheduler()
+        return super().__new__(cls)
+
     def __init__(self, train_fn, args=None, resource=None, searcher="random",
                  checkpoint="./exp/checkpoint.ag", resume=False, num_trials=None,
                  time_attr="epoch", reward_attr="accuracy", visualizer="none", *,
@@ -75,6 +83,7 @@ class TaskScheduler:
                  max_retries=0, dask_client=None):
         if not callable(train_fn):
             raise TypeError("train_fn must be a callable train_fn(args, reporter), got %r" % (train_fn,))
+        args = as_namespace_or_dict(args)  # an ArgumentParser (2019 notebooks) gives its defaults
         if args is not None and not isinstance(args, (argparse.Namespace, dict)):
             raise TypeError("args must be an argparse.Namespace, a dict or None, got %s" % type(args).__name__)
         if checkpoint is not None and not isinstance(checkpoint, (str, os.PathLike)):
@@ -140,14 +149,16 @@ class TaskScheduler:
 
     # -- construction helpers -------------------------------------------------
     def _search_space(self):
-        from ..space import SearchSpace, Space
+        from ..space import SearchSpace
+        from ..space._nested import leaves_of
 
         spaces = {}
         if isinstance(self.train_fn, TrainFunction):
             spaces.update(self.train_fn.search_space.items())
         if self.args is not None:
             values = vars(self.args) if isinstance(self.args, argparse.Namespace) else self.args
-            spaces.update({k: v for k, v in values.items() if isinstance(v, Space)})
+            for k, v in values.items():
+                spaces.update(leaves_of(k, v))  # a leaf space, or a nested one by its leaves
         return SearchSpace(spaces)
 
     def _make_searcher(self, searcher, options):

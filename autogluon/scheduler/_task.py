@@ -24,6 +24,14 @@ class Task:
     __slots__ = ("task_id", "config", "status", "history", "error", "reason", "attempts",
                  "start_time", "end_time", "_sign", "_reward_attr", "best_reward")
 
+    def __new__(cls, *args, **kwargs):
+        # Aug 2019's Task(fn, args, resources) is a job for TaskScheduler().add_task, not a trial record.
+        if cls is Task and ((args and callable(args[0])) or "fn" in kwargs):
+            from ._jobs import Job
+
+            return Job(*args, **kwargs)
+        return super().__new__(cls)
+
     def __init__(self, task_id, config, reward_attr="accuracy", sign=1.0):
         self.task_id = int(task_id)
         self.config = dict(config)

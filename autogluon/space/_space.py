@@ -122,6 +122,11 @@ class Space:
     def to_configspace(self, name):
         raise NotImplementedError
 
+    @property
+    def rand(self):
+        """One value drawn at random (first public release's spelling, for interactive use)."""
+        return self.sample(np.random.default_rng())
+
     # -- private hooks used by SearchSpace and the searchers --------------------
     def _params(self):
         """Tuple of the parameters that define equality."""
@@ -155,6 +160,12 @@ class Space:
         return f", name={self.name!r}" if self.name is not None else ''
 
 
+def _has_nested(values):
+    from ._nested import NestedSpace
+
+    return any(isinstance(v, NestedSpace) for v in values)
+
+
 def _check_rng(rng):
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng must be a numpy.random.Generator (numpy.random.default_rng(seed)), "
@@ -173,6 +184,14 @@ class Categorical(Space):
         >>> Categorical('sgd', 'adam').default
         'sgd'
     """
+
+    def __new__(cls, *choices, **kwargs):
+        # A choice among nested spaces or searchable objects (first public release) is a NestedCategorical.
+        if cls is Categorical and _has_nested(choices):
+            from ._nested import NestedCategorical
+
+            return NestedCategorical(*choices, **kwargs)
+        return super().__new__(cls)
 
     def __init__(self, *choices, name=None, default=_MISSING):
         super().__init__(name)
