@@ -1,18 +1,19 @@
 """Aug 2019's low-level scheduling API: jobs that run as soon as their resources are free.
 
-Example::
+Example (a script)::
 
-    >>> import time
-    >>> from autogluon import Task
-    >>> from autogluon.resource import Resources
-    >>> from autogluon.scheduler import TaskScheduler
-    >>> def my_task():
-    ...     time.sleep(0.1)
-    >>> scheduler = TaskScheduler()              # no training function: a job scheduler
-    >>> for _ in range(3):
-    ...     scheduler.add_task(Task(my_task, {}, Resources(num_cpus=1, num_gpus=0)))
-    >>> scheduler.join_tasks()                    # doctest: +SKIP
-    True
+    import time
+    from autogluon import Task
+    from autogluon.resource import Resources
+    from autogluon.scheduler import TaskScheduler
+
+    def my_task():
+        time.sleep(0.1)
+
+    scheduler = TaskScheduler()              # no training function: a job scheduler
+    for _ in range(3):
+        scheduler.add_task(Task(my_task, {}, Resources(num_cpus=1, num_gpus=0)))
+    scheduler.join_tasks()                   # True once all three have finished
 
 Each job runs in its own worker process (the machinery of the trial schedulers: thread limits and
 ``CUDA_VISIBLE_DEVICES`` of its resources, functions from notebooks shipped by value) as ``fn(**args)``.

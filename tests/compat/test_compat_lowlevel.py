@@ -43,6 +43,16 @@ def dying_job():
     os._exit(7)
 
 
+class Unshippable:
+    """Copies fine in the driver but cannot be sent to a worker process."""
+
+    def __deepcopy__(self, memo):
+        return self
+
+    def __reduce__(self):
+        raise TypeError("Unshippable cannot be pickled")
+
+
 def read(folder, name):
     with open(os.path.join(folder, name)) as f:
         return json.load(f)
@@ -96,13 +106,16 @@ def test_autogluon_method_gets_task_id_parser_defaults_and_a_sample_from_draw(ou
 def test_a_failing_or_dying_job_is_logged_and_the_others_still_run(out, caplog):
     caplog.set_level(logging.ERROR, logger="autogluon")
     scheduler = TaskScheduler()
-    for fn, kwargs in ((raising_job, {}), (dying_job, {}), (record_job, {"name": "after"})):
+    jobs = ((raising_job, {}), (dying_job, {}), (record_job, {"name": Unshippable()}),
+            (record_job, {"name": "after"}))
+    for fn, kwargs in jobs:
         scheduler.add_task(Task(fn, kwargs, Resources(num_cpus=1, num_gpus=0)))
     assert scheduler.join_tasks(timeout=60)
     status = [t["status"] for t in scheduler.finished_tasks]
-    assert sorted(status) == ["completed", "failed", "failed"]
+    assert sorted(status) == ["completed", "failed", "failed", "failed"]
     assert "deliberate failure in a job" in caplog.text
     assert "exit code 7" in caplog.text
+    assert "Unshippable cannot be pickled" in caplog.text
     assert read(out, "after.json")["pid"] != os.getpid()
 
 
