@@ -139,6 +139,8 @@ class TrainFunction:
 
         if isinstance(reporter, Mapping) and config is None:
             reporter, config = None, reporter
+        if config is not None and not isinstance(config, Mapping):
+            overrides["config"], config = config, None  # a hyperparameter that happens to be named config
         if reporter is None:
             from ..scheduler.reporter import LocalStatusReporter
 

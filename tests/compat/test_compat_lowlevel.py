@@ -195,6 +195,12 @@ def test_an_argument_parser_as_args_gives_its_defaults_to_every_scheduler():
         results = scheduler.get_results()
         assert set(results["depth"]) == {7}
         assert results["epoch"].max() == 2
+    # the decorators take a parser too: as the defaults, or as the args of a direct call
+    decorated = ag.args(default=_parser(), lr=ag.space.Real(0.5, 0.6))(report_args)
+    assert vars(decorated.args) == {"epochs": 2, "depth": 7, "lr": pytest.approx(0.55)}
+    reporter = ag.scheduler.LocalStatusReporter()
+    ag.autogluon_method(report_args)(_parser(), reporter)
+    assert [r["accuracy"] for r in reporter.results] == [pytest.approx(0.1), pytest.approx(0.2)]
 
 
 def test_sample_from_in_a_scheduler_is_seeded_and_lands_in_args():
