@@ -22,12 +22,12 @@ def _connect_tls(address):
     try:
         conn = connect(host.strip("[]"), int(port), authkey, ssl_context=ctx)
     except (ssl.SSLEOFError, ssl.SSLZeroReturnError, EOFError):
-        sys.exit(3)  # the driver is gone: nothing to do
+        sys.exit(1)  # dropped during the handshake (as a plain-TCP trial process would be): the launcher retries
     except ssl.SSLError as exc:  # certificates that do not fit: the launcher makes it the run's error
         sys.stderr.write("autogluon trial process: TLS to the driver at %s failed: %s\n" % (address, exc))
         sys.exit(TLS_FAILED)
     except OSError:
-        sys.exit(3)
+        sys.exit(3)  # the driver is gone: nothing to do
     conn.send(("hello", int(os.environ.get("AUTOGLUON_SLOT", "-1")), os.getpid()))
     return conn
 

@@ -3,6 +3,7 @@ import logging
 import os
 import signal
 import socket
+import ssl
 import threading
 import time
 
@@ -157,3 +158,16 @@ def test_a_silent_or_garbage_peer_on_the_trial_listener_does_not_stall_the_run(c
     assert any("127.0.0.1:%d " % peers["silent"] in m and "no complete handshake within 1s" in m
                for m in dropped), dropped
     assert any("127.0.0.1:%d " % peers["garbage"] in m and "bad message length" in m for m in dropped), dropped
+
+
+def test_a_tls_trial_channel_on_workers_without_certificates_stops_the_run_with_the_reason(client):
+    from autogluon.scheduler._channel import TrialChannelError
+
+    executor = DaskExecutor(client)
+    executor._ssl_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)  # as if the client used TLS
+    s = FIFO_Scheduler(linear_fn, None, CPU1, "random", checkpoint=None, num_trials=2, progress=False,
+                       executor=executor)
+    start = time.monotonic()
+    with pytest.raises(TrialChannelError, match="has no TLS certificate: start it with --tls-ca-file"):
+        s.run()
+    assert time.monotonic() - start < 20
