@@ -48,6 +48,7 @@ class Channel:
         self.sock = sock
         self.deadline = deadline
         self._buf = bytearray()
+        self._poller = None
 
     # -- bytes ---------------------------------------------------------------------
     def send_bytes(self, data):
@@ -98,8 +99,10 @@ class Channel:
         """True when a message (or at least part of one, or EOF) is there to read."""
         if self._buf or (isinstance(self.sock, ssl.SSLSocket) and self.sock.pending()):
             return True
-        readable, _, _ = select.select([self.sock], [], [], timeout)
-        return bool(readable)
+        if self._poller is None:  # poll(2), not select(2): no limit on the descriptor's number
+            self._poller = select.poll()
+            self._poller.register(self.sock.fileno(), select.POLLIN)
+        return bool(self._poller.poll(None if timeout is None else max(0.0, timeout) * 1000))
 
     def fileno(self):
         return self.sock.fileno()
