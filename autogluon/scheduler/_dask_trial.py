@@ -8,6 +8,7 @@ certificate against the CA and showing the worker's, then runs the ordinary tria
 """
 import json
 import os
+import socket
 import ssl
 import sys
 
@@ -21,13 +22,16 @@ def _connect_tls(address):
     ctx = client_tls_context(json.loads(os.environ.pop("AUTOGLUON_TLS")))
     try:
         conn = connect(host.strip("[]"), int(port), authkey, ssl_context=ctx)
-    except (ssl.SSLEOFError, ssl.SSLZeroReturnError, EOFError):
-        sys.exit(1)  # dropped during the handshake (as a plain-TCP trial process would be): the launcher retries
-    except ssl.SSLError as exc:  # certificates that do not fit: the launcher makes it the run's error
+    except ssl.SSLError as exc:
+        if isinstance(exc, (ssl.SSLEOFError, ssl.SSLZeroReturnError)):
+            sys.exit(1)  # dropped during the handshake: the launcher starts a fresh process
+        # Certificates that do not fit: the launcher makes this the run's error.
         sys.stderr.write("autogluon trial process: TLS to the driver at %s failed: %s\n" % (address, exc))
         sys.exit(TLS_FAILED)
-    except OSError:
-        sys.exit(3)  # the driver is gone: nothing to do
+    except (ConnectionRefusedError, TimeoutError, socket.gaierror):
+        sys.exit(3)  # the driver is gone or unreachable: nothing to do
+    except (EOFError, OSError):
+        sys.exit(1)  # dropped during the handshake (reset, closed): the launcher starts a fresh process
     conn.send(("hello", int(os.environ.get("AUTOGLUON_SLOT", "-1")), os.getpid()))
     return conn
 

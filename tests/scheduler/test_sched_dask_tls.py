@@ -1,5 +1,6 @@
 """A Dask cluster with TLS, started from the ``dask scheduler`` / ``dask worker`` command lines on
 127.0.0.1 with certificates made here: the trial channel back to the driver must use TLS too."""
+import contextlib
 import os
 import shutil
 import signal
@@ -31,19 +32,25 @@ def _openssl(*args, cwd):
 
 
 def _make_certs(folder):
-    """A CA, a certificate for the scheduler and worker, one for the client (EC keys: quick)."""
+    """Two CAs; certificates for the scheduler and worker and for the client from the first, one for
+    a worker from the second; and a bundle of both CAs (EC keys: quick)."""
     ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-    _openssl("req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=ag-test-ca",
-             "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
-             cwd=folder)
     with open(os.path.join(folder, "leaf.ext"), "w") as f:
-        f.write("basicConstraints=CA:FALSE\nsubjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n")
-    for name in ("node", "client"):
-        _openssl("req", *ec, "-keyout", name + ".key", "-out", name + ".csr", "-subj", "/CN=" + name, cwd=folder)
-        _openssl("x509", "-req", "-in", name + ".csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
-                 "-out", name + ".pem", "-days", "2", "-extfile", "leaf.ext", cwd=folder)
-    return {name: os.path.join(folder, name) for name in ("ca.pem", "node.pem", "node.key", "client.pem",
-                                                           "client.key")}
+        f.write("basicConstraints=CA:FALSE\nsubjectAltName=IP:127.0.0.1\n"
+                "extendedKeyUsage=serverAuth,clientAuth\n")
+    for ca, leaves in (("ca", ("node", "client")), ("ca2", ("node2",))):
+        _openssl("req", "-x509", *ec, "-keyout", ca + ".key", "-out", ca + ".pem", "-days", "2", "-subj",
+                 "/CN=ag-test-" + ca, "-addext", "basicConstraints=critical,CA:TRUE",
+                 "-addext", "keyUsage=critical,keyCertSign,cRLSign", cwd=folder)
+        for name in leaves:
+            _openssl("req", *ec, "-keyout", name + ".key", "-out", name + ".csr", "-subj", "/CN=" + name, cwd=folder)
+            _openssl("x509", "-req", "-in", name + ".csr", "-CA", ca + ".pem", "-CAkey", ca + ".key",
+                     "-CAcreateserial", "-out", name + ".pem", "-days", "2", "-extfile", "leaf.ext", cwd=folder)
+    with open(os.path.join(folder, "bundle.pem"), "w") as out:
+        for ca in ("ca.pem", "ca2.pem"):
+            with open(os.path.join(folder, ca)) as f:
+                out.write(f.read())
+    return lambda name: os.path.join(folder, name)
 
 
 def _dask_cli():
@@ -98,24 +105,27 @@ def _stop_all(procs):
     return alive
 
 
-@pytest.fixture
-def tls_cluster(tmp_path):
-    if OPENSSL is None:
-        pytest.skip("needs the openssl command to make test certificates")
-    certs = _make_certs(str(tmp_path))
-    tls = ["--tls-ca-file", certs["ca.pem"], "--tls-cert", certs["node.pem"], "--tls-key", certs["node.key"]]
-    scheduler_file = str(tmp_path / "scheduler.json")
+@contextlib.contextmanager
+def _tls_cluster(folder, scheduler, worker, client_certs):
+    """``dask scheduler`` and ``dask worker`` (2 threads, CPU=2) with TLS on 127.0.0.1, and a TLS Client.
+
+    Each of ``scheduler``, ``worker``, ``client_certs`` is (CA file, certificate, key)."""
+    def tls(ca, cert, key):
+        return ["--tls-ca-file", ca, "--tls-cert", cert, "--tls-key", key]
+
+    scheduler_file = os.path.join(folder, "scheduler.json")
     procs = [_start(["scheduler", "--host", "127.0.0.1", "--port", "0", "--protocol", "tls", "--no-dashboard",
-                     "--scheduler-file", scheduler_file, *tls], tmp_path / "scheduler.log")]
+                     "--scheduler-file", scheduler_file, *tls(*scheduler)], os.path.join(folder, "scheduler.log"))]
     client = None
     try:
         address = _scheduler_address(scheduler_file, procs[0])
         assert address.startswith("tls://127.0.0.1:")
         procs.append(_start(["worker", address, "--host", "127.0.0.1", "--nthreads", "2", "--nworkers", "1",
-                             "--resources", "CPU=2", "--memory-limit", "0", "--no-dashboard", *tls],
-                            tmp_path / "worker.log"))
-        security = Security(tls_ca_file=certs["ca.pem"], tls_client_cert=certs["client.pem"],
-                            tls_client_key=certs["client.key"], require_encryption=True)
+                             "--resources", "CPU=2", "--memory-limit", "0", "--no-dashboard",
+                             "--local-directory", os.path.join(folder, "dask-worker"), *tls(*worker)],
+                            os.path.join(folder, "worker.log")))
+        ca, cert, key = client_certs
+        security = Security(tls_ca_file=ca, tls_client_cert=cert, tls_client_key=key, require_encryption=True)
         client = distributed.Client(address, security=security, timeout=30)
         client.wait_for_workers(1, timeout=45)
         yield client
@@ -124,6 +134,20 @@ def tls_cluster(tmp_path):
             client.close()
         left = _stop_all(procs)
         assert not left, "processes left running: %s" % left
+
+
+@pytest.fixture
+def certs(tmp_path):
+    if OPENSSL is None:
+        pytest.skip("needs the openssl command to make test certificates")
+    return _make_certs(str(tmp_path))
+
+
+@pytest.fixture
+def tls_cluster(tmp_path, certs):
+    node = (certs("ca.pem"), certs("node.pem"), certs("node.key"))
+    with _tls_cluster(str(tmp_path), node, node, (certs("ca.pem"), certs("client.pem"), certs("client.key"))) as c:
+        yield c
 
 
 def _try_plain(address, authkey, outcome):
@@ -185,3 +209,22 @@ def test_a_worker_without_tls_certificates_is_refused_for_a_tls_channel(tmp_path
                                tls_worker_cert=str(tmp_path / "missing.pem"))
     with pytest.raises(TrialChannelError, match="cannot use its TLS certificates"):
         _worker_tls(worker)
+
+
+def test_a_worker_certificate_the_driver_does_not_accept_stops_the_run_with_the_reason(tmp_path, certs, caplog):
+    # The scheduler accepts both CAs, so the cluster works; the driver's CA (the client's) does not
+    # accept the worker's certificate, so no trial process can open the trial channel.
+    from autogluon.scheduler._channel import TrialChannelError
+
+    scheduler = (certs("bundle.pem"), certs("node.pem"), certs("node.key"))
+    worker = (certs("ca.pem"), certs("node2.pem"), certs("node2.key"))
+    with _tls_cluster(str(tmp_path), scheduler, worker, (certs("ca.pem"), certs("client.pem"),
+                                                         certs("client.key"))) as client:
+        s = FIFO_Scheduler(linear_fn, None, CPU1, "random", checkpoint=None, num_trials=2, time_out=60,
+                           progress=False, dask_client=client)
+        start = time.monotonic()
+        with pytest.raises(TrialChannelError, match="could not set up TLS to the driver"):
+            s.run()
+        assert time.monotonic() - start < 30
+    assert any("dropped a connection from 127.0.0.1:" in r.getMessage() and "CERTIFICATE" in r.getMessage().upper()
+               for r in caplog.records), [r.getMessage() for r in caplog.records]
