@@ -229,6 +229,9 @@ class TrialListener:
             with self._lock:
                 self._in_flight.pop(sock, None)
                 self._expired.discard(sock)
+        if self._closed:  # the run ended during the handshake
+            channel.close()
+            return
         self._ready.put((channel, hello, peer))
         try:
             self._wake_w.send(b"\0")

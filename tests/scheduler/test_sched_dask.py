@@ -171,3 +171,17 @@ def test_a_tls_trial_channel_on_workers_without_certificates_stops_the_run_with_
     with pytest.raises(TrialChannelError, match="has no TLS certificate: start it with --tls-ca-file"):
         s.run()
     assert time.monotonic() - start < 20
+
+
+def test_a_plain_trial_channel_says_it_is_unencrypted(client, caplog, monkeypatch):
+    from autogluon.scheduler import _dask
+
+    monkeypatch.setattr(_dask, "_said_unencrypted", False)
+    caplog.set_level(logging.INFO, logger="autogluon.scheduler._dask")
+    DaskExecutor(client)
+    DaskExecutor(client)
+    said = [r for r in caplog.records if "trial channel" in r.getMessage() and "not encrypted" in r.getMessage()]
+    assert len(said) == 1 and said[0].levelno == logging.INFO  # once; INFO as it listens on 127.0.0.1 only
+    monkeypatch.setattr(_dask, "_said_unencrypted", False)
+    _dask._say_unencrypted("10.0.0.5")  # a driver listening on a network: louder
+    assert caplog.records[-1].levelno == logging.WARNING and "10.0.0.5" in caplog.records[-1].getMessage()
