@@ -6,15 +6,15 @@ starts no threads or processes. ``autogluon.image_classification`` loads them on
 first use.
 """
 import importlib
-import logging
 
-from . import space, searcher, scheduler
+from . import _logging, space, searcher, scheduler
 from .core import TrainFunction, args, autogluon_method, autogluon_register_args
 from .space._choices import Nets, Optimizers  # plain spaces: no MXNet, no image task import
 
 __version__ = "0.1.0"
 
-logging.getLogger(__name__).addHandler(logging.NullHandler())
+# Warnings and failed trials reach stderr even when the user configured no logging; theirs wins if they do.
+_logging.install(__name__)
 
 __all__ = ["space", "searcher", "scheduler", "image_classification", "args", "autogluon_method",
            "autogluon_register_args", "TrainFunction", "Nets", "Optimizers", "__version__"]
