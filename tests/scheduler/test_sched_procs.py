@@ -89,6 +89,30 @@ def test_nothing_a_trial_starts_outlives_a_sigkilled_driver(tmp_path):
                     os.kill(int(p), signal.SIGKILL)
 
 
+@ag.args(x=ag.space.Categorical(1, 2), pid_dir="")
+def spawn_and_hang_fn(args, reporter):
+    pids = [subprocess.Popen(["sleep", "1000"]).pid,
+            subprocess.Popen(["sleep", "1000"], start_new_session=True).pid]
+    with open(os.path.join(args.pid_dir, str(args.x)), "w") as f:
+        f.write(" ".join(map(str, pids)))
+    reporter(epoch=1, accuracy=0.1)
+    time.sleep(1000)
+
+
+def test_a_killed_trial_takes_the_processes_it_started_with_it(tmp_path):
+    s = FIFO_Scheduler(spawn_and_hang_fn, {"pid_dir": str(tmp_path)}, CPU1, "grid", checkpoint=None,
+                       progress=False, max_concurrent=2, trial_timeout=1.0).run()
+    assert [t.status for t in s.tasks.values()] == [TaskStatus.FAILED] * 2
+    pids = [int(p) for name in os.listdir(tmp_path) for p in (tmp_path / name).read_text().split()]
+    try:
+        assert len(pids) == 4
+        assert _wait_for(lambda: not any(_alive(p) for p in pids), 3), [p for p in pids if _alive(p)]
+    finally:
+        for p in pids:
+            if _alive(p):
+                os.kill(p, signal.SIGKILL)
+
+
 # -- mutable defaults ---------------------------------------------------------------------------
 @ag.args(x=ag.space.Categorical(1, 2, 3, 4), seen=[], counts={"n": 0})
 def appending_fn(args, reporter):
