@@ -673,10 +673,7 @@ class TaskScheduler:
                 self._emit("on_run_end")
                 self.save()
                 self._executor = None
-        logger.info("run finished: %d trials (%s), best %s=%s, %.1fs", len(self.tasks),
-                    _status_counts(self.tasks.values()), self.reward_attr, self.get_best_reward(),
-                    time.monotonic() - start)
-        self._log_problems()
+        self._log_run_end(start)
         return self
 
     def _reset_watch(self):
@@ -684,8 +681,11 @@ class TaskScheduler:
         self._nonfinite = set()   # trials that reported a non-finite reward (logged once each)
         self._failures_logged = 0
 
-    def _log_problems(self):
-        """The end-of-run summary of what went wrong, shown even when the user configured no logging."""
+    def _log_run_end(self, start):
+        """The end-of-run summary; what went wrong is shown even when the user configured no logging."""
+        logger.info("run finished: %d trials (%s), best %s=%s, %.1fs", len(self.tasks),
+                    _status_counts(self.tasks.values()), self.reward_attr, self.get_best_reward(),
+                    time.monotonic() - start)
         failed = [t for t in self.tasks.values() if t.status == TaskStatus.FAILED]
         if failed:
             logger.warning("%d of %d trials failed: see scheduler.get_trials() (first: trial %d, %s)",

@@ -2,9 +2,6 @@
 import os
 import subprocess
 import sys
-import textwrap
-
-import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
