@@ -134,11 +134,13 @@ def run_trial(fn, args, spec, send_report):
 
 
 def _user_traceback(exc):
-    """The traceback of ``exc`` without the frames of this package that called the user's function."""
-    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    """The traceback of ``exc`` without the frames of this module and the decorators that called the function."""
+    from ..core import _decorators
+
+    callers = {os.path.abspath(__file__), os.path.abspath(_decorators.__file__)}
     tb = exc.__traceback__
     while tb is not None and tb.tb_next is not None and \
-            os.path.abspath(tb.tb_frame.f_code.co_filename).startswith(package + os.sep):
+            os.path.abspath(tb.tb_frame.f_code.co_filename) in callers:
         tb = tb.tb_next
     return "".join(traceback.format_exception(type(exc), exc, tb))
 

@@ -41,6 +41,7 @@ def test_failures_are_shown_on_stderr_without_any_logging_setup(tmp_path):
     assert err.count("ValueError: diverged on purpose for x=3") >= 1
     assert "Traceback" in err or 'line ' in err
     assert "raise ValueError" in err
+    assert "_decorators.py" not in err and "_worker.py" not in err  # the traceback starts at the user's code
     # the summary at the end
     assert "2 of 12 trials failed: see scheduler.get_trials()" in err
     # the progress bar counts them
