@@ -6,9 +6,8 @@ starts no threads or processes. ``autogluon.image_classification`` loads them on
 first use.
 """
 import importlib
-import logging
 
-from . import space, searcher, scheduler, utils, resource
+from . import _logging, space, searcher, scheduler, utils, resource
 from ._unsupported import UNSUPPORTED, UnsupportedFinder, unsupported_error
 from .core import (TrainFunction, args, autogluon_function, autogluon_method, autogluon_object,
                    autogluon_register_args, func, obj)
@@ -19,7 +18,8 @@ from .utils import download, get_cpu_count, get_gpu_count, unzip
 
 __version__ = "0.1.0"
 
-logging.getLogger(__name__).addHandler(logging.NullHandler())
+# Warnings and failed trials reach stderr even when the user configured no logging; theirs wins if they do.
+_logging.install(__name__)
 UnsupportedFinder.install()  # a clear ImportError for the 2019 modules this library does not carry
 
 __all__ = ["space", "searcher", "scheduler", "image_classification", "task", "utils", "args",

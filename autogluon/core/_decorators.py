@@ -16,7 +16,9 @@ Both run by themselves for debugging (``train_fn()`` or ``train_fn(args)``)
 with a reporter that logs each report.
 """
 import argparse
+import copy
 import functools
+import logging
 
 __all__ = ["TrainFunction", "autogluon_method", "args", "autogluon_register_args", "call_train_fn",
            "merge_args", "parser_defaults", "as_namespace_or_dict", "call_user_fn"]
@@ -50,12 +52,31 @@ def _namespace_dict(args, name="args"):
                     % (name, type(args).__name__))
 
 
+_logger = logging.getLogger(__name__)
+_UNCOPYABLE_NOTED = set()
+
+
+def _own_copy(key, value):
+    """A deep copy of one argument, so that a trial that changes it leaves the next trial's alone."""
+    try:
+        return copy.deepcopy(value)
+    except Exception as exc:  # a lock, a module, an open file...: shared, and said so once
+        if key not in _UNCOPYABLE_NOTED:
+            _UNCOPYABLE_NOTED.add(key)
+            _logger.warning("args.%s (%s) cannot be copied (%s: %s); every trial gets the same object, so "
+                            "a change one trial makes to it is seen by the next", key, type(value).__name__,
+                            type(exc).__name__, exc)
+        return value
+
+
 def merge_args(defaults, args, config):
     """Namespace of ``defaults`` updated by ``args`` and then by the sampled ``config``.
 
     A search space left unsampled (no value in ``config``) takes its default. A nested space
     (``ag.space.Dict``, ``List`` of spaces, ``@ag.obj`` objects...) is built from the dotted entries
     of ``config`` under its name (``'g.key1'``), or from its defaults.
+    Every value is a deep copy: a trial (or a debugging call) that appends to a
+    list default, say, does not change the defaults the next trial gets.
     """
     from ..space import Space
     from ..space._nested import NestedSpace, strip_prefix
@@ -72,8 +93,7 @@ def merge_args(defaults, args, config):
             config = {k: v for k, v in config.items() if not k.startswith(key + ".")}
     merged.update(config)
     for key, value in merged.items():
-        if isinstance(value, (Space, NestedSpace)):
-            merged[key] = value.default
+        merged[key] = _own_copy(key, value.default if isinstance(value, (Space, NestedSpace)) else value)
     return argparse.Namespace(**merged)
 
 

@@ -78,7 +78,7 @@ class TensorBoardCallback(Callback):
 
 
 class ProgressCallback(Callback):
-    """A tqdm bar: trials finished, best reward, time left."""
+    """A tqdm bar: trials finished (and how many failed or are paused), best reward, time left."""
 
     def __init__(self, total, time_out, reward_attr):
         self.total = total
@@ -107,9 +107,13 @@ class ProgressCallback(Callback):
             self._bar.update(1)
         best = self._scheduler.get_best_reward()
         postfix = {}
-        paused = sum(1 for t in self._scheduler.tasks.values() if t.status == TaskStatus.PAUSED)
+        tasks = self._scheduler.tasks.values()
+        paused = sum(1 for t in tasks if t.status == TaskStatus.PAUSED)
         if paused:
             postfix["paused"] = paused
+        failed = sum(1 for t in tasks if t.status == TaskStatus.FAILED)
+        if failed:
+            postfix["failed"] = failed
         if best is not None and not (isinstance(best, float) and math.isinf(best)):
             postfix["best_" + self.reward_attr] = "%.4g" % best
         if self.time_out:

@@ -30,6 +30,8 @@ logger = logging.getLogger("autogluon.scheduler")
 
 _VISUALIZERS = ("none", "tensorboard")
 _STARTUP_GRACE = 60.0  # seconds a (re)started worker may take before its trial's clock runs
+_STOP_GRACE = 5.0  # seconds a stopped or paused trial may take to unwind before its worker is killed
+_TRACEBACK_LINES = 12  # lines of the first failure's traceback shown on screen
 
 
 def _check_str(value, name):
@@ -486,18 +488,26 @@ class TaskScheduler:
     def _on_report(self, slot_index, task, result):
         self._last_activity[slot_index] = time.monotonic()
         task.add_result(result)
+        reward = result[self.reward_attr]
+        if isinstance(reward, numbers.Real) and not math.isfinite(reward) and task.task_id not in self._nonfinite:
+            self._nonfinite.add(task.task_id)
+            logger.warning("trial %d reported %s=%r at %s=%s: a non-finite reward counts as the worst "
+                           "possible value", task.task_id, self.reward_attr, reward, self.time_attr,
+                           result[self.time_attr])
         self._emit("on_report", task, result)
         if self._searcher_on_report is not None:
             # Model-based searchers learn from every report (a stopped trial is evidence at its rung).
             self._searcher_on_report(task.config, self._sign * result[self.reward_attr], result[self.time_attr])
         if self.max_t is not None and result[self.time_attr] >= self.max_t:
             self._executor.reply(slot_index, task.task_id, False)
+            self._stop_deadline[slot_index] = (time.monotonic() + _STOP_GRACE, task)
             self._finish(task, TaskStatus.COMPLETED, reason="reached max_t=%g" % self.max_t)
             return
         keep_going = bool(self.terminator.on_task_report(task, result))
         self._executor.reply(slot_index, task.task_id, keep_going)
         if keep_going:
             return
+        self._stop_deadline[slot_index] = (time.monotonic() + _STOP_GRACE, task)
         info = getattr(self.terminator, "last_stop_info", None) or {}
         paused = getattr(self.terminator, "pauses_trials", False) and info.get("paused", False)
         detail = ", ".join("%s=%s" % (k, _fmt(v)) for k, v in info.items()
@@ -560,7 +570,7 @@ class TaskScheduler:
 
     def _on_done(self, slot_index, task, outcome, error):
         if outcome == "failed":
-            logger.error("trial %d (config %r) failed:\n%s", task.task_id, task.config, error)
+            self._log_failure(task, "raised an exception", error)
             self._fail(task, "raised an exception", error)
         elif outcome == "stopped":
             # The worker unwound after a stop decision that _on_report already recorded.
@@ -571,14 +581,20 @@ class TaskScheduler:
 
     def _handle(self, event):
         kind, slot_index, task_id = event[0], event[1], event[2]
+        if kind in ("done", "died"):
+            self._stop_deadline.pop(slot_index, None)
         if slot_index in self._draining:
             if kind in ("done", "died"):
                 self._draining.discard(slot_index)
+            elif kind == "report":
+                self._kill_lingering(slot_index, self.tasks[task_id], "reported again after it was paused")
             return
         task = self._running.get(slot_index)
         if task is None or task.task_id != task_id:
             return  # a late message from a trial that was already killed
-        if kind == "started":
+        if kind == "report" and task.status != TaskStatus.RUNNING:
+            self._kill_lingering(slot_index, task, "reported again after it was stopped")
+        elif kind == "started":
             self._last_activity[slot_index] = time.monotonic()
         elif kind == "report":
             self._on_report(slot_index, task, event[3])
@@ -587,7 +603,8 @@ class TaskScheduler:
             self._on_done(slot_index, task, event[3], event[4])
         elif kind == "died":
             del self._running[slot_index]
-            logger.error("trial %d (config %r) failed: %s", task.task_id, task.config, event[3])
+            if task.status == TaskStatus.RUNNING:
+                self._log_failure(task, event[3])
             self._fail(task, event[3], event[3])
 
     def run(self, num_trials=None, time_out=None):
@@ -612,6 +629,7 @@ class TaskScheduler:
         self._dirty = False
         self._running = {}
         self._draining = set()  # slots whose paused trial is still unwinding
+        self._reset_watch()
         self._last_activity = {}
         self._active_callbacks = self._callbacks(num_trials, time_out)
         self._executor = make_executor(self._executor_spec)
@@ -651,8 +669,7 @@ class TaskScheduler:
                     wait = min(wait, max(0.0, oldest + self.trial_timeout - now))
                 for event in self._executor.poll(wait):
                     self._handle(event)
-                if self.trial_timeout is not None:
-                    self._kill_hung(time.monotonic())
+                self._kill_hung(time.monotonic())
         except KeyboardInterrupt:
             interrupted = True
             raise
@@ -667,19 +684,66 @@ class TaskScheduler:
                 self._emit("on_run_end")
                 self.save()
                 self._executor = None
+        self._log_run_end(start)
+        return self
+
+    def _reset_watch(self):
+        self._stop_deadline = {}  # slot -> when its stopped (or paused) trial must have unwound
+        self._nonfinite = set()   # trials that reported a non-finite reward (logged once each)
+        self._failures_logged = 0
+
+    def _log_run_end(self, start):
+        """The end-of-run summary; what went wrong is shown even when the user configured no logging."""
         logger.info("run finished: %d trials (%s), best %s=%s, %.1fs", len(self.tasks),
                     _status_counts(self.tasks.values()), self.reward_attr, self.get_best_reward(),
                     time.monotonic() - start)
-        return self
+        failed = [t for t in self.tasks.values() if t.status == TaskStatus.FAILED]
+        if failed:
+            logger.warning("%d of %d trials failed: see scheduler.get_trials() (first: trial %d, %s)",
+                           len(failed), len(self.tasks), failed[0].task_id, _last_line(failed[0]))
+        if self._nonfinite:
+            logger.warning("%d of %d trials reported a non-finite %s (trials %s); it counted as the worst "
+                           "possible value", len(self._nonfinite), len(self.tasks), self.reward_attr,
+                           ", ".join(map(str, sorted(self._nonfinite))))
+
+    def _log_failure(self, task, reason, error=None):
+        """The first failure of a run is shown with its traceback's end; later ones in one line."""
+        self._failures_logged += 1
+        if self._failures_logged == 1:
+            tail = "\n".join((error or "").strip().splitlines()[-_TRACEBACK_LINES:])
+            logger.error("trial %d (config %r) failed: %s%s\n(later failures are shown in one line each; "
+                         "scheduler.get_trials() lists them all with their errors)", task.task_id, task.config,
+                         reason, "\n" + tail if tail and tail != reason else "")
+        else:
+            logger.warning("trial %d (config %r) failed: %s", task.task_id, task.config,
+                           _last_line_of(error) or reason)
 
     def _kill_hung(self, now):
+        for slot_index, (deadline, task) in list(self._stop_deadline.items()):
+            if now >= deadline:
+                self._kill_lingering(slot_index, task, "is still running %gs after it was %s" % (
+                    _STOP_GRACE, "paused" if slot_index in self._draining else "stopped"))
+        if self.trial_timeout is None:
+            return
         for slot_index, task in list(self._running.items()):
+            if task.status != TaskStatus.RUNNING:
+                continue  # stopped, still unwinding: _STOP_GRACE applies
             if now - self._last_activity[slot_index] >= self.trial_timeout:
                 self._executor.kill(slot_index)
                 del self._running[slot_index]
                 reason = "no report for %gs (trial_timeout)" % self.trial_timeout
-                logger.error("trial %d (config %r) failed: %s", task.task_id, task.config, reason)
+                self._log_failure(task, reason)
                 self._fail(task, reason, reason)
+
+    def _kill_lingering(self, slot_index, task, what):
+        """A trial that goes on after it was stopped or paused: kill its worker, free its slot."""
+        self._running.pop(slot_index, None)
+        self._draining.discard(slot_index)
+        self._stop_deadline.pop(slot_index, None)
+        self._executor.kill(slot_index)
+        logger.warning("trial %d %s (its training function goes on after the stop: does it catch "
+                       "TrialStopped, e.g. with a bare 'except:'?); its worker was killed to free the slot, "
+                       "the trial stays %s", task.task_id, what, task.status)
 
     def _stop_running(self, reason):
         for slot_index, task in list(self._running.items()):
@@ -713,6 +777,15 @@ class TaskScheduler:
 
 def _raise_interrupted(signum, frame):
     raise _Interrupted("SIGTERM")
+
+
+def _last_line_of(text):
+    lines = (text or "").strip().splitlines()
+    return lines[-1] if lines else None
+
+
+def _last_line(task):
+    return _last_line_of(task.error) or task.reason
 
 
 def _fmt(value):

@@ -55,7 +55,8 @@ class Task:
     def add_result(self, result):
         self.history.append(result)
         value = self._sign * result[self._reward_attr]
-        if value > self.best_reward:  # NaN compares False: a NaN reward never becomes the best
+        # A non-finite reward (NaN, a diverged +-inf) is the worst value: it never becomes the best.
+        if value > self.best_reward and math.isfinite(value):
             self.best_reward = value
 
     @property

@@ -63,8 +63,11 @@ class RungSystem:
         if task_id in self._where[level]:
             raise ValueError('task_id {!r} has already recorded a reward at level {!r}'
                              .format(task_id, level))
+        reward = float(reward)
+        if math.isnan(reward):
+            reward = float('-inf')  # NaN is the worst value: it must not poison the quantiles
         self._where[level][task_id] = len(entries)
-        entries.append((task_id, float(reward)))
+        entries.append((task_id, reward))
 
     def reward_of(self, level, task_id):
         """The reward ``task_id`` recorded at ``level``, or ``None``."""
@@ -80,13 +83,25 @@ class RungSystem:
         return [r for _, r in self._entries(level)]
 
     def cutoff(self, level, quantile):
-        """``numpy.quantile`` (linear interpolation) of the rewards at ``level``; ``-inf`` when none."""
+        """``numpy.quantile`` (linear interpolation) of the rewards at ``level``; ``-inf`` when none.
+
+        Infinite rewards (``-inf``: a trial that reported NaN or an infinity) rank
+        below (or above) every finite one but take the lowest (highest) finite value
+        in the interpolation, so the cutoff is never NaN nor ``-inf`` while some
+        reward at the level is finite.
+        """
         if not _is_real(quantile) or not 0.0 <= float(quantile) <= 1.0:
             raise ValueError('quantile must be a number in [0, 1], got {!r}'.format(quantile))
         rewards = self.rewards(level)
         if not rewards:
             return float('-inf')
-        return float(np.quantile(np.asarray(rewards, dtype=float), float(quantile)))
+        values = np.asarray(rewards, dtype=float)
+        finite = values[np.isfinite(values)]
+        if finite.size == 0:
+            return float(values.min())
+        if finite.size < values.size:
+            values = np.clip(values, finite.min(), finite.max())
+        return float(np.quantile(values, float(quantile)))
 
     def top_k(self, level, k):
         """The ``k`` best task_ids at ``level``, best first; ties go to the earlier record."""
