@@ -137,12 +137,10 @@ def _launcher(address, authkey_hex, slot_index, num_cpus, num_gpus, kill_event_n
 
 
 def _killpg(proc):
-    import signal
+    """Kill a trial process with everything it started (its guard's group, setsid children too)."""
+    from ._procs import kill_tree
 
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        proc.kill()
+    kill_tree(proc.pid)
     proc.wait()
 
 
