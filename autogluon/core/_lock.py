@@ -11,6 +11,7 @@ again); another thread of the same process is refused like another process.
 """
 import errno
 import fcntl
+import logging
 import os
 import socket
 import sys
@@ -20,6 +21,11 @@ import time
 __all__ = ["FolderInUseError", "FolderNotWritableError", "FolderLock", "lock_folder", "LOCK_NAME"]
 
 LOCK_NAME = ".autogluon.lock"
+
+logger = logging.getLogger(__name__)
+
+# flock errors of filesystems without locks (some network filesystems): run unlocked, with a warning
+_NO_LOCKS = {getattr(errno, name) for name in ("ENOLCK", "EOPNOTSUPP", "ENOTSUP") if hasattr(errno, name)}
 
 _GUARD = threading.Lock()
 _HELD = {}  # real path of a folder -> FolderLock held by this process
@@ -65,6 +71,8 @@ class FolderLock:
             finally:
                 try:
                     fcntl.flock(fd, fcntl.LOCK_UN)
+                except OSError:   # a filesystem without locks: there is nothing to unlock
+                    pass
                 finally:
                     os.close(fd)
 
@@ -100,6 +108,10 @@ def _open_locked(path, folder, what):
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
+            if exc.errno in _NO_LOCKS:
+                logger.warning("%s %s: this filesystem does not support locks (%s); a second run "
+                               "in this folder will not be detected", what, folder, exc.strerror or exc)
+                return fd
             os.close(fd)
             if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
                 raise

@@ -30,10 +30,11 @@ def _unwrap(fn):
 
 
 def _function_name(fn):
+    """``(module, qualified name)`` of the user's function."""
     fn = _unwrap(fn)
     module = getattr(fn, "__module__", None) or type(fn).__module__
     name = getattr(fn, "__qualname__", None) or type(fn).__qualname__
-    return "%s.%s" % (module, name)
+    return module, name
 
 
 def _code_digest(code, out):
@@ -69,25 +70,29 @@ def _space_text(space):
 
 
 def fingerprint(space, train_fn):
-    """``{'space': str, 'train_fn': 'module.qualname', 'train_fn_code': str or None}``."""
-    return {"space": _space_text(space), "train_fn": _function_name(train_fn),
+    """``{'space': str, 'train_fn': 'module.qualname', 'train_fn_name': 'qualname',
+    'train_fn_code': str or None}``."""
+    module, name = _function_name(train_fn)
+    return {"space": _space_text(space), "train_fn": "%s.%s" % (module, name), "train_fn_name": name,
             "train_fn_code": _function_code(train_fn)}
 
 
 def check_fingerprint(stored, current, where, logger):
     """Raise ValueError when ``stored`` (from the checkpoint at ``where``) is another search.
 
-    A different search space or training function (by qualified name) is an error; the same
-    function with changed code is a warning (editing a function between runs is common, and
-    the checkpoint cannot tell a fix from a different experiment). A checkpoint written before
-    fingerprints existed (``stored`` None) is accepted.
+    A different search space or training function (by qualified name; the module may differ, as
+    when a notebook's function moved into a module) is an error; the same function with changed
+    code is a warning (editing a function between runs is common, and the checkpoint cannot tell
+    a fix from a different experiment). A checkpoint written before fingerprints existed
+    (``stored`` None) is accepted.
     """
     if not isinstance(stored, dict):
         return
     diffs = []
-    for key, what in (("space", "search space"), ("train_fn", "training function")):
+    for key, shown, what in (("space", "space", "search space"),
+                             ("train_fn_name", "train_fn", "training function")):
         if stored.get(key) is not None and current.get(key) is not None and stored[key] != current[key]:
-            diffs.append("its %s was %s, this scheduler's is %s" % (what, stored[key], current[key]))
+            diffs.append("its %s was %s, this scheduler's is %s" % (what, stored[shown], current[shown]))
     if diffs:
         raise ValueError(
             "cannot resume from %s: it was written by another search (%s). Resuming would mix the "

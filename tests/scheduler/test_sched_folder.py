@@ -12,8 +12,8 @@ import time
 
 import pytest
 
-from autogluon.core._lock import LOCK_NAME, FolderInUseError, FolderNotWritableError, lock_folder
-from autogluon.scheduler import FIFO_Scheduler, TaskStatus
+from autogluon.core._lock import LOCK_NAME, lock_folder
+from autogluon.scheduler import FIFO_Scheduler, FolderInUseError, FolderNotWritableError, TaskStatus
 from autogluon.scheduler._checkpoint import load_checkpoint
 
 from helpers_sched import linear_fn, logged_fn, marker_fn
@@ -205,3 +205,23 @@ def test_checkpoint_none_with_tensorboard_keeps_the_logs_and_says_where(tmp_path
         import shutil
 
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_a_filesystem_without_locks_runs_unlocked_with_a_warning(tmp_path, monkeypatch, caplog):
+    import errno
+    import fcntl
+
+    real_flock = fcntl.flock
+
+    def flock(fd, op):
+        if op & fcntl.LOCK_UN:
+            return real_flock(fd, op)
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(fcntl, "flock", flock)
+    s = FIFO_Scheduler(linear_fn, None, CPU1, "random", checkpoint=str(tmp_path / "ck.ag"), num_trials=2,
+                       progress=False, executor="inprocess")
+    with caplog.at_level(logging.WARNING):
+        s.run()
+    assert len(s.tasks) == 2 and "does not support locks" in caplog.text
+    assert sorted(os.listdir(str(tmp_path))) == ["ck.ag"]

@@ -1,5 +1,6 @@
 """Resume only the same search; wrapped terminators restored by loading; one-configuration warning."""
 import logging
+import textwrap
 
 import pytest
 
@@ -137,3 +138,28 @@ def test_logged_fn_resume_mismatch_names_how_to_start_fresh_for_fit_users(tmp_pa
     with pytest.raises(ValueError, match="another savedir"):
         FIFO_Scheduler(linear_fn, None, CPU1, "random", checkpoint=ck, resume=True, progress=False,
                        executor="inprocess")
+
+
+def _function_in_module(module_name, body):
+    namespace = {"__name__": module_name}
+    exec(textwrap.dedent(body), namespace)
+    return namespace["train_fn"]
+
+
+def test_the_same_function_moved_or_edited_resumes_with_a_warning(tmp_path, caplog):
+    ck = str(tmp_path / "ck.ag")
+    old = _function_in_module("notebook", """
+        def train_fn(args, reporter):
+            reporter(epoch=1, accuracy=0.5)
+    """)
+    FIFO_Scheduler(old, {"x": ag.space.Real(0.0, 1.0)}, CPU1, "random", checkpoint=ck, num_trials=2,
+                   progress=False, executor="inprocess").run()
+    moved = _function_in_module("mypackage.training", """
+        def train_fn(args, reporter):
+            reporter(epoch=1, accuracy=0.25 + args.x / 2)
+    """)
+    with caplog.at_level(logging.WARNING, logger="autogluon.scheduler"):
+        resumed = FIFO_Scheduler(moved, {"x": ag.space.Real(0.0, 1.0)}, CPU1, "random", checkpoint=ck,
+                                 resume=True, num_trials=3, progress=False, executor="inprocess")
+    assert len(resumed.tasks) == 2
+    assert "code of mypackage.training.train_fn changed" in caplog.text
