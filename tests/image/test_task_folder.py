@@ -144,3 +144,13 @@ def test_resume_loads_the_wrapped_hyperband_state_and_refuses_another_search(tmp
     message = str(info.value)
     assert 'search space' in message and 'resume=False' in message and 'savedir' in message
     assert len(os.listdir(os.path.join(savedir, 'trials'))) == 4   # nothing of the refused fit ran
+
+
+def test_an_unusable_savedir_is_a_clear_error_before_the_data_is_prepared(tmp_path, dataset):
+    from autogluon.scheduler import FolderNotWritableError
+
+    blocker = tmp_path / 'a_file'
+    blocker.write_text('not a folder')
+    with pytest.raises(FolderNotWritableError, match='savedir') as info:
+        task.fit(dataset, savedir=str(blocker / 'exp'), num_trials=1, **SMALL)
+    assert str(blocker / 'exp') in str(info.value)
