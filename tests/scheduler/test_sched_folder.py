@@ -63,6 +63,10 @@ def test_a_second_scheduler_on_a_folder_in_use_is_refused_and_the_first_is_untou
         message = str(info.value)
         assert str(tmp_path / "exp") in message and "pid %d" % driver.pid in message
         assert "another folder" in message and "wait" in message
+        same_path = FIFO_Scheduler(logged_fn, {"log_file": other_log, "sleep": 0.0}, CPU1, "random",
+                                   checkpoint=ck, num_trials=2, progress=False)
+        with pytest.raises(FolderInUseError):
+            same_path.run()
         assert not os.path.exists(other_log), "the refused run started a trial"
         assert driver.wait(60) == 0
     finally:
