@@ -431,6 +431,11 @@ class Dataset(object):
             raise ValueError('val_path (%s) was given without train_path' % self.val_path)
         common = dict(max_images_per_class=self.max_images_per_class, seed=self.seed)
         if self.train_path:
+            _, folder_classes = _folder.list_class_folders(self.train_path, 'train_path')
+            if len(folder_classes) < 2:   # checked before any image is decoded
+                raise ValueError('train_path %s has a single class folder %r: classification needs '
+                                 'at least 2 classes (one folder per class, <root>/<class>/<image>)'
+                                 % (self.train_path, folder_classes[0]))
             self.train, self.classes = load_image_folder(
                 self.train_path, image_size, channels, what='train_path', **common)
             self.image_size, self.channels = self.train.image_size, self.train.channels

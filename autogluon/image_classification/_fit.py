@@ -380,6 +380,29 @@ class _GoalTerminator(object):
             return None
         return self._inner.get_promotable()
 
+    def state_dict(self):
+        """Its own state and the wrapped terminator's, separately (the scheduler restores the
+        wrapped one by its class, with or without this wrapper around it on resume)."""
+        fn = getattr(self._inner, 'state_dict', None)
+        return {'wrapper': {'max_metric': self._goal.max_metric, 'reached': self._goal.reached,
+                            'task_id': self._goal.task_id},
+                'inner_class': type(self._inner).__name__,
+                'inner': fn() if callable(fn) else None}
+
+    def load_state_dict(self, state):
+        if not (isinstance(state, dict) and set(state) == {'wrapper', 'inner_class', 'inner'}):
+            # written before this wrapper saved itself: the wrapped terminator's state alone
+            state = {'wrapper': {}, 'inner_class': type(self._inner).__name__, 'inner': state}
+        if state['inner_class'] != type(self._inner).__name__:
+            raise ValueError('cannot load the state of a %s into %s' % (state['inner_class'],
+                                                                         type(self._inner).__name__))
+        own = state['wrapper']
+        if own.get('reached') and own.get('max_metric') == self._goal.max_metric:
+            self._goal.reached = True
+            self._goal.task_id = own.get('task_id')
+        if state['inner'] is not None:
+            self._inner.load_state_dict(state['inner'])
+
     def __getattr__(self, name):
         if name.startswith('__') or name in ('_inner', '_goal', '_reward_attr', '_own_info'):
             raise AttributeError(name)
@@ -425,8 +448,55 @@ def _paths(savedir):
 # ----------------------------------------------------------------------------------------------
 # fit
 
+class _DefaultSavedir(str):
+    """The default ``savedir``: told apart from the same path given explicitly (by identity)."""
+
+
+_DEFAULT_SAVEDIR = _DefaultSavedir('checkpoint/exp1.ag')
+
+
+def _claim_savedir(savedir, resume, claims):
+    """Lock the savedir folder for this fit before anything in it is touched; ``(folder,
+    checkpoint)``. The lock goes to ``claims`` (released when fit returns or raises).
+
+    A folder in use by a live run (another notebook, another process) is refused with
+    FolderInUseError; the default savedir moves on to the next free ``checkpoint/expN`` folder
+    instead (with a warning), so two fits with default arguments do not collide.
+    """
+    from ..core._lock import FolderInUseError, lock_folder
+
+    folder, checkpoint = _paths(savedir)
+    try:
+        claims.append(lock_folder(folder, 'savedir'))
+        return folder, checkpoint
+    except FolderInUseError as exc:
+        if savedir is not _DEFAULT_SAVEDIR or resume:
+            raise
+        busy = exc
+    for n in range(2, 1000):
+        alt_folder, alt_checkpoint = _paths(os.path.join(folder, 'exp%d' % n))
+        try:
+            claims.append(lock_folder(alt_folder, 'savedir'))
+        except FolderInUseError:
+            continue
+        logger.warning('the default savedir %s is in use by another live run; this fit uses %s '
+                       'instead (pass savedir= to choose the folder)', checkpoint, alt_folder)
+        return alt_folder, alt_checkpoint
+    raise busy
+
+
+def _check_classes(dataset):
+    present = np.unique(np.asarray(dataset.train.labels))
+    if dataset.num_classes < 2 or len(present) < 2:
+        where = dataset.train_path or dataset.name
+        raise ValueError('dataset %s has %s: classification needs at least 2 classes (one folder '
+                         'per class under train_path)'
+                         % (where, 'a single class %r' % (dataset.classes[int(present[0])],)
+                            if len(present) == 1 and dataset.classes else 'fewer than 2 classes'))
+
+
 def fit(dataset, nets=None, optimizers=None, searcher='random', trial_scheduler='fifo',
-        resume=False, savedir='checkpoint/exp1.ag', visualizer='none', time_limits=None,
+        resume=False, savedir=_DEFAULT_SAVEDIR, visualizer='none', time_limits=None,
         num_trials=None, num_training_epochs=None, num_gpus=None, max_metric=None,
         stop_criterion=None, resources_per_trial=None, searcher_options=None, batch_size=None,
         lr=None, scheduler_options=None, seed=None, dask_client=None, **kwargs):
@@ -507,6 +577,21 @@ def fit(dataset, nets=None, optimizers=None, searcher='random', trial_scheduler=
     >>> dataset = task.Dataset(name='shopeeiet', train_path='~/data/train')   # doctest: +SKIP
     >>> results = task.fit(dataset, time_limits=120, num_training_epochs=10)   # doctest: +SKIP
     """
+    params = dict(locals())
+    params.update(params.pop('kwargs'))
+    claims = []   # the savedir lock, held until fit returns or raises
+    try:
+        return _fit(claims, **params)
+    finally:
+        for lock in claims:
+            lock.release()
+
+
+def _fit(claims, dataset, nets=None, optimizers=None, searcher='random', trial_scheduler='fifo',
+         resume=False, savedir=_DEFAULT_SAVEDIR, visualizer='none', time_limits=None,
+         num_trials=None, num_training_epochs=None, num_gpus=None, max_metric=None,
+         stop_criterion=None, resources_per_trial=None, searcher_options=None, batch_size=None,
+         lr=None, scheduler_options=None, seed=None, dask_client=None, **kwargs):
     t0 = time.monotonic()
     from ..scheduler import detect_resources
     from ..searcher import get_searcher
@@ -520,6 +605,7 @@ def fit(dataset, nets=None, optimizers=None, searcher='random', trial_scheduler=
     if dataset.train is None or len(dataset.train) == 0:
         raise ValueError('dataset has no training images (it was built from test_path only); give '
                          'train_path to task.Dataset to fit on it')
+    _check_classes(dataset)
     if not isinstance(resume, (bool, np.bool_)):
         raise ValueError('resume must be True or False, got %r' % (resume,))
     if not isinstance(visualizer, str) or visualizer.lower() not in _VISUALIZERS:
@@ -596,7 +682,7 @@ def fit(dataset, nets=None, optimizers=None, searcher='random', trial_scheduler=
             raise ValueError('searcher_options only apply when searcher is a name or a class, not '
                              'an object (%r)' % (searcher,))
         searcher_obj = get_searcher(searcher)
-    folder, checkpoint = _paths(savedir)
+    folder, checkpoint = _claim_savedir(savedir, resume, claims)
     if num_trials is None and time_limits is None:
         num_trials = 2
         logger.info('neither time_limits nor num_trials given: running %d trials', num_trials)

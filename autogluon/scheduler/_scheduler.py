@@ -11,16 +11,20 @@ import logging
 import math
 import numbers
 import os
+import shutil
 import signal
 import tempfile
 import threading
 import time
+import weakref
 
 from ..core._decorators import TrainFunction, as_namespace_or_dict
+from ..core._lock import lock_folder
 from ..core._serialize import dumps
 from ._callbacks import ProgressCallback, TensorBoardCallback
 from ._checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from ._executor import make_executor
+from ._fingerprint import check_fingerprint, fingerprint
 from ._task import Task, TaskStatus
 from .resource import plan_slots, validate_resource
 
@@ -321,10 +325,14 @@ class TaskScheduler:
     def _terminator_state(self):
         fn = getattr(self.terminator, "state_dict", None)
         state = fn() if callable(fn) else None
-        if state is None:
+        if _saved_chain(None, state)[-1][1] is None:
             self._note_once("terminator-state", "%s has no state_dict(); its state is rebuilt on resume by "
                             "replaying the recorded reports", type(self.terminator).__name__)
         return state
+
+    def _fingerprint(self):
+        space = getattr(self.searcher, "configspace", None)
+        return fingerprint(space if space is not None else self._search_space(), self.train_fn)
 
     def state_dict(self, destination=None):
         """Everything needed to resume: searcher, terminator, finished trials, trials to re-run."""
@@ -342,6 +350,7 @@ class TaskScheduler:
                      + [{"task_id": t.task_id, "config": t.config, "attempts": t.attempts}
                         for t in self._requeue if t not in running],
             "next_task_id": self._next_task_id,
+            "fingerprint": self._fingerprint(),
         }
         if destination is not None:
             destination.update(state)
@@ -356,6 +365,7 @@ class TaskScheduler:
             if state.get(key) not in (None, getattr(self, key)):
                 raise ValueError("the checkpoint was written with %s=%r but this scheduler has %s=%r"
                                  % (key, state[key], key, getattr(self, key)))
+        check_fingerprint(state.get("fingerprint"), self._fingerprint(), self.checkpoint or "the state", logger)
         if state.get("searcher") is not None and hasattr(self.searcher, "load_state_dict"):
             self.searcher.load_state_dict(state["searcher"])
         self.tasks = {}
@@ -376,9 +386,10 @@ class TaskScheduler:
         if pending is None:
             return
         cls_name, term_state = pending
-        loader = getattr(self.terminator, "load_state_dict", None)
-        if term_state is not None and callable(loader) and cls_name in (None, type(self.terminator).__name__):
-            loader(term_state)
+        target, state = _terminator_to_load(self.terminator, cls_name, term_state)
+        loader = getattr(target, "load_state_dict", None)
+        if state is not None and callable(loader):
+            loader(state)
         else:
             self._replay_into_terminator()
 
@@ -414,8 +425,19 @@ class TaskScheduler:
             if self.checkpoint:
                 self._output_dir = os.path.dirname(os.path.abspath(self.checkpoint))
             else:
-                self._output_dir = tempfile.mkdtemp(prefix="autogluon-")
+                self._output_dir = self._temporary_folder()
         return self._output_dir
+
+    def _temporary_folder(self):
+        """The trials' folder when there is no checkpoint: removed when this scheduler is
+        garbage-collected or the process exits, unless it holds TensorBoard logs."""
+        folder = tempfile.mkdtemp(prefix="autogluon-")
+        if self.visualizer == "tensorboard":
+            logger.info("checkpoint=None: the trial folders and TensorBoard logs are in %s, which is "
+                        "kept (pass checkpoint= to choose the folder)", folder)
+        else:
+            weakref.finalize(self, shutil.rmtree, folder, ignore_errors=True)
+        return folder
 
     def _callbacks(self, num_trials, time_out):
         callbacks = []
@@ -622,6 +644,41 @@ class TaskScheduler:
         if num_trials is None and time_out is None and (size is None or size == math.inf):
             raise ValueError("set num_trials or a time limit (time_out): the search space is infinite, "
                              "so the search would never end")
+        self._warn_small_space(size, num_trials)
+        lock = self._lock_folder()
+        try:
+            return self._run_loop(num_trials, time_out)
+        finally:
+            if lock is not None:
+                lock.release()
+
+    def _lock_folder(self):
+        """Lock the checkpoint folder for this run (None without a checkpoint).
+
+        Before the first trial: a folder that a live run (another process, another thread) uses
+        raises FolderInUseError, and one that cannot be written raises FolderNotWritableError.
+        """
+        if not self.checkpoint:
+            return None
+        if os.path.isdir(self.checkpoint):
+            raise ValueError("checkpoint must be a file path, but %s is a folder (e.g. give %s)"
+                             % (self.checkpoint, os.path.join(self.checkpoint, "checkpoint.ag")))
+        return lock_folder(self._output_folder(), "checkpoint folder")
+
+    def _warn_small_space(self, size, num_trials):
+        if num_trials is None or size is None or size == math.inf or num_trials <= size:
+            return
+        if size == 1:
+            logger.warning("num_trials=%d, but the search space has only one distinct configuration "
+                           "(%s): only one trial will run. Give train_fn search spaces (e.g. "
+                           "@ag.args(lr=ag.space.Real(1e-3, 1e-1, log=True))) to search.", num_trials,
+                           "train_fn declares no search space" if not len(self._search_space()) else
+                           "every search space has a single value")
+        else:
+            logger.warning("num_trials=%d, but the search space has only %d distinct configurations: "
+                           "at most %d trials will run", num_trials, size, size)
+
+    def _run_loop(self, num_trials, time_out):
         self._restore_terminator()
         hook = getattr(self.searcher, "on_report", None)
         self._searcher_on_report = hook if callable(hook) else None
@@ -773,6 +830,50 @@ class TaskScheduler:
     def __repr__(self):
         return "%s(trials=%d, finished=%d, searcher=%r, terminator=%r)" % (
             type(self).__name__, len(self.tasks), self.num_finished, self.searcher, self.terminator)
+
+
+def _is_wrapper_state(state):
+    """A wrapping terminator saves itself and what it wraps separately:
+    ``{'wrapper': its own state, 'inner_class': class name, 'inner': the wrapped one's state}``."""
+    return isinstance(state, dict) and set(state) == {"wrapper", "inner_class", "inner"}
+
+
+def _saved_chain(cls_name, state):
+    """``[(class name, state)]`` of a saved terminator, the outermost wrapper first."""
+    chain = [(cls_name, state)]
+    while _is_wrapper_state(state):
+        cls_name, state = state["inner_class"], state["inner"]
+        chain.append((cls_name, state))
+    return chain
+
+
+def _terminator_chain(terminator):
+    """The terminator and what it wraps (``.inner``), outermost first."""
+    chain = [terminator]
+    inner = getattr(terminator, "inner", None)
+    while inner is not None and callable(getattr(inner, "on_task_report", None)) \
+            and all(inner is not t for t in chain):
+        chain.append(inner)
+        inner = getattr(inner, "inner", None)
+    return chain
+
+
+def _terminator_to_load(terminator, cls_name, state):
+    """``(object, state)`` to restore the saved terminator into, by class; state None: replay.
+
+    The same wrappers around the same class load as a whole; otherwise (a run with a goal
+    wrapper resumed without one, or the other way round) the wrapped terminator is loaded alone.
+    """
+    saved = _saved_chain(cls_name, state)
+    current = _terminator_chain(terminator)
+    names = [type(t).__name__ for t in current]
+    if saved[-1][1] is None:
+        return terminator, None
+    if [c for c, _ in saved] in (names, [None]) or (len(saved) == 1 and saved[0][0] == names[0]):
+        return terminator, state  # same chain, or an older checkpoint (the wrapper loads it)
+    if saved[-1][0] == names[-1]:
+        return current[-1], saved[-1][1]
+    return terminator, None
 
 
 def _raise_interrupted(signum, frame):
