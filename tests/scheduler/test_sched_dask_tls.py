@@ -128,6 +128,9 @@ def _tls_cluster(folder, scheduler, worker, client_certs):
         security = Security(tls_ca_file=ca, tls_client_cert=cert, tls_client_key=key, require_encryption=True)
         client = distributed.Client(address, security=security, timeout=30)
         client.wait_for_workers(1, timeout=45)
+        deadline = time.monotonic() + 45  # on a loaded machine the worker may still be settling in
+        while not client.scheduler_info().get("workers") and time.monotonic() < deadline:
+            time.sleep(0.5)
         yield client
     finally:
         if client is not None:
