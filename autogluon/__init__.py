@@ -11,7 +11,9 @@ import logging
 from . import space, searcher, scheduler, utils
 from ._unsupported import UNSUPPORTED, UnsupportedFinder, unsupported_error
 from .core import TrainFunction, args, autogluon_method, autogluon_register_args
-from .space._choices import Nets, Optimizers  # plain spaces: no MXNet, no image task import
+from .space._choices import Losses, Metrics, Nets, Optimizers  # plain spaces: no MXNet
+from . import optimizer
+from .optimizer import NAG, SGD, Adam, RMSProp, get_optim, optimizers
 from .utils import download, get_cpu_count, get_gpu_count, unzip
 
 __version__ = "0.1.0"
@@ -21,6 +23,8 @@ UnsupportedFinder.install()  # a clear ImportError for the 2019 modules this lib
 
 __all__ = ["space", "searcher", "scheduler", "image_classification", "task", "utils", "args",
            "autogluon_method", "autogluon_register_args", "TrainFunction", "Nets", "Optimizers",
+           "Losses", "Metrics", "optimizer", "optimizers", "SGD", "NAG", "Adam", "RMSProp",
+           "get_optim",
            "get_cpu_count", "get_gpu_count", "download", "unzip", "__version__"]
 
 
