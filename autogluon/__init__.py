@@ -29,7 +29,7 @@ __all__ = ["space", "searcher", "scheduler", "image_classification", "task", "ut
            "Losses", "Metrics", "optimizer", "optimizers", "SGD", "NAG", "Adam", "RMSProp", "get_optim",
            "get_cpu_count", "get_gpu_count", "download", "unzip", "__version__", "resource", "Task", "obj",
            "func", "autogluon_object", "autogluon_function", "Space", "Real", "Int", "Categorical", "Choice",
-           "Bool", "List", "Dict"]
+           "Bool", "List", "Dict", "ImageClassification"]
 
 
 def __getattr__(name):
@@ -38,6 +38,10 @@ def __getattr__(name):
         module = importlib.import_module("." + name, __name__)
         globals()[name] = module
         return module
+    if name == "ImageClassification":  # first public release: from autogluon import ImageClassification
+        value = importlib.import_module(".image_classification", __name__).ImageClassification
+        globals()[name] = value
+        return value
     if name in UNSUPPORTED:
         raise unsupported_error("autogluon.%s" % name, name)
     raise AttributeError("module 'autogluon' has no attribute %r" % name)

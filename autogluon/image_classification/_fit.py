@@ -275,7 +275,11 @@ def _instantiate_scheduler(cls, train_fn, args, resource, searcher, core, hyperb
     kwargs.update(user_options)
     positional = [p for p in params.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     try:
-        if len(positional) >= 4 or any(p.kind == p.VAR_POSITIONAL for p in params.values()):
+        if 'searcher' not in named and not any(p.kind == p.VAR_POSITIONAL for p in params.values()):
+            # a scheduler that picks its own configurations (RLScheduler's controller)
+            logger.info('%s chooses its own configurations: the searcher is not used', cls.__name__)
+            scheduler = cls(train_fn=train_fn, args=args, resource=resource, **kwargs)
+        elif len(positional) >= 4 or any(p.kind == p.VAR_POSITIONAL for p in params.values()):
             scheduler = cls(train_fn, args, resource, searcher, **kwargs)
         else:
             scheduler = cls(train_fn=train_fn, args=args, resource=resource, searcher=searcher,
