@@ -125,14 +125,14 @@ class EraBDataset(object):
                 % (where, self.train, len(self), self.num_classes))
 
 
-def _builtin_dataset(name, train):
+def _builtin_dataset(name, train, kwargs):
     key = _builtin.normalize_name(name)
     key = _BUILTIN_ALIASES.get(key, key)
     if key in _NOT_BUILTIN:
         raise ValueError('Dataset(name=%r): %s is not available in this library' % (name, _NOT_BUILTIN[key]))
     if key not in _builtin.BUILTIN_NAMES:
         return None
-    data = _Dataset(key)      # local files only: a clear FileNotFoundError names where it looked
+    data = _Dataset(key, **kwargs)      # local files only: a clear FileNotFoundError names where it looked
     data = copy.copy(data)
     if train:
         data.test = _concat(data.train, data.val)
@@ -162,7 +162,7 @@ def dataset(path=None, train=True, name=None, input_size=None, crop_ratio=0.875,
     if name is not None and not isinstance(name, str):
         raise TypeError('Dataset(name=...) must be a str, got %r' % (name,))
     if name is not None:
-        out = _builtin_dataset(name, train)
+        out = _builtin_dataset(name, train, kwargs)
         if out is not None:
             return out
     if path is None:
