@@ -256,7 +256,7 @@ def _instantiate_scheduler(cls, train_fn, args, resource, searcher, core, hyperb
     TaskScheduler subclass (which accepts them). ``user_options`` (fit's
     ``scheduler_options``) are passed as given.
     """
-    from ..scheduler import Hyperband_Scheduler, TaskScheduler
+    from ..scheduler import Hyperband_Scheduler, RLScheduler, TaskScheduler
 
     sig = inspect.signature(cls)
     params = sig.parameters
@@ -275,8 +275,8 @@ def _instantiate_scheduler(cls, train_fn, args, resource, searcher, core, hyperb
     kwargs.update(user_options)
     positional = [p for p in params.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     try:
-        if 'searcher' not in named and not any(p.kind == p.VAR_POSITIONAL for p in params.values()):
-            # a scheduler that picks its own configurations (RLScheduler's controller)
+        if issubclass(cls, RLScheduler):
+            # it picks its own configurations (an LSTM controller) and takes no searcher
             logger.info('%s chooses its own configurations: the searcher is not used', cls.__name__)
             scheduler = cls(train_fn=train_fn, args=args, resource=resource, **kwargs)
         elif len(positional) >= 4 or any(p.kind == p.VAR_POSITIONAL for p in params.values()):

@@ -260,3 +260,25 @@ def test_import_autogluon_imagecl_does_not_import_mxnet():
                          env=dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(ag.__file__))))
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == 'False'
+
+
+def test_fit_instantiates_rl_scheduler_without_a_searcher(tmp_path):
+    """fit(trial_scheduler=RLScheduler) (what search_strategy='rl' runs): its controller picks the
+    configurations; fit's searcher must not be handed to it (that was a TypeError)."""
+    import argparse
+
+    from autogluon.image_classification import _fit
+
+    def train_fn(args, reporter):
+        reporter(epoch=1, accuracy=args.lr)
+
+    args = argparse.Namespace(lr=ag.space.Real(0.01, 0.1), epochs=1)
+    searcher = ag.searcher.RandomSampling({'lr': ag.space.Real(0.01, 0.1)})
+    core = dict(checkpoint=str(tmp_path / 'exp1.ag'), resume=False, num_trials=2,
+                time_attr='epoch', reward_attr='accuracy', visualizer='none')
+    scheduler = _fit._instantiate_scheduler(ag.scheduler.RLScheduler, train_fn, args,
+                                            {'num_cpus': 1, 'num_gpus': 0}, searcher, core,
+                                            dict(max_t=1, grace_period=1, reduction_factor=3),
+                                            dict(seed=0, progress=False), {'controller_lr': 0.01})
+    assert type(scheduler).__name__ == 'RLScheduler' and scheduler.searcher is not searcher
+    assert type(scheduler.searcher).__name__ == 'RLSearcher'
