@@ -113,10 +113,11 @@ class EraBDataset(object):
         return len(self.arrays) if self.arrays is not None else len(self.paths)
 
     def __getitem__(self, index):
-        if self.arrays is None:
-            from ._data import load_image
+        if self.arrays is None:     # an unlabelled image, at its own size
+            from PIL import Image
 
-            return load_image(self.paths[index], 224, 3), None
+            with Image.open(self.paths[index]) as img:
+                return np.asarray(img.convert('RGB')), None
         return self.arrays.images[index], int(self.arrays.labels[index])
 
     def __repr__(self):

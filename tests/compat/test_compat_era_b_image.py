@@ -63,6 +63,8 @@ def beginner(tmp_path_factory):
 def test_quick_start_flow(beginner, tmp_path):
     dataset, test_dataset, classifier = beginner['dataset'], beginner['test_dataset'], beginner['classifier']
     assert dataset.init() is dataset and len(dataset) == 320 and len(test_dataset) == 80
+    image, label = dataset[0]
+    assert image.shape[2] == 3 and dataset.classes[label] == 'BabyPants'
     assert dataset.init().classes == ['BabyPants', 'BabyShirt', 'womencasualshoes', 'womenchiffontop']
     if ag.get_gpu_count() == 0:     # the tutorial's ngpus_per_trial=1 on a CPU machine: one warning
         gpu_warnings = [m for m in beginner['warnings'] if 'ngpus_per_trial=1' in m]
@@ -120,6 +122,7 @@ def test_kaggle_flow_predicts_a_test_dataset_and_writes_a_submission(beginner, t
     for cls in ('BabyShirt', 'womencasualshoes'):
         shutil.copy(_first_image(cls), str(flat / (cls + '.png')))
     unlabelled = task.Dataset(str(flat))
+    assert len(unlabelled) == 2 and unlabelled[0][0].shape == (28, 28, 3) and unlabelled[0][1] is None
     inds, probs = classifier.predict(unlabelled)
     assert len(inds) == 2 and all(0.0 < p.asscalar() <= 1.0 for p in probs)
     with pytest.raises(ValueError, match='without class folders'):
