@@ -285,3 +285,22 @@ def test_fit_instantiates_rl_scheduler_without_a_searcher(tmp_path):
                                             dict(seed=0, progress=False), {'controller_lr': 0.01})
     assert type(scheduler).__name__ == 'RLScheduler' and scheduler.searcher is not searcher
     assert type(scheduler.searcher).__name__ == 'RLSearcher'
+
+
+def test_resume_continues_the_checkpoint_and_verbose_logs_the_search(tmp_path, caplog):
+    dataset = task.Dataset(TRAIN)
+    checkpoint = str(tmp_path / 'checkpoint' / 'exp1.ag')
+    quiet = logging.getLogger('autogluon').getEffectiveLevel() > logging.INFO
+    first = task.fit(dataset, net=SMALL, epochs=1, num_trials=1, ngpus_per_trial=0,
+                     checkpoint=checkpoint, verbose=True)
+    if quiet:    # verbose=True: the search's INFO lines, then the level is as it was
+        assert any('fit done' in r.getMessage() for r in caplog.records)
+        assert logging.getLogger('autogluon').getEffectiveLevel() > logging.INFO
+    caplog.clear()
+    second = task.fit(dataset, net=SMALL, epochs=1, num_trials=2, ngpus_per_trial=0,
+                      checkpoint=checkpoint, resume=True)
+    if quiet:
+        assert not any('fit done' in r.getMessage() for r in caplog.records)
+    assert sorted(first.results['trial_info']) == [0]
+    assert sorted(second.results['trial_info']) == [0, 1] and second.results['metadata']['resumed']
+    assert second.results['trial_info'][0]['config'] == first.results['trial_info'][0]['config']
