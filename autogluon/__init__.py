@@ -13,7 +13,9 @@ from .core import (TrainFunction, args, autogluon_function, autogluon_method, au
                    autogluon_register_args, func, obj)
 from .scheduler import Task  # Aug 2019: autogluon.Task(fn, args, resources)
 from .space import Bool, Categorical, Choice, Dict, Int, List, Real, Space  # first public release: ag.Real...
-from .space._choices import Nets, Optimizers  # plain spaces: no MXNet, no image task import
+from .space._choices import Losses, Metrics, Nets, Optimizers  # plain spaces: no MXNet
+from . import optimizer
+from .optimizer import NAG, SGD, Adam, RMSProp, get_optim, optimizers
 from .utils import download, get_cpu_count, get_gpu_count, unzip
 
 __version__ = "0.1.0"
@@ -24,9 +26,10 @@ UnsupportedFinder.install()  # a clear ImportError for the 2019 modules this lib
 
 __all__ = ["space", "searcher", "scheduler", "image_classification", "task", "utils", "args",
            "autogluon_method", "autogluon_register_args", "TrainFunction", "Nets", "Optimizers",
+           "Losses", "Metrics", "optimizer", "optimizers", "SGD", "NAG", "Adam", "RMSProp", "get_optim",
            "get_cpu_count", "get_gpu_count", "download", "unzip", "__version__", "resource", "Task", "obj",
            "func", "autogluon_object", "autogluon_function", "Space", "Real", "Int", "Categorical", "Choice",
-           "Bool", "List", "Dict"]
+           "Bool", "List", "Dict", "ImageClassification"]
 
 
 def __getattr__(name):
@@ -35,6 +38,10 @@ def __getattr__(name):
         module = importlib.import_module("." + name, __name__)
         globals()[name] = module
         return module
+    if name == "ImageClassification":  # first public release: from autogluon import ImageClassification
+        value = importlib.import_module(".image_classification", __name__).ImageClassification
+        globals()[name] = value
+        return value
     if name in UNSUPPORTED:
         raise unsupported_error("autogluon.%s" % name, name)
     raise AttributeError("module 'autogluon' has no attribute %r" % name)

@@ -27,24 +27,26 @@ import time
 import numpy as np
 
 from ..space import Categorical, Real, SearchSpace, Space
-from . import _nets
+from . import _compat, _final_fit, _nets
 from ._data import Dataset, stratified_split
+from ._optimizers import LR_SCHEDULES, is_optimizer_key, model_config, optimizer_search_space
 from ._results import FitResults
 from ._spaces import OPTIMIZER_NAMES, Nets, Optimizers
 
 logger = logging.getLogger('autogluon.image_classification')
 
-__all__ = ['fit', 'evaluate', 'predict', 'load', 'save', 'get_model', 'default_search_space']
+__all__ = ['fit', 'evaluate', 'predict', 'predict_batch', 'load', 'save', 'get_model',
+           'default_search_space']
 
 #: The last fitted (or loaded) model, used by ``evaluate``, ``predict`` and ``save``.
 _LAST = {'model': None, 'results': None}
 
 # Hyperparameters of the training function that fit accepts as keywords (a value or a space).
-_TRAIN_KEYS = ('lr', 'adam_lr', 'wd', 'momentum', 'batch_size', 'label_smoothing', 'warmup_epochs',
-               'lr_schedule', 'augment', 'pretrained')
+_TRAIN_KEYS = ('lr', 'adam_lr', 'rmsprop_lr', 'wd', 'momentum', 'batch_size', 'label_smoothing',
+               'warmup_epochs', 'lr_schedule', 'augment', 'pretrained')
 # Keywords that shape the data (fixed values only).
 _DATA_KEYS = ('image_size',)
-_LR_SCHEDULES = ('cosine', 'constant')
+_LR_SCHEDULES = LR_SCHEDULES
 _STOP_KEYS = ('time_limits', 'max_metric', 'num_trials')
 _RESOURCE_KEYS = {'num_cpus': 'num_cpus', 'num_gpus': 'num_gpus',
                   'num_training_epochs': 'num_training_epochs',
@@ -90,7 +92,7 @@ def _positive_real(value, name, allow_none=True):
 
 def _check_train_value(name, value):
     """Check one fixed value of a training hyperparameter; returns it normalized."""
-    if name in ('lr', 'adam_lr'):
+    if name in ('lr', 'adam_lr', 'rmsprop_lr'):
         return _positive_real(value, name, allow_none=False)
     if name == 'wd':
         if not _is_real(value) or not 0 <= value < 1:
@@ -112,7 +114,8 @@ def _check_train_value(name, value):
         return float(value)
     if name == 'lr_schedule':
         if value not in _LR_SCHEDULES:
-            raise ValueError('lr_schedule must be one of %s, got %r' % (', '.join(_LR_SCHEDULES), value))
+            raise ValueError('lr_schedule (lr_scheduler) must be one of %s, got %r'
+                             % (', '.join(_LR_SCHEDULES), value))
         return value
     if name in ('augment', 'pretrained'):
         if not isinstance(value, (bool, np.bool_)):
@@ -159,50 +162,27 @@ def _as_optimizers(optimizers):
                 raise ValueError('optimizers: unknown optimizer %r; allowed: %s'
                                  % (choice, ', '.join(OPTIMIZER_NAMES)))
         return optimizers
-    if isinstance(optimizers, str):
+    if isinstance(optimizers, str) or hasattr(optimizers, 'get_hyper_params'):
         return Optimizers([optimizers])
     if isinstance(optimizers, (list, tuple)):
         return Optimizers(list(optimizers))
-    raise TypeError('optimizers must be ag.Optimizers([...]), a list of optimizer names or one '
-                    'name, got %r' % (optimizers,))
+    raise TypeError('optimizers must be ag.Optimizers([...]), a list of optimizer names or '
+                    'ag.optimizers.SGD(...)-style objects, or one of them, got %r' % (optimizers,))
 
 
 def default_search_space(nets, optimizers, given):
     """The search space and fixed values of the training function.
 
-    ``nets``/``optimizers`` are Categorical spaces; ``given`` holds the training keywords the
-    user passed (values or spaces), which replace the defaults. Defaults: ``lr``
-    log-uniform in [0.01, 0.4] (default 0.1) for sgd/nag, ``adam_lr`` in [1e-4, 1e-2] (default
-    1e-3) for adam -- unless ``lr`` is given, which then applies to every optimizer --, ``wd``
-    in [1e-5, 1e-3] (default 5e-4), ``momentum`` in [0.85, 0.95] (default 0.9).
+    ``nets``/``optimizers`` are Categorical spaces (``ag.Nets``/``ag.Optimizers``, whose
+    optimizer objects bring their own spaces); ``given`` holds the training keywords the user
+    passed (values or spaces), which replace the defaults. Defaults: ``lr`` log-uniform in
+    [0.01, 0.4] (default 0.1) for sgd/nag, ``adam_lr``/``rmsprop_lr`` in [1e-4, 1e-2] (default
+    1e-3) for adam/rmsprop -- unless ``lr`` is given, which then applies to every optimizer --,
+    ``wd`` in [1e-5, 1e-3] (default 5e-4), ``momentum`` in [0.85, 0.95] (default 0.9).
     Returns ``(spaces, fixed)`` dicts.
     """
-    spaces = {'net': nets, 'optimizer': optimizers}
-    fixed = {}
-    opts = set(optimizers.choices)
-    defaults = {}
-    if 'lr' not in given:
-        if opts & {'sgd', 'nag'}:
-            defaults['lr'] = Real(0.01, 0.4, log=True, default=0.1)
-        else:
-            fixed['lr'] = 1e-3
-        if 'adam' in opts and 'adam_lr' not in given:
-            defaults['adam_lr'] = Real(1e-4, 1e-2, log=True, default=1e-3)
-    defaults['wd'] = Real(1e-5, 1e-3, log=True, default=5e-4)
-    if opts & {'sgd', 'nag'}:
-        defaults['momentum'] = Real(0.85, 0.95, default=0.9)
-    else:
-        fixed['momentum'] = 0.9
-    for key, value in defaults.items():
-        spaces[key] = value
-    for key, value in given.items():
-        if isinstance(value, Space):
-            spaces[key] = value
-            fixed.pop(key, None)
-        else:
-            fixed[key] = value
-            spaces.pop(key, None)
-    return spaces, fixed
+    spaces, fixed = optimizer_search_space(optimizers, given)
+    return dict({'net': nets, 'optimizer': optimizers}, **spaces), fixed
 
 
 def _auto_batch_size(n):
@@ -276,7 +256,7 @@ def _instantiate_scheduler(cls, train_fn, args, resource, searcher, core, hyperb
     TaskScheduler subclass (which accepts them). ``user_options`` (fit's
     ``scheduler_options``) are passed as given.
     """
-    from ..scheduler import Hyperband_Scheduler, TaskScheduler
+    from ..scheduler import Hyperband_Scheduler, RLScheduler, TaskScheduler
 
     sig = inspect.signature(cls)
     params = sig.parameters
@@ -295,7 +275,11 @@ def _instantiate_scheduler(cls, train_fn, args, resource, searcher, core, hyperb
     kwargs.update(user_options)
     positional = [p for p in params.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     try:
-        if len(positional) >= 4 or any(p.kind == p.VAR_POSITIONAL for p in params.values()):
+        if issubclass(cls, RLScheduler):
+            # it picks its own configurations (an LSTM controller) and takes no searcher
+            logger.info('%s chooses its own configurations: the searcher is not used', cls.__name__)
+            scheduler = cls(train_fn=train_fn, args=args, resource=resource, **kwargs)
+        elif len(positional) >= 4 or any(p.kind == p.VAR_POSITIONAL for p in params.values()):
             scheduler = cls(train_fn, args, resource, searcher, **kwargs)
         else:
             scheduler = cls(train_fn=train_fn, args=args, resource=resource, searcher=searcher,
@@ -592,6 +576,7 @@ def _fit(claims, dataset, nets=None, optimizers=None, searcher='random', trial_s
          num_trials=None, num_training_epochs=None, num_gpus=None, max_metric=None,
          stop_criterion=None, resources_per_trial=None, searcher_options=None, batch_size=None,
          lr=None, scheduler_options=None, seed=None, dask_client=None, **kwargs):
+    arguments = dict(locals(), kwargs=dict(kwargs))
     t0 = time.monotonic()
     from ..scheduler import detect_resources
     from ..searcher import get_searcher
@@ -613,6 +598,7 @@ def _fit(claims, dataset, nets=None, optimizers=None, searcher='random', trial_s
     if seed is not None and (not _is_int(seed) or seed < 0):
         raise ValueError('seed must be a non-negative int or None, got %r' % (seed,))
 
+    era = _compat.take_era_a_kwargs(kwargs)
     unknown = sorted(k for k in kwargs if k not in _TRAIN_KEYS + _DATA_KEYS)
     if unknown:
         raise TypeError('fit() got unexpected keyword argument(s) %s; training hyperparameters '
@@ -662,6 +648,7 @@ def _fit(claims, dataset, nets=None, optimizers=None, searcher='random', trial_s
             if name in _nets.OWN_NETS:
                 raise ValueError('pretrained=True: network %r has no pretrained weights' % name)
             _nets._pretrained_file(name)
+    _compat.warn_untrained_imagenet_nets(net_names, given.get('pretrained'))
     opt_space = _as_optimizers(optimizers)
     spaces, fixed = default_search_space(net_space, opt_space, given)
 
@@ -721,6 +708,15 @@ def _fit(claims, dataset, nets=None, optimizers=None, searcher='random', trial_s
                   for name in net_names[:4])
     margin = _STOP_ALLOWANCE + 2.0 * t_model
     search_end = None if time_limits is None else t0 + time_limits - margin
+    do_final = _final_fit.DEFAULT_FINAL_FIT if era.final_fit is None else era.final_fit
+    refit_time = None
+    if do_final and search_end is not None:
+        search_left, refit_time = _final_fit.plan(search_end - time.monotonic(), num_trials,
+                                                  _parallel_slots(machine, cpus, gpus, dask_client))
+        search_end = time.monotonic() + search_left
+        logger.info('time_limits=%gs: %.1fs for the data, %.1fs for the search, %.1fs for the final '
+                    'fit on train+val, %.1fs kept for loading the model and stopping workers',
+                    time_limits, time.monotonic() - t0, search_left, refit_time, margin)
 
     trial_args = dict(fixed)
     trial_args.update(spaces)
@@ -773,20 +769,18 @@ def _fit(claims, dataset, nets=None, optimizers=None, searcher='random', trial_s
     t_load = time.monotonic()
     model, task, metric, best_epoch = _load_best(scheduler, folder, dataset.classes, train_size,
                                                  channels, mean, std, driver_gpus, time_limits)
-    config = {k: trial_args[k] for k in ('net', 'optimizer', 'lr', 'adam_lr', 'wd', 'momentum',
-                                         'batch_size', 'label_smoothing', 'warmup_epochs',
-                                         'lr_schedule', 'augment', 'pretrained')
-              if k in trial_args}
-    config.update(task.config)
-    config['epochs'] = epochs
-    # The config says what the model was trained with: adam has no momentum, and uses adam_lr
-    # (when searched) instead of lr; sgd/nag use lr and momentum.
-    if config.get('optimizer') != 'adam':
-        config.pop('adam_lr', None)
-    else:
-        config.pop('momentum', None)
-        if config.get('adam_lr') is not None:
-            config.pop('lr', None)
+    config = _best_config(trial_args, task.config, epochs, era.lr_scheduler_given)
+    final_info = None
+    if do_final:
+        seconds = None if time_limits is None else \
+            t0 + time_limits - time.monotonic() - _STOP_ALLOWANCE - t_model
+        t_refit = time.monotonic()
+        model, final_info = _refit_model(model, task, trial_args, spaces, folder, seconds,
+                                         ((len(train) + len(val)) / float(len(train)), best_epoch),
+                                         (dataset.classes, train_size, channels, mean, std,
+                                          driver_gpus))
+        t_load += time.monotonic() - t_refit   # the refit is not loading time
+        final_info['total_time'] = time.monotonic() - t_refit
     model.config = dict(config)
     model.metric = metric
     t_load = time.monotonic() - t_load
@@ -804,13 +798,15 @@ def _fit(claims, dataset, nets=None, optimizers=None, searcher='random', trial_s
         'best_epoch': best_epoch,
         'time': total,
         'time_breakdown': {'data': t_data, 'search': t_search, 'load_model': t_load,
-                           'model_build_estimate': t_model},
+                           'model_build_estimate': t_model,
+                           'final_fit': (final_info or {}).get('total_time', 0.0)},
         'time_limits': time_limits,
         'search_time_limit': search_time,
         'max_metric': max_metric,
         'max_metric_reached': bool(goal and goal.reached),
         'num_training_epochs': epochs,
-        'resources_per_trial': {'num_cpus': cpus, 'num_gpus': gpus},
+        'resources_per_trial': {'num_cpus': cpus, 'num_gpus': gpus,
+                                'num_training_epochs': epochs},
         'image_size': train_size,
         'channels': channels,
         'classes': list(dataset.classes),
@@ -820,13 +816,63 @@ def _fit(claims, dataset, nets=None, optimizers=None, searcher='random', trial_s
         'savedir': folder,
         'checkpoint': checkpoint,
         'resumed': bool(resume),
+        'final_fit': final_info,
     }
+    metadata.update(_compat.era_a_metadata(
+        dataset=dataset, nets=net_space, optimizers=opt_space, metrics=era.metrics,
+        losses=era.losses, searcher=searcher, trial_scheduler=trial_scheduler, resume=bool(resume),
+        visualizer=visualizer.lower(), backend=era.backend,
+        stop_criterion={'time_limits': time_limits, 'max_metric': max_metric,
+                        'num_trials': num_trials},
+        kwargs=_compat.user_kwargs(fit, arguments)))
     results = FitResults(metric, config, total, model, metadata, scheduler)
     _LAST['model'] = model
     _LAST['results'] = results
     logger.info('fit done in %.1fs: %d trials, best trial %d (%s) val accuracy %.4f at epoch %s',
                 total, len(scheduler.tasks), task.task_id, config.get('net'), metric, best_epoch)
     return results
+
+
+def _parallel_slots(machine, cpus, gpus, dask_client):
+    """How many trials run at once on this machine (1 assumed for a Dask cluster)."""
+    if dask_client is not None:
+        return 1
+    slots = machine.num_cpus // max(1, cpus)
+    if gpus:
+        slots = min(slots, machine.num_gpus // gpus)
+    return max(1, slots)
+
+
+def _best_config(trial_args, task_config, epochs, lr_scheduler_given):
+    """What the best model was trained with (the chosen optimizer's hyperparameters only)."""
+    keys = ('net', 'optimizer', 'lr', 'adam_lr', 'wd', 'momentum', 'batch_size', 'label_smoothing',
+            'warmup_epochs', 'lr_schedule', 'augment', 'pretrained')
+    config = {k: v for k, v in trial_args.items() if k in keys or is_optimizer_key(k)}
+    config.update(task_config)
+    config['epochs'] = epochs
+    config = model_config(config)
+    if lr_scheduler_given:
+        config['lr_scheduler'] = config.get('lr_schedule')
+    return config
+
+
+def _refit_model(model, task, trial_args, spaces, folder, seconds, epochs_info, model_args):
+    """The model retrained on train+val (``_final_fit.refit``), or ``model`` if that fails.
+    ``epochs_info``: (images of train+val over train, epoch of the best trial's model)."""
+    from ._model import ImageClassifier
+
+    data_ratio, best_epoch = epochs_info
+    params, info = _final_fit.refit(task, trial_args, list(spaces), folder, seconds, data_ratio,
+                                    min_epochs=int(best_epoch or 1))
+    if params is None:
+        return model, info
+    classes, size, channels, mean, std, gpus = model_args
+    import mxnet as mx
+
+    ctx = mx.gpu(0) if gpus else mx.cpu()
+    refit = ImageClassifier.from_params(params, model.net_name, classes, size, channels, mean, std,
+                                        ctx)
+    return refit, info
 
 
 def _dict_arg(value, name, allowed):
@@ -946,9 +992,25 @@ def evaluate(dataset):
 
 
 def predict(inputs):
-    """``(class index, probability)`` of an image (``.class_name`` gives the name); a folder or
-    a list of paths gives a list of them. Uses the last fitted model."""
+    """``(ind, prob)`` of an image, as in 2019: one-element MXNet NDArrays (``ind.asscalar()``,
+    ``prob.asscalar()``; ``.class_name`` gives the name). A folder or a list of paths gives a list
+    of them. Uses the last fitted model.
+
+    >>> ind, prob = task.predict('~/data/test/BabyShirt/img.png')          # doctest: +SKIP
+    >>> dataset.train.synsets[ind.asscalar()], prob.asscalar()             # doctest: +SKIP
+    """
     return get_model().predict(inputs)
+
+
+def predict_batch(folder_or_paths):
+    """``inds, probs`` of every image in a folder (or of a list of image paths), as in 2019: two
+    lists of one-element NDArrays, in the order of ``.paths`` of the result (a folder's files
+    sorted by name; a folder of class folders: by class, then name).
+    ``ag.utils.generate_csv(inds, path)`` writes a Kaggle submission from ``inds``.
+
+    >>> inds, probs = task.predict_batch('~/data/test')                     # doctest: +SKIP
+    """
+    return get_model().predict_batch(folder_or_paths)
 
 
 def save(folder):
