@@ -423,7 +423,9 @@ def fit(dataset, nets=None, optimizers=None, searcher='random', trial_scheduler=
         (on a GPU ``'resnet18_v1'`` first), trained at 128 px on a CPU, 224 px on a GPU
         (``image_size=`` changes it).
     optimizers : ag.Optimizers, list of names or a name, optional
-        Among ``'sgd'``, ``'nag'``, ``'adam'``; default all three (``'nag'`` first).
+        Among ``'sgd'``, ``'nag'``, ``'adam'``, ``'rmsprop'``, as names or as
+        ``ag.optimizers.SGD(lr=..., momentum=..., wd=...)``-style objects whose values or spaces
+        are searched; default ``'nag'``, ``'sgd'``, ``'adam'``.
     searcher : str, searcher class or object
         ``'random'`` (default), ``'grid'``, ...; ``searcher_options`` are passed to it.
     trial_scheduler : ``'fifo'``, ``'hyperband'`` or a scheduler class
@@ -474,13 +476,30 @@ def fit(dataset, nets=None, optimizers=None, searcher='random', trial_scheduler=
         [0.85, 0.95], default 0.9), ``label_smoothing`` (default 0.1), ``warmup_epochs`` (0),
         ``lr_schedule`` (``'cosine'``/``'constant'``), ``augment`` (True), ``pretrained``
         (False; True reads GluonCV weights from the local model store only); and
-        ``image_size`` (training resolution, a fixed int).
+        ``image_size`` (training resolution, a fixed int). The 2019 keywords: ``lr_scheduler``
+        (the same as ``lr_schedule``: ``'cosine'``, ``'poly'``, ``'step'``, ``'constant'`` or a
+        space of them), ``metrics=ag.Metrics(['Accuracy'])`` and
+        ``losses=ag.Losses(['SoftmaxCrossEntropyLoss'])`` (the only metric and loss the task
+        uses; others are a ValueError), ``backend='default'``, and ``final_fit`` below.
+    final_fit : bool, optional (keyword)
+        After the search, retrain the best configuration on train+validation and return that
+        model (the 2019 release always did). With ``time_limits`` the budget is split before the
+        search (the log says how) and the refit stops at the limit; it is skipped, keeping the
+        search's model, when fewer epochs than the best trial's fit in the time left.
+        ``results.metric`` stays the best trial's validation accuracy; ``metadata['final_fit']``
+        says what the refit did. Default False: at equal ``time_limits`` it did not raise test
+        accuracy in our measurement; with ``num_trials`` and no limit it gained 0.001-0.019 for
+        1.7-2.3x the time (docs/tutorials/advanced.md, "Retraining on train+validation").
 
     Returns
     -------
     FitResults
         ``.metric`` (validation top-1 of ``.model``), ``.config``, ``.time``, ``.model``,
-        ``.metadata``, ``.scheduler``.
+        ``.metadata``, ``.scheduler``. ``.metadata`` also holds the 2019 keys with the values
+        the run used: ``nets``, ``optimizers``, ``metrics``, ``losses``, ``searcher``,
+        ``trial_scheduler``, ``resume``, ``savedir``, ``visualizer``, ``stop_criterion``,
+        ``resources_per_trial``, ``backend``, ``kwargs`` (what was passed beyond those) and
+        ``data``.
 
     Example
     -------
@@ -619,14 +638,9 @@ def fit(dataset, nets=None, optimizers=None, searcher='random', trial_scheduler=
     margin = _STOP_ALLOWANCE + 2.0 * t_model
     search_end = None if time_limits is None else t0 + time_limits - margin
     do_final = _final_fit.DEFAULT_FINAL_FIT if era.final_fit is None else era.final_fit
-    refit_time = None
     if do_final and search_end is not None:
-        search_left, refit_time = _final_fit.plan(search_end - time.monotonic(), num_trials,
-                                                  _parallel_slots(machine, cpus, gpus, dask_client))
-        search_end = time.monotonic() + search_left
-        logger.info('time_limits=%gs: %.1fs for the data, %.1fs for the search, %.1fs for the final '
-                    'fit on train+val, %.1fs kept for loading the model and stopping workers',
-                    time_limits, time.monotonic() - t0, search_left, refit_time, margin)
+        search_end = _split_budget(search_end, t0, time_limits, margin, num_trials,
+                                   _parallel_slots(machine, cpus, gpus, dask_client))
 
     trial_args = dict(fixed)
     trial_args.update(spaces)
@@ -741,6 +755,15 @@ def fit(dataset, nets=None, optimizers=None, searcher='random', trial_scheduler=
     logger.info('fit done in %.1fs: %d trials, best trial %d (%s) val accuracy %.4f at epoch %s',
                 total, len(scheduler.tasks), task.task_id, config.get('net'), metric, best_epoch)
     return results
+
+
+def _split_budget(search_end, t0, time_limits, margin, num_trials, slots):
+    """The end of the search when a final fit follows it (``_final_fit.plan``); logs the split."""
+    search_left, refit_time = _final_fit.plan(search_end - time.monotonic(), num_trials, slots)
+    logger.info('time_limits=%gs: %.1fs for the data, %.1fs for the search, %.1fs for the final '
+                'fit on train+val, %.1fs kept for loading the model and stopping workers',
+                time_limits, time.monotonic() - t0, search_left, refit_time, margin)
+    return time.monotonic() + search_left
 
 
 def _parallel_slots(machine, cpus, gpus, dask_client):

@@ -168,6 +168,7 @@ def test_optimizer_objects_build_shared_and_per_optimizer_spaces():
     # rmsprop gives no lr: adam and sgd get their own lr keys, rmsprop keeps its default space;
     # wd differs per optimizer (rmsprop uses the shared default); only sgd takes momentum
     assert spaces['adam_lr'] == lr and spaces['sgd_lr'] == lr and 'rmsprop_lr' in spaces
+    assert 'lr' not in spaces   # every optimizer has its own: the shared default is not searched
     assert fixed['adam_wd'] == 1e-4 and fixed['sgd_wd'] == 1e-3 and 'wd' in spaces
     assert fixed['momentum'] == 0.9 and 'momentum' not in spaces
     # the same space given by every optimizer that takes it is one shared hyperparameter
