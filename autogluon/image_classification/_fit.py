@@ -714,7 +714,7 @@ def fit(dataset, nets=None, optimizers=None, searcher='random', trial_scheduler=
         'search_space': {k: repr(v) for k, v in spaces.items()},
         'fixed': {k: v for k, v in fixed.items()},
         'scheduler': type(scheduler).__name__,
-        'searcher': type(getattr(searcher_obj, '_inner', searcher_obj)).__name__,
+        'searcher_class': type(getattr(searcher_obj, '_inner', searcher_obj)).__name__,
         'terminator': type(getattr(scheduler.terminator, 'inner', scheduler.terminator)).__name__,
         'num_trials': len(scheduler.tasks),
         'trials': _trial_summary(scheduler),

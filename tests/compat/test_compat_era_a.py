@@ -86,6 +86,7 @@ def test_advanced_metadata_holds_what_the_run_used(advanced):
     assert list(meta['metrics'].choices) == ['Accuracy']
     assert list(meta['losses'].choices) == ['SoftmaxCrossEntropyLoss']
     assert meta['searcher'] == 'random' and meta['trial_scheduler'] == 'fifo'
+    assert meta['searcher_class'] in ('RandomSampling', 'RandomSearcher')
     assert meta['stop_criterion'] == {'time_limits': None, 'max_metric': None, 'num_trials': 2}
     assert meta['resources_per_trial']['num_training_epochs'] == 2
     assert meta['resources_per_trial']['num_gpus'] == 0
