@@ -26,7 +26,7 @@ import time
 
 import numpy as np
 
-from ..space import Categorical, Real, SearchSpace, Space
+from ..space import Categorical, SearchSpace, Space
 from . import _compat, _final_fit, _nets
 from ._data import Dataset, stratified_split
 from ._optimizers import LR_SCHEDULES, is_optimizer_key, model_config, optimizer_search_space
@@ -474,11 +474,11 @@ def fit(dataset, nets=None, optimizers=None, searcher='random', trial_scheduler=
         Other training hyperparameters, each a value or an ``ag.space``: ``adam_lr``, ``wd``
         (default space log-uniform [1e-5, 1e-3], default 5e-4), ``momentum`` (uniform
         [0.85, 0.95], default 0.9), ``label_smoothing`` (default 0.1), ``warmup_epochs`` (0),
-        ``lr_schedule`` (``'cosine'``/``'constant'``), ``augment`` (True), ``pretrained``
-        (False; True reads GluonCV weights from the local model store only); and
-        ``image_size`` (training resolution, a fixed int). The 2019 keywords: ``lr_scheduler``
-        (the same as ``lr_schedule``: ``'cosine'``, ``'poly'``, ``'step'``, ``'constant'`` or a
-        space of them), ``metrics=ag.Metrics(['Accuracy'])`` and
+        ``lr_schedule`` (``'cosine'``, ``'poly'``, ``'step'``, ``'constant'``), ``augment``
+        (True), ``pretrained`` (False; True reads GluonCV weights from the local model store
+        only); and ``image_size`` (training resolution, a fixed int). The 2019 keywords:
+        ``lr_scheduler`` (the same as ``lr_schedule``: ``'cosine'``, ``'poly'``, ``'step'``,
+        ``'constant'`` or a space of them), ``metrics=ag.Metrics(['Accuracy'])`` and
         ``losses=ag.Losses(['SoftmaxCrossEntropyLoss'])`` (the only metric and loss the task
         uses; others are a ValueError), ``backend='default'``, and ``final_fit`` below.
     final_fit : bool, optional (keyword)
