@@ -527,6 +527,7 @@ def fit(dataset, nets=None, optimizers=None, searcher='random', trial_scheduler=
     if seed is not None and (not _is_int(seed) or seed < 0):
         raise ValueError('seed must be a non-negative int or None, got %r' % (seed,))
 
+    _compat.check_positional(searcher, trial_scheduler)
     era = _compat.take_era_a_kwargs(kwargs)
     unknown = sorted(k for k in kwargs if k not in _TRAIN_KEYS + _DATA_KEYS)
     if unknown:
