@@ -19,7 +19,7 @@ from ._optimizers import resolve_lr_scheduler
 
 logger = logging.getLogger('autogluon.image_classification')
 
-__all__ = ['nd_scalar', 'take_era_a_kwargs', 'EraAOptions', 'user_kwargs', 'era_a_metadata',
+__all__ = ['nd_scalar', 'check_positional', 'take_era_a_kwargs', 'EraAOptions', 'user_kwargs', 'era_a_metadata',
            'warn_untrained_imagenet_nets', 'SUPPORTED_LOSS', 'SUPPORTED_METRIC']
 
 SUPPORTED_LOSS = 'SoftmaxCrossEntropyLoss'
@@ -117,6 +117,16 @@ def _choice_list(value, cls, param, supported):
                             else 'models are chosen by top-1 validation accuracy',
                             ', '.join(repr(o) for o in other)))
     return value
+
+
+def check_positional(searcher, trial_scheduler):
+    """The 2019 ``fit`` took ``metrics`` and ``losses`` 4th and 5th, where ``searcher`` and
+    ``trial_scheduler`` are here: a TypeError that says to pass them by keyword."""
+    for value, param in ((searcher, 'searcher'), (trial_scheduler, 'trial_scheduler')):
+        if isinstance(value, (Metrics, Losses)):
+            raise TypeError('fit() got %r as %s: the 2019 fit took metrics and losses as its 4th and '
+                            '5th arguments; here give them by keyword (metrics=..., losses=...)'
+                            % (value, param))
 
 
 def take_era_a_kwargs(kwargs):

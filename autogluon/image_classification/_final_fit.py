@@ -6,8 +6,9 @@ refit before the search starts, and :func:`refit` runs the best configuration on
 training run in this process (no worker to start; MXNet uses every CPU here), on the training
 and validation images together, for as many epochs as the best trial's schedule had (fewer when
 its deadline says they cannot all finish: the schedule then anneals earlier; at the deadline the
-epoch under way ends early, so the refit never runs past it by more than one batch). The model of the last epoch is the final model.
-``results.metric`` stays the best trial's validation accuracy (the refit has no held-out data).
+epoch under way ends early, so the refit never runs past it by more than one batch). The model
+of the last epoch is the final model. It is not run when fewer epochs than the best trial's
+model had fit in the time left. ``results.metric`` stays the best trial's validation accuracy (the refit has no held-out data).
 If the refit fails or does not finish an epoch in time, the search's best model is kept and the
 log says why.
 """
@@ -82,8 +83,9 @@ def refit(best_task, trial_args, spaces, folder, seconds, data_ratio, min_epochs
     ``trial_args``: the search's training arguments (spaces among them); ``spaces``: their
     names; ``seconds``: the refit's time limit (None: none); ``data_ratio``: images of train+val
     over images of train; ``min_epochs``: the epoch of the best trial's model. A refit that
-    cannot train that many epochs in time is not run (it would be worse than that model). It runs in this process, on every
-    CPU (and the first GPU if the trials used GPUs); at the limit the epoch under way ends early.
+    cannot train that many epochs in time is not run (it would be worse than that model). It
+    runs in this process, on every CPU (and the first GPU if the trials used GPUs); at the limit
+    the epoch under way ends early.
     """
     from ._train import BEST_PARAMS, train_image_classification
 

@@ -26,7 +26,7 @@ import time
 
 import numpy as np
 
-from ..space import Categorical, Real, SearchSpace, Space
+from ..space import Categorical, SearchSpace, Space
 from . import _compat, _final_fit, _nets
 from ._data import Dataset, stratified_split
 from ._optimizers import LR_SCHEDULES, is_optimizer_key, model_config, optimizer_search_space
@@ -497,7 +497,9 @@ def fit(dataset, nets=None, optimizers=None, searcher='random', trial_scheduler=
         (on a GPU ``'resnet18_v1'`` first), trained at 128 px on a CPU, 224 px on a GPU
         (``image_size=`` changes it).
     optimizers : ag.Optimizers, list of names or a name, optional
-        Among ``'sgd'``, ``'nag'``, ``'adam'``; default all three (``'nag'`` first).
+        Among ``'sgd'``, ``'nag'``, ``'adam'``, ``'rmsprop'``, as names or as
+        ``ag.optimizers.SGD(lr=..., momentum=..., wd=...)``-style objects whose values or spaces
+        are searched; default ``'nag'``, ``'sgd'``, ``'adam'``.
     searcher : str, searcher class or object
         ``'random'`` (default), ``'grid'``, ...; ``searcher_options`` are passed to it.
     trial_scheduler : ``'fifo'``, ``'hyperband'`` or a scheduler class
@@ -546,15 +548,32 @@ def fit(dataset, nets=None, optimizers=None, searcher='random', trial_scheduler=
         Other training hyperparameters, each a value or an ``ag.space``: ``adam_lr``, ``wd``
         (default space log-uniform [1e-5, 1e-3], default 5e-4), ``momentum`` (uniform
         [0.85, 0.95], default 0.9), ``label_smoothing`` (default 0.1), ``warmup_epochs`` (0),
-        ``lr_schedule`` (``'cosine'``/``'constant'``), ``augment`` (True), ``pretrained``
-        (False; True reads GluonCV weights from the local model store only); and
-        ``image_size`` (training resolution, a fixed int).
+        ``lr_schedule`` (``'cosine'``, ``'poly'``, ``'step'``, ``'constant'``), ``augment``
+        (True), ``pretrained`` (False; True reads GluonCV weights from the local model store
+        only); and ``image_size`` (training resolution, a fixed int). The 2019 keywords:
+        ``lr_scheduler`` (the same as ``lr_schedule``: ``'cosine'``, ``'poly'``, ``'step'``,
+        ``'constant'`` or a space of them), ``metrics=ag.Metrics(['Accuracy'])`` and
+        ``losses=ag.Losses(['SoftmaxCrossEntropyLoss'])`` (the only metric and loss the task
+        uses; others are a ValueError), ``backend='default'``, and ``final_fit`` below.
+    final_fit : bool, optional (keyword)
+        After the search, retrain the best configuration on train+validation and return that
+        model (the 2019 release always did). With ``time_limits`` the budget is split before the
+        search (the log says how) and the refit stops at the limit; it is skipped, keeping the
+        search's model, when fewer epochs than the best trial's fit in the time left.
+        ``results.metric`` stays the best trial's validation accuracy; ``metadata['final_fit']``
+        says what the refit did. Default False: at equal ``time_limits`` it did not raise test
+        accuracy in our measurement; with ``num_trials`` and no limit it gained 0.001-0.019 for
+        1.7-2.3x the time (docs/tutorials/advanced.md, "Retraining on train+validation").
 
     Returns
     -------
     FitResults
         ``.metric`` (validation top-1 of ``.model``), ``.config``, ``.time``, ``.model``,
-        ``.metadata``, ``.scheduler``.
+        ``.metadata``, ``.scheduler``. ``.metadata`` also holds the 2019 keys with the values
+        the run used: ``nets``, ``optimizers``, ``metrics``, ``losses``, ``searcher``,
+        ``trial_scheduler``, ``resume``, ``savedir``, ``visualizer``, ``stop_criterion``,
+        ``resources_per_trial``, ``backend``, ``kwargs`` (what was passed beyond those) and
+        ``data``.
 
     Example
     -------
@@ -598,6 +617,7 @@ def _fit(claims, dataset, nets=None, optimizers=None, searcher='random', trial_s
     if seed is not None and (not _is_int(seed) or seed < 0):
         raise ValueError('seed must be a non-negative int or None, got %r' % (seed,))
 
+    _compat.check_positional(searcher, trial_scheduler)
     era = _compat.take_era_a_kwargs(kwargs)
     unknown = sorted(k for k in kwargs if k not in _TRAIN_KEYS + _DATA_KEYS)
     if unknown:
@@ -709,14 +729,9 @@ def _fit(claims, dataset, nets=None, optimizers=None, searcher='random', trial_s
     margin = _STOP_ALLOWANCE + 2.0 * t_model
     search_end = None if time_limits is None else t0 + time_limits - margin
     do_final = _final_fit.DEFAULT_FINAL_FIT if era.final_fit is None else era.final_fit
-    refit_time = None
     if do_final and search_end is not None:
-        search_left, refit_time = _final_fit.plan(search_end - time.monotonic(), num_trials,
-                                                  _parallel_slots(machine, cpus, gpus, dask_client))
-        search_end = time.monotonic() + search_left
-        logger.info('time_limits=%gs: %.1fs for the data, %.1fs for the search, %.1fs for the final '
-                    'fit on train+val, %.1fs kept for loading the model and stopping workers',
-                    time_limits, time.monotonic() - t0, search_left, refit_time, margin)
+        search_end = _split_budget(search_end, t0, time_limits, margin, num_trials,
+                                   _parallel_slots(machine, cpus, gpus, dask_client))
 
     trial_args = dict(fixed)
     trial_args.update(spaces)
@@ -790,7 +805,7 @@ def _fit(claims, dataset, nets=None, optimizers=None, searcher='random', trial_s
         'search_space': {k: repr(v) for k, v in spaces.items()},
         'fixed': {k: v for k, v in fixed.items()},
         'scheduler': type(scheduler).__name__,
-        'searcher': type(getattr(searcher_obj, '_inner', searcher_obj)).__name__,
+        'searcher_class': type(getattr(searcher_obj, '_inner', searcher_obj)).__name__,
         'terminator': type(getattr(scheduler.terminator, 'inner', scheduler.terminator)).__name__,
         'num_trials': len(scheduler.tasks),
         'trials': _trial_summary(scheduler),
@@ -831,6 +846,15 @@ def _fit(claims, dataset, nets=None, optimizers=None, searcher='random', trial_s
     logger.info('fit done in %.1fs: %d trials, best trial %d (%s) val accuracy %.4f at epoch %s',
                 total, len(scheduler.tasks), task.task_id, config.get('net'), metric, best_epoch)
     return results
+
+
+def _split_budget(search_end, t0, time_limits, margin, num_trials, slots):
+    """The end of the search when a final fit follows it (``_final_fit.plan``); logs the split."""
+    search_left, refit_time = _final_fit.plan(search_end - time.monotonic(), num_trials, slots)
+    logger.info('time_limits=%gs: %.1fs for the data, %.1fs for the search, %.1fs for the final '
+                'fit on train+val, %.1fs kept for loading the model and stopping workers',
+                time_limits, time.monotonic() - t0, search_left, refit_time, margin)
+    return time.monotonic() + search_left
 
 
 def _parallel_slots(machine, cpus, gpus, dask_client):

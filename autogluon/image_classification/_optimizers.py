@@ -72,6 +72,9 @@ def _apply_objects(spaces, fixed, opts, objects):
         else:
             for o, value in givers.items():
                 _put(spaces, fixed, '%s_%s' % (o, param), value)
+        own = ['%s_%s' % (o, param) for o in takers]
+        if takers and all(k in spaces or k in fixed for k in own):
+            spaces.pop(param, None)   # no optimizer falls back to the shared space: not searched
 
 
 def optimizer_search_space(optimizers, given):

@@ -86,6 +86,7 @@ def test_advanced_metadata_holds_what_the_run_used(advanced):
     assert list(meta['metrics'].choices) == ['Accuracy']
     assert list(meta['losses'].choices) == ['SoftmaxCrossEntropyLoss']
     assert meta['searcher'] == 'random' and meta['trial_scheduler'] == 'fifo'
+    assert meta['searcher_class'] in ('RandomSampling', 'RandomSearcher')
     assert meta['stop_criterion'] == {'time_limits': None, 'max_metric': None, 'num_trials': 2}
     assert meta['resources_per_trial']['num_training_epochs'] == 2
     assert meta['resources_per_trial']['num_gpus'] == 0
@@ -168,6 +169,7 @@ def test_optimizer_objects_build_shared_and_per_optimizer_spaces():
     # rmsprop gives no lr: adam and sgd get their own lr keys, rmsprop keeps its default space;
     # wd differs per optimizer (rmsprop uses the shared default); only sgd takes momentum
     assert spaces['adam_lr'] == lr and spaces['sgd_lr'] == lr and 'rmsprop_lr' in spaces
+    assert 'lr' not in spaces   # every optimizer has its own: the shared default is not searched
     assert fixed['adam_wd'] == 1e-4 and fixed['sgd_wd'] == 1e-3 and 'wd' in spaces
     assert fixed['momentum'] == 0.9 and 'momentum' not in spaces
     # the same space given by every optimizer that takes it is one shared hyperparameter

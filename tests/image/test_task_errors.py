@@ -44,6 +44,7 @@ BAD_FIT = [
     (dict(metrics=['F1']), ValueError, 'metrics'),
     (dict(metrics=7), TypeError, 'metrics'),
     (dict(final_fit='yes'), ValueError, 'final_fit'),
+    (dict(searcher=ag.Metrics(['Accuracy'])), TypeError, 'metrics='),
     (dict(backend='ray'), ValueError, 'backend'),
     (dict(lr_scheduler='linear'), ValueError, 'lr_scheduler'),
     (dict(lr_scheduler='poly', lr_schedule='cosine'), TypeError, 'lr_scheduler'),
