@@ -69,7 +69,8 @@ class ImageArrays(object):
     """Decoded images of one split, all of one square size and channel count.
 
     Attributes: ``images`` uint8 ``(N, H, W, C)`` with C 1 or 3, ``labels`` int64 ``(N,)``,
-    ``paths`` (source file per image, or None for built-in arrays).
+    ``paths`` (source file per image, or None for built-in arrays), ``synsets`` (the class names
+    in label order, as the 2019 ``dataset.train.synsets``; set by :class:`Dataset`).
 
     >>> a = ImageArrays(np.zeros((2, 8, 8, 1), np.uint8), [0, 1])
     >>> len(a), a.image_size, a.channels
@@ -95,6 +96,11 @@ class ImageArrays(object):
         self.images = images
         self.labels = labels
         self.paths = paths
+        self.synsets = None
+
+    def _with_synsets(self, other):
+        other.synsets = self.synsets
+        return other
 
     def __len__(self):
         return len(self.labels)
@@ -115,7 +121,7 @@ class ImageArrays(object):
         if indices.dtype == bool:
             indices = np.flatnonzero(indices)
         paths = None if self.paths is None else [self.paths[i] for i in indices]
-        return ImageArrays(self.images[indices], self.labels[indices], paths)
+        return self._with_synsets(ImageArrays(self.images[indices], self.labels[indices], paths))
 
     def as_format(self, image_size, channels):
         """These images resized to ``image_size`` squared (PIL bilinear) with ``channels`` channels.
@@ -135,7 +141,7 @@ class ImageArrays(object):
             images = _resize_all(images, image_size)
         if channels > images.shape[3]:
             images = np.repeat(images, 3, axis=3)
-        return ImageArrays(images, self.labels, self.paths)
+        return self._with_synsets(ImageArrays(images, self.labels, self.paths))
 
     def __repr__(self):
         return 'ImageArrays(n=%d, image_size=%d, channels=%d)' % (
@@ -357,7 +363,8 @@ class Dataset(object):
     Attributes
     ----------
     name, classes, num_classes
-        The label, the class names (sorted folder names) and their number.
+        The label, the class names (sorted folder names) and their number. ``synsets`` (and
+        ``train.synsets``, ``val.synsets``, ``test.synsets``) is ``classes``, the 2019 spelling.
     train, val, test : ImageArrays or None
         The decoded splits.
     image_size, channels
@@ -412,6 +419,14 @@ class Dataset(object):
             self.name = key
             self._load_builtin(key, image_size, channels)
         self.num_classes = len(self.classes)
+        for split in (self.train, self.val, self.test):
+            if split is not None:
+                split.synsets = list(self.classes)
+
+    @property
+    def synsets(self):
+        """The class names in label order (``classes``; the 2019 name)."""
+        return self.classes
 
     # -- construction ------------------------------------------------------------------------
 
@@ -431,6 +446,11 @@ class Dataset(object):
             raise ValueError('val_path (%s) was given without train_path' % self.val_path)
         common = dict(max_images_per_class=self.max_images_per_class, seed=self.seed)
         if self.train_path:
+            _, folder_classes = _folder.list_class_folders(self.train_path, 'train_path')
+            if len(folder_classes) < 2:   # checked before any image is decoded
+                raise ValueError('train_path %s has a single class folder %r: classification needs '
+                                 'at least 2 classes (one folder per class, <root>/<class>/<image>)'
+                                 % (self.train_path, folder_classes[0]))
             self.train, self.classes = load_image_folder(
                 self.train_path, image_size, channels, what='train_path', **common)
             self.image_size, self.channels = self.train.image_size, self.train.channels

@@ -93,18 +93,59 @@ def scan_image_files(root, classes, labels=None):
     if labels is None:
         labels = range(len(classes))
     paths, out_labels = [], []
+    # The root and the class folders are never walked into from a class folder (a link back up).
+    barrier = {_file_id(root)} | {_file_id(os.path.join(root, cls)) for cls in classes}
     for cls, label in zip(classes, labels):
         folder = os.path.join(root, cls)
-        found = []
-        for dirpath, dirnames, filenames in os.walk(folder, followlinks=True):
-            dirnames[:] = sorted(d for d in dirnames if not _hidden(d))
-            found.extend(os.path.join(dirpath, f) for f in sorted(filenames) if _is_image_name(f))
+        found = _walk_images(folder, barrier)
         if not found:
             raise ValueError('class folder %r has no images (looked for files ending in %s): %s'
                              % (cls, ', '.join(IMAGE_EXTENSIONS), folder))
         paths.extend(found)
         out_labels.extend([label] * len(found))
     return paths, np.asarray(out_labels, dtype=np.int64)
+
+
+def _file_id(path):
+    try:
+        st = os.stat(path)
+    except OSError:   # a dangling link: kept, reported as unreadable when decoded
+        return ('missing', path)
+    return (st.st_dev, st.st_ino)
+
+
+def _walk_images(folder, barrier=()):
+    """Image files under ``folder`` (sorted), following links but each real folder and each
+    real file once: a link back to a folder already walked (a loop) or to one of ``barrier``
+    (folder ids: the root and the other classes) is skipped and logged."""
+    found, seen_dirs, seen_files, duplicates = [], {_file_id(folder)} | set(barrier), set(), 0
+    for dirpath, dirnames, filenames in os.walk(folder, followlinks=True):
+        keep = []
+        for d in sorted(d for d in dirnames if not _hidden(d)):
+            sub = os.path.join(dirpath, d)
+            key = _file_id(sub)
+            if key in seen_dirs:
+                logger.warning('skipping %s: it leads to %s, a folder already read or the '
+                               'dataset root or another class (a symlink loop or a second link '
+                               'to it)', sub, os.path.realpath(sub))
+                continue
+            seen_dirs.add(key)
+            keep.append(d)
+        dirnames[:] = keep
+        for name in sorted(filenames):
+            if not _is_image_name(name):
+                continue
+            path = os.path.join(dirpath, name)
+            key = _file_id(path)
+            if key in seen_files:
+                duplicates += 1
+                continue
+            seen_files.add(key)
+            found.append(path)
+    if duplicates:
+        logger.warning('%s: %d links to image files already found were skipped (each image is '
+                       'read once)', folder, duplicates)
+    return found
 
 
 # ----------------------------------------------------------------------------------------------

@@ -26,25 +26,27 @@ import time
 
 import numpy as np
 
-from ..space import Categorical, Real, SearchSpace, Space
-from . import _nets
+from ..space import Categorical, SearchSpace, Space
+from . import _compat, _final_fit, _nets
 from ._data import Dataset, stratified_split
+from ._optimizers import LR_SCHEDULES, is_optimizer_key, model_config, optimizer_search_space
 from ._results import FitResults
 from ._spaces import OPTIMIZER_NAMES, Nets, Optimizers
 
 logger = logging.getLogger('autogluon.image_classification')
 
-__all__ = ['fit', 'evaluate', 'predict', 'load', 'save', 'get_model', 'default_search_space']
+__all__ = ['fit', 'evaluate', 'predict', 'predict_batch', 'load', 'save', 'get_model',
+           'default_search_space']
 
 #: The last fitted (or loaded) model, used by ``evaluate``, ``predict`` and ``save``.
 _LAST = {'model': None, 'results': None}
 
 # Hyperparameters of the training function that fit accepts as keywords (a value or a space).
-_TRAIN_KEYS = ('lr', 'adam_lr', 'wd', 'momentum', 'batch_size', 'label_smoothing', 'warmup_epochs',
-               'lr_schedule', 'augment', 'pretrained')
+_TRAIN_KEYS = ('lr', 'adam_lr', 'rmsprop_lr', 'wd', 'momentum', 'batch_size', 'label_smoothing',
+               'warmup_epochs', 'lr_schedule', 'augment', 'pretrained')
 # Keywords that shape the data (fixed values only).
 _DATA_KEYS = ('image_size',)
-_LR_SCHEDULES = ('cosine', 'constant')
+_LR_SCHEDULES = LR_SCHEDULES
 _STOP_KEYS = ('time_limits', 'max_metric', 'num_trials')
 _RESOURCE_KEYS = {'num_cpus': 'num_cpus', 'num_gpus': 'num_gpus',
                   'num_training_epochs': 'num_training_epochs',
@@ -90,7 +92,7 @@ def _positive_real(value, name, allow_none=True):
 
 def _check_train_value(name, value):
     """Check one fixed value of a training hyperparameter; returns it normalized."""
-    if name in ('lr', 'adam_lr'):
+    if name in ('lr', 'adam_lr', 'rmsprop_lr'):
         return _positive_real(value, name, allow_none=False)
     if name == 'wd':
         if not _is_real(value) or not 0 <= value < 1:
@@ -112,7 +114,8 @@ def _check_train_value(name, value):
         return float(value)
     if name == 'lr_schedule':
         if value not in _LR_SCHEDULES:
-            raise ValueError('lr_schedule must be one of %s, got %r' % (', '.join(_LR_SCHEDULES), value))
+            raise ValueError('lr_schedule (lr_scheduler) must be one of %s, got %r'
+                             % (', '.join(_LR_SCHEDULES), value))
         return value
     if name in ('augment', 'pretrained'):
         if not isinstance(value, (bool, np.bool_)):
@@ -159,50 +162,27 @@ def _as_optimizers(optimizers):
                 raise ValueError('optimizers: unknown optimizer %r; allowed: %s'
                                  % (choice, ', '.join(OPTIMIZER_NAMES)))
         return optimizers
-    if isinstance(optimizers, str):
+    if isinstance(optimizers, str) or hasattr(optimizers, 'get_hyper_params'):
         return Optimizers([optimizers])
     if isinstance(optimizers, (list, tuple)):
         return Optimizers(list(optimizers))
-    raise TypeError('optimizers must be ag.Optimizers([...]), a list of optimizer names or one '
-                    'name, got %r' % (optimizers,))
+    raise TypeError('optimizers must be ag.Optimizers([...]), a list of optimizer names or '
+                    'ag.optimizers.SGD(...)-style objects, or one of them, got %r' % (optimizers,))
 
 
 def default_search_space(nets, optimizers, given):
     """The search space and fixed values of the training function.
 
-    ``nets``/``optimizers`` are Categorical spaces; ``given`` holds the training keywords the
-    user passed (values or spaces), which replace the defaults. Defaults: ``lr``
-    log-uniform in [0.01, 0.4] (default 0.1) for sgd/nag, ``adam_lr`` in [1e-4, 1e-2] (default
-    1e-3) for adam -- unless ``lr`` is given, which then applies to every optimizer --, ``wd``
-    in [1e-5, 1e-3] (default 5e-4), ``momentum`` in [0.85, 0.95] (default 0.9).
+    ``nets``/``optimizers`` are Categorical spaces (``ag.Nets``/``ag.Optimizers``, whose
+    optimizer objects bring their own spaces); ``given`` holds the training keywords the user
+    passed (values or spaces), which replace the defaults. Defaults: ``lr`` log-uniform in
+    [0.01, 0.4] (default 0.1) for sgd/nag, ``adam_lr``/``rmsprop_lr`` in [1e-4, 1e-2] (default
+    1e-3) for adam/rmsprop -- unless ``lr`` is given, which then applies to every optimizer --,
+    ``wd`` in [1e-5, 1e-3] (default 5e-4), ``momentum`` in [0.85, 0.95] (default 0.9).
     Returns ``(spaces, fixed)`` dicts.
     """
-    spaces = {'net': nets, 'optimizer': optimizers}
-    fixed = {}
-    opts = set(optimizers.choices)
-    defaults = {}
-    if 'lr' not in given:
-        if opts & {'sgd', 'nag'}:
-            defaults['lr'] = Real(0.01, 0.4, log=True, default=0.1)
-        else:
-            fixed['lr'] = 1e-3
-        if 'adam' in opts and 'adam_lr' not in given:
-            defaults['adam_lr'] = Real(1e-4, 1e-2, log=True, default=1e-3)
-    defaults['wd'] = Real(1e-5, 1e-3, log=True, default=5e-4)
-    if opts & {'sgd', 'nag'}:
-        defaults['momentum'] = Real(0.85, 0.95, default=0.9)
-    else:
-        fixed['momentum'] = 0.9
-    for key, value in defaults.items():
-        spaces[key] = value
-    for key, value in given.items():
-        if isinstance(value, Space):
-            spaces[key] = value
-            fixed.pop(key, None)
-        else:
-            fixed[key] = value
-            spaces.pop(key, None)
-    return spaces, fixed
+    spaces, fixed = optimizer_search_space(optimizers, given)
+    return dict({'net': nets, 'optimizer': optimizers}, **spaces), fixed
 
 
 def _auto_batch_size(n):
@@ -276,7 +256,7 @@ def _instantiate_scheduler(cls, train_fn, args, resource, searcher, core, hyperb
     TaskScheduler subclass (which accepts them). ``user_options`` (fit's
     ``scheduler_options``) are passed as given.
     """
-    from ..scheduler import Hyperband_Scheduler, TaskScheduler
+    from ..scheduler import Hyperband_Scheduler, RLScheduler, TaskScheduler
 
     sig = inspect.signature(cls)
     params = sig.parameters
@@ -295,7 +275,11 @@ def _instantiate_scheduler(cls, train_fn, args, resource, searcher, core, hyperb
     kwargs.update(user_options)
     positional = [p for p in params.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     try:
-        if len(positional) >= 4 or any(p.kind == p.VAR_POSITIONAL for p in params.values()):
+        if issubclass(cls, RLScheduler):
+            # it picks its own configurations (an LSTM controller) and takes no searcher
+            logger.info('%s chooses its own configurations: the searcher is not used', cls.__name__)
+            scheduler = cls(train_fn=train_fn, args=args, resource=resource, **kwargs)
+        elif len(positional) >= 4 or any(p.kind == p.VAR_POSITIONAL for p in params.values()):
             scheduler = cls(train_fn, args, resource, searcher, **kwargs)
         else:
             scheduler = cls(train_fn=train_fn, args=args, resource=resource, searcher=searcher,
@@ -380,6 +364,29 @@ class _GoalTerminator(object):
             return None
         return self._inner.get_promotable()
 
+    def state_dict(self):
+        """Its own state and the wrapped terminator's, separately (the scheduler restores the
+        wrapped one by its class, with or without this wrapper around it on resume)."""
+        fn = getattr(self._inner, 'state_dict', None)
+        return {'wrapper': {'max_metric': self._goal.max_metric, 'reached': self._goal.reached,
+                            'task_id': self._goal.task_id},
+                'inner_class': type(self._inner).__name__,
+                'inner': fn() if callable(fn) else None}
+
+    def load_state_dict(self, state):
+        if not (isinstance(state, dict) and set(state) == {'wrapper', 'inner_class', 'inner'}):
+            # written before this wrapper saved itself: the wrapped terminator's state alone
+            state = {'wrapper': {}, 'inner_class': type(self._inner).__name__, 'inner': state}
+        if state['inner_class'] != type(self._inner).__name__:
+            raise ValueError('cannot load the state of a %s into %s' % (state['inner_class'],
+                                                                         type(self._inner).__name__))
+        own = state['wrapper']
+        if own.get('reached') and own.get('max_metric') == self._goal.max_metric:
+            self._goal.reached = True
+            self._goal.task_id = own.get('task_id')
+        if state['inner'] is not None:
+            self._inner.load_state_dict(state['inner'])
+
     def __getattr__(self, name):
         if name.startswith('__') or name in ('_inner', '_goal', '_reward_attr', '_own_info'):
             raise AttributeError(name)
@@ -425,8 +432,55 @@ def _paths(savedir):
 # ----------------------------------------------------------------------------------------------
 # fit
 
+class _DefaultSavedir(str):
+    """The default ``savedir``: told apart from the same path given explicitly (by identity)."""
+
+
+_DEFAULT_SAVEDIR = _DefaultSavedir('checkpoint/exp1.ag')
+
+
+def _claim_savedir(savedir, resume, claims):
+    """Lock the savedir folder for this fit before anything in it is touched; ``(folder,
+    checkpoint)``. The lock goes to ``claims`` (released when fit returns or raises).
+
+    A folder in use by a live run (another notebook, another process) is refused with
+    FolderInUseError; the default savedir moves on to the next free ``checkpoint/expN`` folder
+    instead (with a warning), so two fits with default arguments do not collide.
+    """
+    from ..core._lock import FolderInUseError, lock_folder
+
+    folder, checkpoint = _paths(savedir)
+    try:
+        claims.append(lock_folder(folder, 'savedir'))
+        return folder, checkpoint
+    except FolderInUseError as exc:
+        if savedir is not _DEFAULT_SAVEDIR or resume:
+            raise
+        busy = exc
+    for n in range(2, 1000):
+        alt_folder, alt_checkpoint = _paths(os.path.join(folder, 'exp%d' % n))
+        try:
+            claims.append(lock_folder(alt_folder, 'savedir'))
+        except FolderInUseError:
+            continue
+        logger.warning('the default savedir %s is in use by another live run; this fit uses %s '
+                       'instead (pass savedir= to choose the folder)', checkpoint, alt_folder)
+        return alt_folder, alt_checkpoint
+    raise busy
+
+
+def _check_classes(dataset):
+    present = np.unique(np.asarray(dataset.train.labels))
+    if dataset.num_classes < 2 or len(present) < 2:
+        where = dataset.train_path or dataset.name
+        raise ValueError('dataset %s has %s: classification needs at least 2 classes (one folder '
+                         'per class under train_path)'
+                         % (where, 'a single class %r' % (dataset.classes[int(present[0])],)
+                            if len(present) == 1 and dataset.classes else 'fewer than 2 classes'))
+
+
 def fit(dataset, nets=None, optimizers=None, searcher='random', trial_scheduler='fifo',
-        resume=False, savedir='checkpoint/exp1.ag', visualizer='none', time_limits=None,
+        resume=False, savedir=_DEFAULT_SAVEDIR, visualizer='none', time_limits=None,
         num_trials=None, num_training_epochs=None, num_gpus=None, max_metric=None,
         stop_criterion=None, resources_per_trial=None, searcher_options=None, batch_size=None,
         lr=None, scheduler_options=None, seed=None, dask_client=None, **kwargs):
@@ -443,7 +497,9 @@ def fit(dataset, nets=None, optimizers=None, searcher='random', trial_scheduler=
         (on a GPU ``'resnet18_v1'`` first), trained at 128 px on a CPU, 224 px on a GPU
         (``image_size=`` changes it).
     optimizers : ag.Optimizers, list of names or a name, optional
-        Among ``'sgd'``, ``'nag'``, ``'adam'``; default all three (``'nag'`` first).
+        Among ``'sgd'``, ``'nag'``, ``'adam'``, ``'rmsprop'``, as names or as
+        ``ag.optimizers.SGD(lr=..., momentum=..., wd=...)``-style objects whose values or spaces
+        are searched; default ``'nag'``, ``'sgd'``, ``'adam'``.
     searcher : str, searcher class or object
         ``'random'`` (default), ``'grid'``, ...; ``searcher_options`` are passed to it.
     trial_scheduler : ``'fifo'``, ``'hyperband'`` or a scheduler class
@@ -492,21 +548,54 @@ def fit(dataset, nets=None, optimizers=None, searcher='random', trial_scheduler=
         Other training hyperparameters, each a value or an ``ag.space``: ``adam_lr``, ``wd``
         (default space log-uniform [1e-5, 1e-3], default 5e-4), ``momentum`` (uniform
         [0.85, 0.95], default 0.9), ``label_smoothing`` (default 0.1), ``warmup_epochs`` (0),
-        ``lr_schedule`` (``'cosine'``/``'constant'``), ``augment`` (True), ``pretrained``
-        (False; True reads GluonCV weights from the local model store only); and
-        ``image_size`` (training resolution, a fixed int).
+        ``lr_schedule`` (``'cosine'``, ``'poly'``, ``'step'``, ``'constant'``), ``augment``
+        (True), ``pretrained`` (False; True reads GluonCV weights from the local model store
+        only); and ``image_size`` (training resolution, a fixed int). The 2019 keywords:
+        ``lr_scheduler`` (the same as ``lr_schedule``: ``'cosine'``, ``'poly'``, ``'step'``,
+        ``'constant'`` or a space of them), ``metrics=ag.Metrics(['Accuracy'])`` and
+        ``losses=ag.Losses(['SoftmaxCrossEntropyLoss'])`` (the only metric and loss the task
+        uses; others are a ValueError), ``backend='default'``, and ``final_fit`` below.
+    final_fit : bool, optional (keyword)
+        After the search, retrain the best configuration on train+validation and return that
+        model (the 2019 release always did). With ``time_limits`` the budget is split before the
+        search (the log says how) and the refit stops at the limit; it is skipped, keeping the
+        search's model, when fewer epochs than the best trial's fit in the time left.
+        ``results.metric`` stays the best trial's validation accuracy; ``metadata['final_fit']``
+        says what the refit did. Default False: at equal ``time_limits`` it did not raise test
+        accuracy in our measurement; with ``num_trials`` and no limit it gained 0.001-0.019 for
+        1.7-2.3x the time (docs/tutorials/advanced.md, "Retraining on train+validation").
 
     Returns
     -------
     FitResults
         ``.metric`` (validation top-1 of ``.model``), ``.config``, ``.time``, ``.model``,
-        ``.metadata``, ``.scheduler``.
+        ``.metadata``, ``.scheduler``. ``.metadata`` also holds the 2019 keys with the values
+        the run used: ``nets``, ``optimizers``, ``metrics``, ``losses``, ``searcher``,
+        ``trial_scheduler``, ``resume``, ``savedir``, ``visualizer``, ``stop_criterion``,
+        ``resources_per_trial``, ``backend``, ``kwargs`` (what was passed beyond those) and
+        ``data``.
 
     Example
     -------
     >>> dataset = task.Dataset(name='shopeeiet', train_path='~/data/train')   # doctest: +SKIP
     >>> results = task.fit(dataset, time_limits=120, num_training_epochs=10)   # doctest: +SKIP
     """
+    params = dict(locals())
+    params.update(params.pop('kwargs'))
+    claims = []   # the savedir lock, held until fit returns or raises
+    try:
+        return _fit(claims, **params)
+    finally:
+        for lock in claims:
+            lock.release()
+
+
+def _fit(claims, dataset, nets=None, optimizers=None, searcher='random', trial_scheduler='fifo',
+         resume=False, savedir=_DEFAULT_SAVEDIR, visualizer='none', time_limits=None,
+         num_trials=None, num_training_epochs=None, num_gpus=None, max_metric=None,
+         stop_criterion=None, resources_per_trial=None, searcher_options=None, batch_size=None,
+         lr=None, scheduler_options=None, seed=None, dask_client=None, **kwargs):
+    arguments = dict(locals(), kwargs=dict(kwargs))
     t0 = time.monotonic()
     from ..scheduler import detect_resources
     from ..searcher import get_searcher
@@ -520,6 +609,7 @@ def fit(dataset, nets=None, optimizers=None, searcher='random', trial_scheduler=
     if dataset.train is None or len(dataset.train) == 0:
         raise ValueError('dataset has no training images (it was built from test_path only); give '
                          'train_path to task.Dataset to fit on it')
+    _check_classes(dataset)
     if not isinstance(resume, (bool, np.bool_)):
         raise ValueError('resume must be True or False, got %r' % (resume,))
     if not isinstance(visualizer, str) or visualizer.lower() not in _VISUALIZERS:
@@ -527,6 +617,8 @@ def fit(dataset, nets=None, optimizers=None, searcher='random', trial_scheduler=
     if seed is not None and (not _is_int(seed) or seed < 0):
         raise ValueError('seed must be a non-negative int or None, got %r' % (seed,))
 
+    _compat.check_positional(searcher, trial_scheduler)
+    era = _compat.take_era_a_kwargs(kwargs)
     unknown = sorted(k for k in kwargs if k not in _TRAIN_KEYS + _DATA_KEYS)
     if unknown:
         raise TypeError('fit() got unexpected keyword argument(s) %s; training hyperparameters '
@@ -576,6 +668,7 @@ def fit(dataset, nets=None, optimizers=None, searcher='random', trial_scheduler=
             if name in _nets.OWN_NETS:
                 raise ValueError('pretrained=True: network %r has no pretrained weights' % name)
             _nets._pretrained_file(name)
+    _compat.warn_untrained_imagenet_nets(net_names, given.get('pretrained'))
     opt_space = _as_optimizers(optimizers)
     spaces, fixed = default_search_space(net_space, opt_space, given)
 
@@ -596,7 +689,7 @@ def fit(dataset, nets=None, optimizers=None, searcher='random', trial_scheduler=
             raise ValueError('searcher_options only apply when searcher is a name or a class, not '
                              'an object (%r)' % (searcher,))
         searcher_obj = get_searcher(searcher)
-    folder, checkpoint = _paths(savedir)
+    folder, checkpoint = _claim_savedir(savedir, resume, claims)
     if num_trials is None and time_limits is None:
         num_trials = 2
         logger.info('neither time_limits nor num_trials given: running %d trials', num_trials)
@@ -635,6 +728,10 @@ def fit(dataset, nets=None, optimizers=None, searcher='random', trial_scheduler=
                   for name in net_names[:4])
     margin = _STOP_ALLOWANCE + 2.0 * t_model
     search_end = None if time_limits is None else t0 + time_limits - margin
+    do_final = _final_fit.DEFAULT_FINAL_FIT if era.final_fit is None else era.final_fit
+    if do_final and search_end is not None:
+        search_end = _split_budget(search_end, t0, time_limits, margin, num_trials,
+                                   _parallel_slots(machine, cpus, gpus, dask_client))
 
     trial_args = dict(fixed)
     trial_args.update(spaces)
@@ -687,20 +784,18 @@ def fit(dataset, nets=None, optimizers=None, searcher='random', trial_scheduler=
     t_load = time.monotonic()
     model, task, metric, best_epoch = _load_best(scheduler, folder, dataset.classes, train_size,
                                                  channels, mean, std, driver_gpus, time_limits)
-    config = {k: trial_args[k] for k in ('net', 'optimizer', 'lr', 'adam_lr', 'wd', 'momentum',
-                                         'batch_size', 'label_smoothing', 'warmup_epochs',
-                                         'lr_schedule', 'augment', 'pretrained')
-              if k in trial_args}
-    config.update(task.config)
-    config['epochs'] = epochs
-    # The config says what the model was trained with: adam has no momentum, and uses adam_lr
-    # (when searched) instead of lr; sgd/nag use lr and momentum.
-    if config.get('optimizer') != 'adam':
-        config.pop('adam_lr', None)
-    else:
-        config.pop('momentum', None)
-        if config.get('adam_lr') is not None:
-            config.pop('lr', None)
+    config = _best_config(trial_args, task.config, epochs, era.lr_scheduler_given)
+    final_info = None
+    if do_final:
+        seconds = None if time_limits is None else \
+            t0 + time_limits - time.monotonic() - _STOP_ALLOWANCE - t_model
+        t_refit = time.monotonic()
+        model, final_info = _refit_model(model, task, trial_args, spaces, folder, seconds,
+                                         ((len(train) + len(val)) / float(len(train)), best_epoch),
+                                         (dataset.classes, train_size, channels, mean, std,
+                                          driver_gpus))
+        t_load += time.monotonic() - t_refit   # the refit is not loading time
+        final_info['total_time'] = time.monotonic() - t_refit
     model.config = dict(config)
     model.metric = metric
     t_load = time.monotonic() - t_load
@@ -710,7 +805,7 @@ def fit(dataset, nets=None, optimizers=None, searcher='random', trial_scheduler=
         'search_space': {k: repr(v) for k, v in spaces.items()},
         'fixed': {k: v for k, v in fixed.items()},
         'scheduler': type(scheduler).__name__,
-        'searcher': type(getattr(searcher_obj, '_inner', searcher_obj)).__name__,
+        'searcher_class': type(getattr(searcher_obj, '_inner', searcher_obj)).__name__,
         'terminator': type(getattr(scheduler.terminator, 'inner', scheduler.terminator)).__name__,
         'num_trials': len(scheduler.tasks),
         'trials': _trial_summary(scheduler),
@@ -718,13 +813,15 @@ def fit(dataset, nets=None, optimizers=None, searcher='random', trial_scheduler=
         'best_epoch': best_epoch,
         'time': total,
         'time_breakdown': {'data': t_data, 'search': t_search, 'load_model': t_load,
-                           'model_build_estimate': t_model},
+                           'model_build_estimate': t_model,
+                           'final_fit': (final_info or {}).get('total_time', 0.0)},
         'time_limits': time_limits,
         'search_time_limit': search_time,
         'max_metric': max_metric,
         'max_metric_reached': bool(goal and goal.reached),
         'num_training_epochs': epochs,
-        'resources_per_trial': {'num_cpus': cpus, 'num_gpus': gpus},
+        'resources_per_trial': {'num_cpus': cpus, 'num_gpus': gpus,
+                                'num_training_epochs': epochs},
         'image_size': train_size,
         'channels': channels,
         'classes': list(dataset.classes),
@@ -734,13 +831,72 @@ def fit(dataset, nets=None, optimizers=None, searcher='random', trial_scheduler=
         'savedir': folder,
         'checkpoint': checkpoint,
         'resumed': bool(resume),
+        'final_fit': final_info,
     }
+    metadata.update(_compat.era_a_metadata(
+        dataset=dataset, nets=net_space, optimizers=opt_space, metrics=era.metrics,
+        losses=era.losses, searcher=searcher, trial_scheduler=trial_scheduler, resume=bool(resume),
+        visualizer=visualizer.lower(), backend=era.backend,
+        stop_criterion={'time_limits': time_limits, 'max_metric': max_metric,
+                        'num_trials': num_trials},
+        kwargs=_compat.user_kwargs(fit, arguments)))
     results = FitResults(metric, config, total, model, metadata, scheduler)
     _LAST['model'] = model
     _LAST['results'] = results
     logger.info('fit done in %.1fs: %d trials, best trial %d (%s) val accuracy %.4f at epoch %s',
                 total, len(scheduler.tasks), task.task_id, config.get('net'), metric, best_epoch)
     return results
+
+
+def _split_budget(search_end, t0, time_limits, margin, num_trials, slots):
+    """The end of the search when a final fit follows it (``_final_fit.plan``); logs the split."""
+    search_left, refit_time = _final_fit.plan(search_end - time.monotonic(), num_trials, slots)
+    logger.info('time_limits=%gs: %.1fs for the data, %.1fs for the search, %.1fs for the final '
+                'fit on train+val, %.1fs kept for loading the model and stopping workers',
+                time_limits, time.monotonic() - t0, search_left, refit_time, margin)
+    return time.monotonic() + search_left
+
+
+def _parallel_slots(machine, cpus, gpus, dask_client):
+    """How many trials run at once on this machine (1 assumed for a Dask cluster)."""
+    if dask_client is not None:
+        return 1
+    slots = machine.num_cpus // max(1, cpus)
+    if gpus:
+        slots = min(slots, machine.num_gpus // gpus)
+    return max(1, slots)
+
+
+def _best_config(trial_args, task_config, epochs, lr_scheduler_given):
+    """What the best model was trained with (the chosen optimizer's hyperparameters only)."""
+    keys = ('net', 'optimizer', 'lr', 'adam_lr', 'wd', 'momentum', 'batch_size', 'label_smoothing',
+            'warmup_epochs', 'lr_schedule', 'augment', 'pretrained')
+    config = {k: v for k, v in trial_args.items() if k in keys or is_optimizer_key(k)}
+    config.update(task_config)
+    config['epochs'] = epochs
+    config = model_config(config)
+    if lr_scheduler_given:
+        config['lr_scheduler'] = config.get('lr_schedule')
+    return config
+
+
+def _refit_model(model, task, trial_args, spaces, folder, seconds, epochs_info, model_args):
+    """The model retrained on train+val (``_final_fit.refit``), or ``model`` if that fails.
+    ``epochs_info``: (images of train+val over train, epoch of the best trial's model)."""
+    from ._model import ImageClassifier
+
+    data_ratio, best_epoch = epochs_info
+    params, info = _final_fit.refit(task, trial_args, list(spaces), folder, seconds, data_ratio,
+                                    min_epochs=int(best_epoch or 1))
+    if params is None:
+        return model, info
+    classes, size, channels, mean, std, gpus = model_args
+    import mxnet as mx
+
+    ctx = mx.gpu(0) if gpus else mx.cpu()
+    refit = ImageClassifier.from_params(params, model.net_name, classes, size, channels, mean, std,
+                                        ctx)
+    return refit, info
 
 
 def _dict_arg(value, name, allowed):
@@ -860,9 +1016,25 @@ def evaluate(dataset):
 
 
 def predict(inputs):
-    """``(class index, probability)`` of an image (``.class_name`` gives the name); a folder or
-    a list of paths gives a list of them. Uses the last fitted model."""
+    """``(ind, prob)`` of an image, as in 2019: one-element MXNet NDArrays (``ind.asscalar()``,
+    ``prob.asscalar()``; ``.class_name`` gives the name). A folder or a list of paths gives a list
+    of them. Uses the last fitted model.
+
+    >>> ind, prob = task.predict('~/data/test/BabyShirt/img.png')          # doctest: +SKIP
+    >>> dataset.train.synsets[ind.asscalar()], prob.asscalar()             # doctest: +SKIP
+    """
     return get_model().predict(inputs)
+
+
+def predict_batch(folder_or_paths):
+    """``inds, probs`` of every image in a folder (or of a list of image paths), as in 2019: two
+    lists of one-element NDArrays, in the order of ``.paths`` of the result (a folder's files
+    sorted by name; a folder of class folders: by class, then name).
+    ``ag.utils.generate_csv(inds, path)`` writes a Kaggle submission from ``inds``.
+
+    >>> inds, probs = task.predict_batch('~/data/test')                     # doctest: +SKIP
+    """
+    return get_model().predict_batch(folder_or_paths)
 
 
 def save(folder):

@@ -12,7 +12,7 @@ import numpy as np
 
 logger = logging.getLogger(__name__)
 
-__all__ = ['ImageClassifier', 'Prediction']
+__all__ = ['ImageClassifier', 'Prediction', 'PredictionBatch']
 
 MODEL_FORMAT = 'autogluon.image_classification.model'
 MODEL_VERSION = 1
@@ -21,36 +21,66 @@ _JSON = 'model.json'
 
 
 class Prediction(tuple):
-    """``(class index, probability)`` of one image, with ``.class_name`` and ``.path``.
+    """``(ind, prob)`` of one image, as the 2019 ``task.predict`` returned it: two one-element
+    MXNet NDArrays (``ind.asscalar()`` is the class index, ``prob.asscalar()`` its probability).
+
+    They also act as numbers (``classes[ind]``, ``int(ind)``, ``'%.2f' % prob``), and the
+    prediction carries ``.index`` (int), ``.probability`` (float), ``.class_name``, ``.path`` and
+    ``.probabilities`` (every class, a numpy array).
 
     >>> p = Prediction(2, 0.9, 'shoes', 'a.png')
     >>> ind, prob = p
-    >>> (ind, prob, p.class_name)
+    >>> ind.asscalar(), round(float(prob.asscalar()), 3), p.class_name
     (2, 0.9, 'shoes')
+    >>> ['a', 'b', 'c'][ind], '%.2f' % prob, p.index
+    ('c', '0.90', 2)
     """
 
     def __new__(cls, index, probability, class_name=None, path=None, probabilities=None):
-        self = super().__new__(cls, (int(index), float(probability)))
+        from ._compat import nd_scalar
+
+        self = super().__new__(cls, (nd_scalar(int(index), 'int32'),
+                                     nd_scalar(float(probability), 'float32')))
+        self.index = int(index)
+        self.probability = float(probability)
         self.class_name = class_name
         self.path = path
         self.probabilities = probabilities
         return self
 
-    @property
-    def index(self):
-        return self[0]
-
-    @property
-    def probability(self):
-        return self[1]
-
     def __getnewargs__(self):
-        return (self[0], self[1], self.class_name, self.path, self.probabilities)
+        return (self.index, self.probability, self.class_name, self.path, self.probabilities)
+
+    def __getstate__(self):
+        return None
 
     def __repr__(self):
         where = ', path=%r' % self.path if self.path else ''
         return 'Prediction(index=%d, probability=%.4f, class_name=%r%s)' % (
-            self[0], self[1], self.class_name, where)
+            self.index, self.probability, self.class_name, where)
+
+
+class PredictionBatch(tuple):
+    """``(inds, probs)`` of several images, as the 2019 ``task.predict_batch`` returned them: two
+    lists of one-element NDArrays, in the order of ``.paths``. ``.predictions`` holds one
+    :class:`Prediction` per image (with ``.class_name``); ``ag.utils.generate_csv(inds, path)``
+    writes a Kaggle-style submission from ``inds``."""
+
+    def __new__(cls, predictions):
+        predictions = list(predictions)
+        self = super().__new__(cls, ([p[0] for p in predictions], [p[1] for p in predictions]))
+        self.predictions = predictions
+        self.paths = [p.path for p in predictions]
+        return self
+
+    def __getnewargs__(self):
+        return (self.predictions,)
+
+    def __getstate__(self):
+        return None
+
+    def __repr__(self):
+        return 'PredictionBatch(%d images)' % len(self.predictions)
 
 
 def _default_ctx():
@@ -164,6 +194,26 @@ class ImageClassifier(object):
             return self._predictions(images, read)
         raise TypeError('predict() takes an image path, a folder, a list of paths or a uint8 '
                         'array, got %r' % (type(inputs).__name__,))
+
+    def predict_batch(self, folder_or_paths):
+        """``(inds, probs)`` of a folder's images or a list of image paths (a
+        :class:`PredictionBatch`; ``.paths`` says which image each entry is).
+
+        A folder's image files are taken sorted by name; a folder of class folders (a labelled
+        test set) gives every image one level down, sorted by class then name. Unreadable files
+        are skipped with a warning naming them (``.paths`` lists the images predicted).
+        """
+        from ._compat import predict_paths
+        from ._data import load_images
+
+        paths = predict_paths(folder_or_paths)
+        if not paths:
+            return PredictionBatch([])
+        for p in paths:
+            if not os.path.isfile(os.path.expanduser(p)):
+                raise FileNotFoundError('predict_batch: no such image file: %s' % p)
+        images, read = load_images(paths, self.image_size, self.channels)
+        return PredictionBatch(self._predictions(images, read))
 
     # -- evaluating ----------------------------------------------------------------------------
     def evaluate(self, dataset):

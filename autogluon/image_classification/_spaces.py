@@ -1,5 +1,5 @@
-"""``ag.Nets`` and ``ag.Optimizers`` live in :mod:`autogluon.space` (so ``import autogluon`` stays
-light); the task re-exports them."""
-from ..space._choices import OPTIMIZER_NAMES, Nets, Optimizers
+"""``ag.Nets``, ``ag.Optimizers``, ``ag.Losses`` and ``ag.Metrics`` live in :mod:`autogluon.space`
+(so ``import autogluon`` stays light); the task re-exports them."""
+from ..space._choices import OPTIMIZER_NAMES, Losses, Metrics, Nets, Optimizers
 
-__all__ = ['Nets', 'Optimizers', 'OPTIMIZER_NAMES']
+__all__ = ['Nets', 'Optimizers', 'Losses', 'Metrics', 'OPTIMIZER_NAMES']

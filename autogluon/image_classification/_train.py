@@ -32,6 +32,7 @@ OPTIMIZERS = {
     'sgd': dict(mx_name='sgd', momentum=True),
     'nag': dict(mx_name='nag', momentum=True),
     'adam': dict(mx_name='adam', momentum=False),
+    'rmsprop': dict(mx_name='rmsprop', momentum=False),
 }
 
 BEST_PARAMS = 'best.params'
@@ -172,17 +173,25 @@ def evaluate_accuracy(net, images, labels, mean, std, ctx=None, batch_size=256):
 # the training loop
 
 def lr_at(progress, base_lr, warmup=0.0, schedule='cosine'):
-    """Learning rate at ``progress`` (epochs done, fractional) of a run.
+    """Learning rate at ``progress`` (the fraction in [0, 1] of the whole run done).
 
-    ``schedule``: ``('cosine', total_epochs)``-style handled by the caller; here ``progress``
-    is already the fraction in [0, 1] of the whole run and ``warmup`` its warm-up fraction.
+    ``warmup`` is the warm-up fraction of the run (linear from 0.1x). Schedules: ``'cosine'``
+    (half a cosine to 0), ``'poly'`` (``(1 - p) ** 2``, MXNet's PolyScheduler default power),
+    ``'step'`` (x0.1 at 50% and again at 75% of the run after warm-up), ``'constant'``.
     """
     if warmup > 0 and progress < warmup:
         return base_lr * (0.1 + 0.9 * progress / warmup)
     if schedule == 'constant':
         return base_lr
-    rest = (progress - warmup) / max(1e-12, 1.0 - warmup)
-    return base_lr * 0.5 * (1.0 + math.cos(math.pi * min(1.0, max(0.0, rest))))
+    rest = min(1.0, max(0.0, (progress - warmup) / max(1e-12, 1.0 - warmup)))
+    if schedule == 'poly':
+        return base_lr * (1.0 - rest) ** 2
+    if schedule == 'step':
+        return base_lr * (0.01 if rest >= 0.75 else 0.1 if rest >= 0.5 else 1.0)
+    if schedule != 'cosine':
+        raise ValueError("lr_schedule must be 'cosine', 'poly', 'step' or 'constant', got %r"
+                         % (schedule,))
+    return base_lr * 0.5 * (1.0 + math.cos(math.pi * rest))
 
 
 def _contexts(num_gpus):
@@ -236,8 +245,9 @@ class TrainLoop(object):
     def batches_per_epoch(self):
         return max(1, len(self.labels) // self.batch_size)
 
-    def run_epoch(self, epoch, lr_fn=None):
-        """Train one epoch (``lr_fn(batch_index) -> lr`` sets the rate per step).
+    def run_epoch(self, epoch, lr_fn=None, stop_at=None):
+        """Train one epoch (``lr_fn(batch_index) -> lr`` sets the rate per step); with
+        ``stop_at`` (a ``time.time()``), the epoch ends early once that time has passed.
 
         Returns ``(mean loss, train accuracy, images seen, seconds)``.
         """
@@ -255,7 +265,11 @@ class TrainLoop(object):
         correct = [mx.nd.zeros((1,), ctx=c) for c in self.ctx]
         previous = None
         eps = self.label_smoothing
+        done = 0
         for b in range(nb):
+            if stop_at is not None and done and time.time() >= stop_at:
+                break
+            done += 1
             idx = np.sort(perm[b * bs:(b + 1) * bs])
             xb = np.asarray(self.images[idx])
             yb = self.labels[idx]
@@ -286,7 +300,7 @@ class TrainLoop(object):
             if previous is not None:
                 previous.wait_to_read()
             previous = losses[-1]
-        seen = nb * bs
+        seen = done * bs
         total_loss = sum(float(l.asscalar()) for l in loss_sum)
         total_correct = sum(float(c.asscalar()) for c in correct)
         return total_loss / seen, total_correct / seen, seen, time.time() - start
@@ -353,13 +367,38 @@ def _load_state(reporter, trial_dir, key):
 # ----------------------------------------------------------------------------------------------
 # the training function
 
+def _train_data(data_dir, final):
+    """``(images, labels, val_images, val_labels)``; a final fit trains on train+val (no val)."""
+    images, labels = load_split(data_dir, 'train')
+    val_images, val_labels = load_split(data_dir, 'val')
+    if not final:
+        return images, labels, val_images, val_labels
+    return (np.concatenate([np.asarray(images), np.asarray(val_images)]),
+            np.concatenate([labels, val_labels]), None, None)
+
+
+def _optimizer_settings(args):
+    """``(optimizer, lr, wd, momentum)`` of a trial: ``<optimizer>_<name>`` when set, else
+    ``<name>`` (see ``_optimizers.hyperparameter``)."""
+    from ._optimizers import hyperparameter
+
+    optimizer = args.optimizer
+    if optimizer not in OPTIMIZERS:
+        raise ValueError('optimizer must be one of %s, got %r' % (', '.join(OPTIMIZERS), optimizer))
+    return (optimizer, float(hyperparameter(args, optimizer, 'lr')),
+            float(hyperparameter(args, optimizer, 'wd', 0.0)),
+            float(hyperparameter(args, optimizer, 'momentum', 0.9)))
+
+
 def train_image_classification(args, reporter):
     """Train ``args.net`` with ``args.optimizer`` for ``args.epochs`` epochs; report each epoch.
 
     ``args`` (built by ``fit``): data_dir, num_classes, image_size, channels, mean, std, epochs,
     batch_size, net, optimizer, lr, adam_lr (used by 'adam' when set), wd, momentum,
     label_smoothing, warmup_epochs, lr_schedule, augment, pad, pretrained, num_gpus, seed and
-    deadline (``time.time()`` by which the trial should end, or None).
+    deadline (``time.time()`` by which the trial should end, or None); per-optimizer values
+    ``<optimizer>_lr``/``_wd``/``_momentum`` when set; ``final_fit`` (train on train+val,
+    report the training accuracy, keep the last epoch's parameters).
     """
     import mxnet as mx
 
@@ -370,13 +409,10 @@ def train_image_classification(args, reporter):
     task_id = getattr(reporter, 'task_id', 0) or 0
     seed = (int(getattr(args, 'seed', 0) or 0) * 100003 + int(task_id)) % (2 ** 31)
     ctx = _contexts(int(getattr(args, 'num_gpus', 0) or 0))
-    images, labels = load_split(args.data_dir, 'train')
-    val_images, val_labels = load_split(args.data_dir, 'val')
+    final = bool(getattr(args, 'final_fit', False))
+    images, labels, val_images, val_labels = _train_data(args.data_dir, final)
     epochs = int(args.epochs)
-    optimizer = args.optimizer
-    if optimizer not in OPTIMIZERS:
-        raise ValueError('optimizer must be one of %s, got %r' % (', '.join(OPTIMIZERS), optimizer))
-    lr = float(args.adam_lr if optimizer == 'adam' and getattr(args, 'adam_lr', None) else args.lr)
+    optimizer, lr, wd, momentum = _optimizer_settings(args)
     key = _config_key(args)
 
     mx.random.seed(seed)
@@ -386,8 +422,7 @@ def train_image_classification(args, reporter):
     else:
         net.collect_params().reset_ctx(ctx)
     net.hybridize(static_alloc=True, static_shape=True)
-    trainer = make_trainer(net, optimizer, lr, float(args.wd), float(getattr(args, 'momentum', 0.9)),
-                           len(ctx))
+    trainer = make_trainer(net, optimizer, lr, wd, momentum, len(ctx))
 
     start_epoch, best_acc = 0, -1.0
     if trial_dir:
@@ -424,11 +459,13 @@ def train_image_classification(args, reporter):
         def lr_fn(b, epoch=epoch, total=planned):
             return lr_at((epoch + b / nb) / total, lr, warmup, schedule)
 
-        loss, train_acc, seen, secs = loop.run_epoch(epoch, lr_fn)
-        acc = evaluate_accuracy(net, val_images, val_labels, args.mean, args.std, ctx[0], eval_bs)
+        loss, train_acc, seen, secs = loop.run_epoch(epoch, lr_fn, deadline if final else None)
+        # A final fit trains on train+val: it has no held-out split, and keeps its last epoch.
+        acc = train_acc if final else evaluate_accuracy(net, val_images, val_labels, args.mean,
+                                                        args.std, ctx[0], eval_bs)
         diverged = not math.isfinite(loss)
         done = epoch + 1
-        if trial_dir and acc > best_acc:
+        if trial_dir and (final or acc > best_acc):
             _atomic_save_params(net, os.path.join(trial_dir, BEST_PARAMS))
             _atomic_write_json({'epoch': done, 'accuracy': acc, 'net': args.net,
                                 'num_classes': args.num_classes}, os.path.join(trial_dir, BEST_INFO))
@@ -436,7 +473,7 @@ def train_image_classification(args, reporter):
         if trial_dir and not diverged:
             _save_state(reporter, trial_dir, net, trainer, done, best_acc, key)
         epoch_times.append(time.time() - t_epoch)
-        if deadline:
+        if deadline and not final:   # a final fit's epochs are planned by fit; it stops at the deadline
             per_epoch = 1.1 * float(np.mean(epoch_times[-2:])) + 0.5
             fit_more = int(max(0.0, float(deadline) - time.time() - 1.0) // per_epoch)
             planned = min(planned, done + fit_more)

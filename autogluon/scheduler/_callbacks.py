@@ -78,10 +78,10 @@ class TensorBoardCallback(Callback):
 
 
 class ProgressCallback(Callback):
-    """A tqdm bar: trials finished, best reward, time left.
+    """A tqdm bar: trials finished (and how many failed or are paused), best reward, time left.
 
-    Kept up to date from the events (the best reward and the paused trials), so that a finished
-    trial costs the same after 10 trials as after 10,000.
+    Kept up to date from the events (the best reward, the paused and failed trials), so that a
+    finished trial costs the same after 10 trials as after 10,000.
     """
 
     def __init__(self, total, time_out, reward_attr):
@@ -93,6 +93,7 @@ class ProgressCallback(Callback):
         self._scheduler = None
         self._counted = set()
         self._paused = set()
+        self._failed = 0
         self._best = None  # the task with the best (normalized) reward so far
 
     def on_run_start(self, scheduler):
@@ -102,6 +103,7 @@ class ProgressCallback(Callback):
         self._start = time.monotonic()
         self._counted = {t.task_id for t in scheduler.tasks.values() if t.status in TaskStatus.FINISHED}
         self._paused = {t.task_id for t in scheduler.tasks.values() if t.status == TaskStatus.PAUSED}
+        self._failed = sum(1 for t in scheduler.tasks.values() if t.status == TaskStatus.FAILED)
         self._best = scheduler._best_task()
         self._bar = tqdm(total=self.total, initial=len(self._counted), unit="trial", desc="trials",
                          dynamic_ncols=True, mininterval=0.5)
@@ -120,6 +122,7 @@ class ProgressCallback(Callback):
         # A trial paused at a Hyperband rung (promotion) may resume: it counts once it has ended.
         if task.status in TaskStatus.FINISHED and task.task_id not in self._counted:
             self._counted.add(task.task_id)
+            self._failed += task.status == TaskStatus.FAILED
             self._bar.update(1)
         if task.status == TaskStatus.PAUSED:
             self._paused.add(task.task_id)
@@ -127,9 +130,10 @@ class ProgressCallback(Callback):
             self._paused.discard(task.task_id)
         best = self._best.best_user_reward if self._best is not None else None
         postfix = {}
-        paused = len(self._paused)
-        if paused:
-            postfix["paused"] = paused
+        if self._paused:
+            postfix["paused"] = len(self._paused)
+        if self._failed:
+            postfix["failed"] = self._failed
         if best is not None and not (isinstance(best, float) and math.isinf(best)):
             postfix["best_" + self.reward_attr] = "%.4g" % best
         if self.time_out:

@@ -4,10 +4,12 @@ The driver keeps its event loop, searcher and terminator. For each *slot* (one t
 resources somewhere on the cluster) it submits one long-running Dask task, the *launcher*. The
 launcher, on a Dask worker, starts our usual trial worker process
 (``python -m autogluon.scheduler._worker --connect HOST:PORT``) with the slot's thread limits and
-GPU ids; that process connects back to a listener in the driver (authenticated with a random key)
-and then speaks exactly the protocol of a local worker, so reports reach the driver and decisions
-reach the trial as promptly as locally. Trials run one after the other in the same process, so
-imports are paid once per slot.
+GPU ids; that process connects back to a listener in the driver (authenticated with a random key,
+and over TLS when the Dask client uses TLS: see :mod:`._channel`) and then speaks exactly the
+protocol of a local worker, so reports reach the driver and decisions reach the trial as promptly
+as locally. The listener never waits on a peer: handshakes run in threads under a deadline, and a
+peer that fails or stays silent (a port scan, a health check) is dropped and logged. Trials run
+one after the other in the same process, so imports are paid once per slot.
 
 Per-trial ``num_cpus``/``num_gpus`` become Dask resources ``CPU``/``GPU`` (start workers with
 ``dask worker ADDRESS --nthreads N --resources "CPU=8 GPU=2"``). Within a worker, the launcher picks
@@ -18,20 +20,22 @@ it kills the trial's process group and starts a fresh process for the slot. A wo
 mid-trial drops the connection: the driver fails (or retries) that trial, and Dask re-runs the
 launcher elsewhere, which connects again.
 """
+import json
 import logging
+import numbers
 import os
 import secrets
 import selectors
 import socket
+import ssl
 import subprocess
 import sys
 import threading
 import time
 import uuid
-from multiprocessing.connection import Listener
 
+from ._channel import TLS_FAILED, TrialChannelError, TrialListener, client_tls_context, tls_config_of
 from ._executor import Executor
-from ._worker import _no_delay
 from .resource import Slot, validate_resource
 
 __all__ = ["DaskExecutor", "get_dask_client"]
@@ -40,6 +44,7 @@ logger = logging.getLogger(__name__)
 
 _registry_lock = threading.Lock()
 _in_use = {"cpu": set(), "gpu": set()}
+_said_unencrypted = False
 
 
 def get_dask_client(dask_client):
@@ -71,11 +76,29 @@ def _release(kind, ids):
         _in_use[kind].difference_update(ids)
 
 
-def _launcher(address, authkey_hex, slot_index, num_cpus, num_gpus, kill_event_name, preload, sys_path):
+def _worker_tls(worker):
+    """The Dask worker's own TLS settings, checked, as JSON for the trial process."""
+    cfg = tls_config_of(worker.security, "worker")
+    if cfg is None:
+        raise TrialChannelError(
+            "the driver's trial channel uses TLS (its Dask client does) but the Dask worker %s has no TLS "
+            "certificate: start it with --tls-ca-file, --tls-cert and --tls-key" % worker.address)
+    try:
+        client_tls_context(cfg)  # fail here, once and with the reason, not in every trial process
+    except (OSError, ValueError, ssl.SSLError) as exc:
+        raise TrialChannelError("the Dask worker %s cannot use its TLS certificates for the trial channel: %s"
+                                % (worker.address, exc)) from exc
+    return json.dumps(cfg)
+
+
+def _launcher(address, authkey_hex, slot_index, num_cpus, num_gpus, kill_event_name, preload, sys_path,
+              tls=False):
     """The Dask task that holds one slot: runs trial worker processes until the driver is done."""
     from distributed import Event, get_worker
 
     worker = get_worker()
+    tls_env = {"AUTOGLUON_TLS": _worker_tls(worker)} if tls else {}
+    module = "autogluon.scheduler._dask_trial" if tls else "autogluon.scheduler._worker"
     total_gpus = int(worker.state.total_resources.get("GPU", 0)) if hasattr(worker, "state") else 0
     gpu_ids = _acquire("gpu", list(range(total_gpus)), num_gpus) if num_gpus else []
     cpu_ids = _acquire("cpu", sorted(os.sched_getaffinity(0)), num_cpus) if hasattr(os, "sched_getaffinity") else []
@@ -91,8 +114,8 @@ def _launcher(address, authkey_hex, slot_index, num_cpus, num_gpus, kill_event_n
             env.update({"AUTOGLUON_AUTHKEY": authkey_hex, "AUTOGLUON_SLOT": str(slot_index),
                         "AUTOGLUON_DRIVER_PID": str(os.getpid()),
                         "AUTOGLUON_WORKER_PRELOAD": ",".join(preload),
-                        "PYTHONPATH": os.pathsep.join(dict.fromkeys(sys_path + sys.path))})
-            proc = subprocess.Popen([sys.executable, "-m", "autogluon.scheduler._worker", "--connect", address],
+                        "PYTHONPATH": os.pathsep.join(dict.fromkeys(sys_path + sys.path)), **tls_env})
+            proc = subprocess.Popen([sys.executable, "-m", module, "--connect", address],
                                     env=env, stdin=subprocess.DEVNULL, start_new_session=True)
             killed = False
             while proc.poll() is None:
@@ -102,6 +125,9 @@ def _launcher(address, authkey_hex, slot_index, num_cpus, num_gpus, kill_event_n
                     killed = True
             if done_event.is_set():
                 return proc.returncode
+            if tls and proc.returncode == TLS_FAILED:
+                raise TrialChannelError("the trial process on the Dask worker %s could not set up TLS to the driver "
+                                        "at %s (the reason is in that worker's log)" % (worker.address, address))
             if killed or proc.returncode not in (0, 3):
                 continue  # a killed or crashed trial process: start a fresh one for the slot
             return proc.returncode
@@ -111,13 +137,40 @@ def _launcher(address, authkey_hex, slot_index, num_cpus, num_gpus, kill_event_n
 
 
 def _killpg(proc):
-    import signal
+    """Kill a trial process with everything it started (its guard's group, setsid children too)."""
+    from ._procs import kill_tree
 
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        proc.kill()
+    kill_tree(proc.pid)
     proc.wait()
+
+
+def _driver_tls_context(client):
+    """The server-side TLS context for the trial listener when the Dask client uses TLS, else None."""
+    security = getattr(client, "security", None)
+    address = client.scheduler.address
+    if not (address.startswith("tls://") or getattr(security, "require_encryption", False)):
+        return None
+    try:
+        ctx = security.get_listen_args("client")["ssl_context"]
+    except (OSError, ValueError, ssl.SSLError) as exc:
+        raise ValueError("the Dask client uses TLS but its certificates cannot serve the trial channel "
+                         "(tls_ca_file, tls_client_cert, tls_client_key of its Security): %s" % exc) from exc
+    if ctx is None:
+        raise ValueError("the Dask client uses TLS (%s, require_encryption=%s) but its Security has no "
+                         "tls_ca_file and tls_client_cert; the trial channel needs them to use TLS too"
+                         % (address, getattr(security, "require_encryption", None)))
+    return ctx
+
+
+def _say_unencrypted(listen_host):
+    global _said_unencrypted
+    if _said_unencrypted:
+        return
+    _said_unencrypted = True
+    loopback = listen_host in ("localhost", "::1") or listen_host.startswith("127.")
+    logger.log(logging.INFO if loopback else logging.WARNING,
+               "the trial channel (trial processes -> this driver at %s) is not encrypted, as the Dask client "
+               "does not use TLS: configurations and results cross the network in the clear", listen_host)
 
 
 def _local_ip_towards(address):
@@ -156,14 +209,29 @@ class DaskExecutor(Executor):
         the route to the Dask scheduler, or ``$AUTOGLUON_DRIVER_HOST``).
     slot_wait_timeout : float
         Seconds a trial waits for its slot's process to (re)connect before it is failed.
+    handshake_timeout : float
+        Seconds a new connection to the trial listener has to finish its handshake (TLS, key, hello)
+        before it is dropped; handshakes never hold up the run.
+
+    When the client uses TLS (a ``tls://`` scheduler or ``require_encryption``), the trial channel
+    uses TLS with the client's certificate and CA on the driver and each Dask worker's own on the
+    trial side; ValueError if the client's certificates cannot serve it.
     """
 
-    def __init__(self, dask_client, listen_host=None, slot_wait_timeout=300.0, preload=()):
+    def __init__(self, dask_client, listen_host=None, slot_wait_timeout=300.0, preload=(),
+                 handshake_timeout=10.0):
+        if isinstance(handshake_timeout, bool) or not isinstance(handshake_timeout, numbers.Real) \
+                or not handshake_timeout > 0:
+            raise ValueError("handshake_timeout must be a number of seconds > 0, got %r" % (handshake_timeout,))
         self.client = get_dask_client(dask_client)
         self.listen_host = listen_host or os.environ.get("AUTOGLUON_DRIVER_HOST") or _local_ip_towards(
             self.client.scheduler.address)
         self.slot_wait_timeout = slot_wait_timeout
+        self.handshake_timeout = float(handshake_timeout)
         self.preload = list(preload)
+        self._ssl_context = _driver_tls_context(self.client)
+        if self._ssl_context is None:
+            _say_unencrypted(self.listen_host)
         self._reset()
 
     def _reset(self):
@@ -210,9 +278,10 @@ class DaskExecutor(Executor):
         self._slots = {s.index: s for s in slots}
         self._run_id = uuid.uuid4().hex[:12]
         self._authkey = secrets.token_bytes(32)
-        self._listener = Listener((self.listen_host, 0), authkey=self._authkey)
+        self._listener = TrialListener(self.listen_host, self._authkey, self._ssl_context, self.handshake_timeout)
         self._selector = selectors.DefaultSelector()
-        self._selector.register(self._listener._listener._socket, selectors.EVENT_READ, ("listen", None))
+        for fileobj in self._listener.fileobjs():
+            self._selector.register(fileobj, selectors.EVENT_READ, ("listen", None))
         for slot in slots:
             self._launch(slot.index)
 
@@ -225,22 +294,23 @@ class DaskExecutor(Executor):
         resources = {"CPU": need_c, **({"GPU": need_g} if need_g else {})} if self._uses_resources else None
         self._futures[slot_index] = self.client.submit(
             _launcher, "%s:%d" % (host, port), self._authkey.hex(), slot_index, need_c, need_g,
-            self._event_name(slot_index), self.preload, list(sys.path), resources=resources, pure=False,
+            self._event_name(slot_index), self.preload, list(sys.path), self._ssl_context is not None,
+            resources=resources, pure=False,
             key="autogluon-slot-%s-%d" % (self._run_id, slot_index))
 
     def _accept(self):
+        """Take the connections whose handshake finished (in the listener's threads)."""
+        for conn, hello, peer in self._listener.on_readable():
+            self._take(conn, hello, peer)
+
+    def _take(self, conn, hello, peer):
         try:
-            conn = self._listener.accept()  # checks the auth key
-        except Exception:  # noqa: BLE001 -- a stranger or a dropped connection: ignore it
-            logger.warning("rejected a connection to the trial listener", exc_info=True)
-            return
-        _no_delay(conn)
-        try:
-            kind, slot_index, pid = conn.recv()
-        except (EOFError, OSError, ValueError):
-            conn.close()
-            return
+            kind, slot_index, pid = hello
+        except (TypeError, ValueError):
+            kind = slot_index = pid = None
         if kind != "hello" or slot_index not in self._slots:
+            logger.warning("trial listener: dropped an authenticated connection from %s:%s that sent %.80r "
+                           "instead of a hello for one of this run's slots", peer[0], peer[1], hello)
             conn.close()
             return
         old = self._conns.pop(slot_index, None)
@@ -288,6 +358,7 @@ class DaskExecutor(Executor):
 
     def poll(self, timeout):
         events = []
+        self._listener.expire()
         for key, _ in self._selector.select(min(timeout, 0.5) if timeout is not None else 0.5):
             kind, handle = key.data
             if kind == "listen":
@@ -316,6 +387,8 @@ class DaskExecutor(Executor):
         events = []
         now = time.monotonic()
         for slot_index, future in list(self._futures.items()):
+            if future.status == "error" and isinstance(future.exception(), TrialChannelError):
+                raise TrialChannelError(str(future.exception()))  # a setup error: re-running cannot help
             if future.status in ("error", "cancelled", "lost") and slot_index not in self._conns:
                 logger.warning("the Dask task holding slot %d ended (%s); submitting it again",
                                slot_index, future.status)

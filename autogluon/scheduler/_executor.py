@@ -33,6 +33,7 @@ import time
 from multiprocessing import Pipe
 
 from ..core._serialize import dumps, needs_value
+from ._procs import kill_tree
 
 __all__ = ["Executor", "LocalProcessExecutor", "InProcessExecutor", "make_executor"]
 
@@ -218,10 +219,8 @@ class LocalProcessExecutor(Executor):
         except OSError:
             pass
         if h.proc.poll() is None:
-            try:
-                os.killpg(h.proc.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                h.proc.kill()
+            # the worker's guard, the worker, and every process its trial started (even outside the group)
+            kill_tree(h.proc.pid)
         try:
             h.proc.wait(timeout=5)
         except subprocess.TimeoutExpired:  # pragma: no cover - kernel trouble

@@ -1,10 +1,53 @@
 """FIFO_Scheduler: trials run to the end in the order the searcher proposes them."""
+import logging
+import numbers
+
 from ._scheduler import TaskScheduler
 
-__all__ = ["FIFO_Scheduler", "FIFOScheduler"]
+__all__ = ["FIFO_Scheduler", "FIFOScheduler", "era_b_options"]
+
+logger = logging.getLogger("autogluon.scheduler")
 
 
-class FIFO_Scheduler(TaskScheduler):
+def era_b_options(options):
+    """Map the first public release's scheduler options onto ours (in place): ``search_options`` is
+    ``searcher_options``; ``dist_ip_addrs`` (SSH clusters) is refused with a pointer to ``dask_client``.
+    Returns ``max_reward`` (None if not given)."""
+    if "search_options" in options:
+        if options.get("searcher_options") is not None:
+            raise ValueError("give search_options or searcher_options (the same thing), not both")
+        options["searcher_options"] = options.pop("search_options")
+    addrs = options.pop("dist_ip_addrs", None)
+    if addrs:
+        raise ValueError("dist_ip_addrs=%r is not supported: this library runs trials on a cluster through "
+                         "Dask; pass dask_client=<a distributed.Client or a scheduler address> instead" % (addrs,))
+    max_reward = options.pop("max_reward", None)
+    if max_reward is not None and (isinstance(max_reward, bool) or not isinstance(max_reward, numbers.Real)):
+        raise TypeError("max_reward must be a number or None, got %r" % (max_reward,))
+    return max_reward
+
+
+class _MaxRewardMixin:
+    """``max_reward``: once a trial reaches it, no new trial starts (running ones finish);
+    ``join_jobs``."""
+
+    max_reward = None
+
+    def _next_task(self, num_trials):
+        best = self.get_best_reward()
+        if self.max_reward is not None and best is not None and (
+                best >= self.max_reward if self.mode == "max" else best <= self.max_reward):
+            self._note_once("max-reward", "best %s=%s reached max_reward=%s: no new trials start",
+                            self.reward_attr, best, self.max_reward)
+            return None
+        return super()._next_task(num_trials)
+
+    def join_jobs(self, timeout=None):
+        """The first public release's name of :meth:`join_tasks` (``run()`` already waits)."""
+        return self.join_tasks()
+
+
+class FIFO_Scheduler(_MaxRewardMixin, TaskScheduler):
     """Run ``train_fn`` for many configurations, as many at once as ``resource`` allows.
 
     Parameters
@@ -37,7 +80,9 @@ class FIFO_Scheduler(TaskScheduler):
         ``trial_timeout`` (seconds without a report after which a trial counts as hung: its worker
         is killed and the trial fails), ``max_retries`` (how often a failed trial is run again,
         default 0), ``dask_client`` (a ``distributed.Client`` or a scheduler address: trials run
-        on the Dask cluster's workers; see docs/guides/distributed.md).
+        on the Dask cluster's workers; see docs/guides/distributed.md), ``max_reward`` (no new
+        trial starts once a trial reached it), ``search_options`` (the first public release's
+        name of ``searcher_options``).
 
     Example
     -------
@@ -57,6 +102,7 @@ class FIFO_Scheduler(TaskScheduler):
     def __init__(self, train_fn, args=None, resource=None, searcher="random",
                  checkpoint="./exp/checkpoint.ag", resume=False, num_trials=None,
                  time_attr="epoch", reward_attr="accuracy", visualizer="none", **options):
+        self.max_reward = era_b_options(options)
         super().__init__(train_fn, args, resource, searcher, checkpoint, resume, num_trials,
                          time_attr, reward_attr, visualizer, **options)
 

@@ -1,6 +1,7 @@
 """Hyperband_Scheduler: asynchronous Hyperband (successive halving) over trials."""
 import numbers
 
+from ._fifo import _MaxRewardMixin, era_b_options
 from ._scheduler import TaskScheduler
 
 __all__ = ["Hyperband_Scheduler", "HyperbandScheduler"]
@@ -8,7 +9,7 @@ __all__ = ["Hyperband_Scheduler", "HyperbandScheduler"]
 _TYPES = ("stopping", "promotion")
 
 
-class Hyperband_Scheduler(TaskScheduler):
+class Hyperband_Scheduler(_MaxRewardMixin, TaskScheduler):
     """FIFO scheduling plus early stopping by asynchronous Hyperband.
 
     Rungs are at ``grace_period * reduction_factor**k`` (below ``max_t``). With
@@ -42,6 +43,7 @@ class Hyperband_Scheduler(TaskScheduler):
         for name, value in (("max_t", max_t), ("grace_period", grace_period)):
             if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 0:
                 raise ValueError("%s must be a positive number, got %r" % (name, value))
+        self.max_reward = era_b_options(options)
         self.type = type
         self.grace_period = grace_period
         self.reduction_factor = reduction_factor

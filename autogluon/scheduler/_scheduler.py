@@ -11,16 +11,20 @@ import logging
 import math
 import numbers
 import os
+import shutil
 import signal
 import tempfile
 import threading
 import time
+import weakref
 
-from ..core._decorators import TrainFunction
+from ..core._decorators import TrainFunction, as_namespace_or_dict
+from ..core._lock import lock_folder
 from ..core._serialize import dumps
 from ._callbacks import ProgressCallback, TensorBoardCallback
 from ._checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from ._executor import make_executor
+from ._fingerprint import check_fingerprint, fingerprint
 from ._journal import Journal
 from ._task import Task, TaskStatus
 from .resource import plan_slots, validate_resource
@@ -31,6 +35,8 @@ logger = logging.getLogger("autogluon.scheduler")
 
 _VISUALIZERS = ("none", "tensorboard")
 _STARTUP_GRACE = 60.0  # seconds a (re)started worker may take before its trial's clock runs
+_STOP_GRACE = 5.0  # seconds a stopped or paused trial may take to unwind before its worker is killed
+_TRACEBACK_LINES = 12  # lines of the first failure's traceback shown on screen
 
 
 def _check_str(value, name):
@@ -67,6 +73,14 @@ class TaskScheduler:
 
     _default_terminator = "none"
 
+    def __new__(cls, *args, **kwargs):
+        # Aug 2019: TaskScheduler() without a training function runs jobs given to add_task (_jobs.py).
+        if cls is TaskScheduler and not args and not kwargs:
+            from ._jobs import JobScheduler
+
+            return JobScheduler()
+        return super().__new__(cls)
+
     def __init__(self, train_fn, args=None, resource=None, searcher="random",
                  checkpoint="./exp/checkpoint.ag", resume=False, num_trials=None,
                  time_attr="epoch", reward_attr="accuracy", visualizer="none", *,
@@ -76,6 +90,7 @@ class TaskScheduler:
                  max_retries=0, dask_client=None):
         if not callable(train_fn):
             raise TypeError("train_fn must be a callable train_fn(args, reporter), got %r" % (train_fn,))
+        args = as_namespace_or_dict(args)  # an ArgumentParser (2019 notebooks) gives its defaults
         if args is not None and not isinstance(args, (argparse.Namespace, dict)):
             raise TypeError("args must be an argparse.Namespace, a dict or None, got %s" % type(args).__name__)
         if checkpoint is not None and not isinstance(checkpoint, (str, os.PathLike)):
@@ -142,14 +157,16 @@ class TaskScheduler:
 
     # -- construction helpers -------------------------------------------------
     def _search_space(self):
-        from ..space import SearchSpace, Space
+        from ..space import SearchSpace
+        from ..space._nested import leaves_of
 
         spaces = {}
         if isinstance(self.train_fn, TrainFunction):
             spaces.update(self.train_fn.search_space.items())
         if self.args is not None:
             values = vars(self.args) if isinstance(self.args, argparse.Namespace) else self.args
-            spaces.update({k: v for k, v in values.items() if isinstance(v, Space)})
+            for k, v in values.items():
+                spaces.update(leaves_of(k, v))  # a leaf space, or a nested one by its leaves
         return SearchSpace(spaces)
 
     def _make_searcher(self, searcher, options):
@@ -310,10 +327,14 @@ class TaskScheduler:
     def _terminator_state(self):
         fn = getattr(self.terminator, "state_dict", None)
         state = fn() if callable(fn) else None
-        if state is None:
+        if _saved_chain(None, state)[-1][1] is None:
             self._note_once("terminator-state", "%s has no state_dict(); its state is rebuilt on resume by "
                             "replaying the recorded reports", type(self.terminator).__name__)
         return state
+
+    def _fingerprint(self):
+        space = getattr(self.searcher, "configspace", None)
+        return fingerprint(space if space is not None else self._search_space(), self.train_fn)
 
     def state_dict(self, destination=None):
         """Everything needed to resume: searcher, terminator, finished trials, trials to re-run."""
@@ -331,6 +352,7 @@ class TaskScheduler:
                      + [{"task_id": t.task_id, "config": t.config, "attempts": t.attempts}
                         for t in self._requeue if t not in running],
             "next_task_id": self._next_task_id,
+            "fingerprint": self._fingerprint(),
         }
         if destination is not None:
             destination.update(state)
@@ -345,6 +367,7 @@ class TaskScheduler:
             if state.get(key) not in (None, getattr(self, key)):
                 raise ValueError("the checkpoint was written with %s=%r but this scheduler has %s=%r"
                                  % (key, state[key], key, getattr(self, key)))
+        check_fingerprint(state.get("fingerprint"), self._fingerprint(), self.checkpoint or "the state", logger)
         if state.get("searcher") is not None and hasattr(self.searcher, "load_state_dict"):
             self.searcher.load_state_dict(state["searcher"])
         self.tasks = {}
@@ -365,9 +388,10 @@ class TaskScheduler:
         if pending is None:
             return
         cls_name, term_state = pending
-        loader = getattr(self.terminator, "load_state_dict", None)
-        if term_state is not None and callable(loader) and cls_name in (None, type(self.terminator).__name__):
-            loader(term_state)
+        target, state = _terminator_to_load(self.terminator, cls_name, term_state)
+        loader = getattr(target, "load_state_dict", None)
+        if state is not None and callable(loader):
+            loader(state)
         else:
             self._replay_into_terminator()
 
@@ -429,8 +453,19 @@ class TaskScheduler:
             if self.checkpoint:
                 self._output_dir = os.path.dirname(os.path.abspath(self.checkpoint))
             else:
-                self._output_dir = tempfile.mkdtemp(prefix="autogluon-")
+                self._output_dir = self._temporary_folder()
         return self._output_dir
+
+    def _temporary_folder(self):
+        """The trials' folder when there is no checkpoint: removed when this scheduler is
+        garbage-collected or the process exits, unless it holds TensorBoard logs."""
+        folder = tempfile.mkdtemp(prefix="autogluon-")
+        if self.visualizer == "tensorboard":
+            logger.info("checkpoint=None: the trial folders and TensorBoard logs are in %s, which is "
+                        "kept (pass checkpoint= to choose the folder)", folder)
+        else:
+            weakref.finalize(self, shutil.rmtree, folder, ignore_errors=True)
+        return folder
 
     def _callbacks(self, num_trials, time_out):
         callbacks = []
@@ -505,18 +540,26 @@ class TaskScheduler:
     def _on_report(self, slot_index, task, result):
         self._last_activity[slot_index] = time.monotonic()
         task.add_result(result)
+        reward = result[self.reward_attr]
+        if isinstance(reward, numbers.Real) and not math.isfinite(reward) and task.task_id not in self._nonfinite:
+            self._nonfinite.add(task.task_id)
+            logger.warning("trial %d reported %s=%r at %s=%s: a non-finite reward counts as the worst "
+                           "possible value", task.task_id, self.reward_attr, reward, self.time_attr,
+                           result[self.time_attr])
         self._emit("on_report", task, result)
         if self._searcher_on_report is not None:
             # Model-based searchers learn from every report (a stopped trial is evidence at its rung).
             self._searcher_on_report(task.config, self._sign * result[self.reward_attr], result[self.time_attr])
         if self.max_t is not None and result[self.time_attr] >= self.max_t:
             self._executor.reply(slot_index, task.task_id, False)
+            self._stop_deadline[slot_index] = (time.monotonic() + _STOP_GRACE, task)
             self._finish(task, TaskStatus.COMPLETED, reason="reached max_t=%g" % self.max_t)
             return
         keep_going = bool(self.terminator.on_task_report(task, result))
         self._executor.reply(slot_index, task.task_id, keep_going)
         if keep_going:
             return
+        self._stop_deadline[slot_index] = (time.monotonic() + _STOP_GRACE, task)
         info = getattr(self.terminator, "last_stop_info", None) or {}
         paused = getattr(self.terminator, "pauses_trials", False) and info.get("paused", False)
         detail = ", ".join("%s=%s" % (k, _fmt(v)) for k, v in info.items()
@@ -579,7 +622,7 @@ class TaskScheduler:
 
     def _on_done(self, slot_index, task, outcome, error):
         if outcome == "failed":
-            logger.error("trial %d (config %r) failed:\n%s", task.task_id, task.config, error)
+            self._log_failure(task, "raised an exception", error)
             self._fail(task, "raised an exception", error)
         elif outcome == "stopped":
             # The worker unwound after a stop decision that _on_report already recorded.
@@ -590,14 +633,20 @@ class TaskScheduler:
 
     def _handle(self, event):
         kind, slot_index, task_id = event[0], event[1], event[2]
+        if kind in ("done", "died"):
+            self._stop_deadline.pop(slot_index, None)
         if slot_index in self._draining:
             if kind in ("done", "died"):
                 self._draining.discard(slot_index)
+            elif kind == "report":
+                self._kill_lingering(slot_index, self.tasks[task_id], "reported again after it was paused")
             return
         task = self._running.get(slot_index)
         if task is None or task.task_id != task_id:
             return  # a late message from a trial that was already killed
-        if kind == "started":
+        if kind == "report" and task.status != TaskStatus.RUNNING:
+            self._kill_lingering(slot_index, task, "reported again after it was stopped")
+        elif kind == "started":
             self._last_activity[slot_index] = time.monotonic()
         elif kind == "report":
             self._on_report(slot_index, task, event[3])
@@ -606,7 +655,8 @@ class TaskScheduler:
             self._on_done(slot_index, task, event[3], event[4])
         elif kind == "died":
             del self._running[slot_index]
-            logger.error("trial %d (config %r) failed: %s", task.task_id, task.config, event[3])
+            if task.status == TaskStatus.RUNNING:
+                self._log_failure(task, event[3])
             self._fail(task, event[3], event[3])
 
     def run(self, num_trials=None, time_out=None):
@@ -624,6 +674,41 @@ class TaskScheduler:
         if num_trials is None and time_out is None and (size is None or size == math.inf):
             raise ValueError("set num_trials or a time limit (time_out): the search space is infinite, "
                              "so the search would never end")
+        self._warn_small_space(size, num_trials)
+        lock = self._lock_folder()
+        try:
+            return self._run_loop(num_trials, time_out)
+        finally:
+            if lock is not None:
+                lock.release()
+
+    def _lock_folder(self):
+        """Lock the checkpoint folder for this run (None without a checkpoint).
+
+        Before the first trial: a folder that a live run (another process, another thread) uses
+        raises FolderInUseError, and one that cannot be written raises FolderNotWritableError.
+        """
+        if not self.checkpoint:
+            return None
+        if os.path.isdir(self.checkpoint):
+            raise ValueError("checkpoint must be a file path, but %s is a folder (e.g. give %s)"
+                             % (self.checkpoint, os.path.join(self.checkpoint, "checkpoint.ag")))
+        return lock_folder(self._output_folder(), "checkpoint folder")
+
+    def _warn_small_space(self, size, num_trials):
+        if num_trials is None or size is None or size == math.inf or num_trials <= size:
+            return
+        if size == 1:
+            logger.warning("num_trials=%d, but the search space has only one distinct configuration "
+                           "(%s): only one trial will run. Give train_fn search spaces (e.g. "
+                           "@ag.args(lr=ag.space.Real(1e-3, 1e-1, log=True))) to search.", num_trials,
+                           "train_fn declares no search space" if not len(self._search_space()) else
+                           "every search space has a single value")
+        else:
+            logger.warning("num_trials=%d, but the search space has only %d distinct configurations: "
+                           "at most %d trials will run", num_trials, size, size)
+
+    def _run_loop(self, num_trials, time_out):
         self._restore_terminator()
         hook = getattr(self.searcher, "on_report", None)
         self._searcher_on_report = hook if callable(hook) else None
@@ -631,6 +716,7 @@ class TaskScheduler:
         self._dirty = False
         self._running = {}
         self._draining = set()  # slots whose paused trial is still unwinding
+        self._reset_watch()
         self._last_activity = {}
         self._active_callbacks = self._callbacks(num_trials, time_out)
         self._executor = make_executor(self._executor_spec)
@@ -670,8 +756,7 @@ class TaskScheduler:
                     wait = min(wait, max(0.0, oldest + self.trial_timeout - now))
                 for event in self._executor.poll(wait):
                     self._handle(event)
-                if self.trial_timeout is not None:
-                    self._kill_hung(time.monotonic())
+                self._kill_hung(time.monotonic())
         except KeyboardInterrupt:
             interrupted = True
             raise
@@ -686,19 +771,66 @@ class TaskScheduler:
                 self._emit("on_run_end")
                 self._save_at_end()
                 self._executor = None
+        self._log_run_end(start)
+        return self
+
+    def _reset_watch(self):
+        self._stop_deadline = {}  # slot -> when its stopped (or paused) trial must have unwound
+        self._nonfinite = set()   # trials that reported a non-finite reward (logged once each)
+        self._failures_logged = 0
+
+    def _log_run_end(self, start):
+        """The end-of-run summary; what went wrong is shown even when the user configured no logging."""
         logger.info("run finished: %d trials (%s), best %s=%s, %.1fs", len(self.tasks),
                     _status_counts(self.tasks.values()), self.reward_attr, self.get_best_reward(),
                     time.monotonic() - start)
-        return self
+        failed = [t for t in self.tasks.values() if t.status == TaskStatus.FAILED]
+        if failed:
+            logger.warning("%d of %d trials failed: see scheduler.get_trials() (first: trial %d, %s)",
+                           len(failed), len(self.tasks), failed[0].task_id, _last_line(failed[0]))
+        if self._nonfinite:
+            logger.warning("%d of %d trials reported a non-finite %s (trials %s); it counted as the worst "
+                           "possible value", len(self._nonfinite), len(self.tasks), self.reward_attr,
+                           ", ".join(map(str, sorted(self._nonfinite))))
+
+    def _log_failure(self, task, reason, error=None):
+        """The first failure of a run is shown with its traceback's end; later ones in one line."""
+        self._failures_logged += 1
+        if self._failures_logged == 1:
+            tail = "\n".join((error or "").strip().splitlines()[-_TRACEBACK_LINES:])
+            logger.error("trial %d (config %r) failed: %s%s\n(later failures are shown in one line each; "
+                         "scheduler.get_trials() lists them all with their errors)", task.task_id, task.config,
+                         reason, "\n" + tail if tail and tail != reason else "")
+        else:
+            logger.warning("trial %d (config %r) failed: %s", task.task_id, task.config,
+                           _last_line_of(error) or reason)
 
     def _kill_hung(self, now):
+        for slot_index, (deadline, task) in list(self._stop_deadline.items()):
+            if now >= deadline:
+                self._kill_lingering(slot_index, task, "is still running %gs after it was %s" % (
+                    _STOP_GRACE, "paused" if slot_index in self._draining else "stopped"))
+        if self.trial_timeout is None:
+            return
         for slot_index, task in list(self._running.items()):
+            if task.status != TaskStatus.RUNNING:
+                continue  # stopped, still unwinding: _STOP_GRACE applies
             if now - self._last_activity[slot_index] >= self.trial_timeout:
                 self._executor.kill(slot_index)
                 del self._running[slot_index]
                 reason = "no report for %gs (trial_timeout)" % self.trial_timeout
-                logger.error("trial %d (config %r) failed: %s", task.task_id, task.config, reason)
+                self._log_failure(task, reason)
                 self._fail(task, reason, reason)
+
+    def _kill_lingering(self, slot_index, task, what):
+        """A trial that goes on after it was stopped or paused: kill its worker, free its slot."""
+        self._running.pop(slot_index, None)
+        self._draining.discard(slot_index)
+        self._stop_deadline.pop(slot_index, None)
+        self._executor.kill(slot_index)
+        logger.warning("trial %d %s (its training function goes on after the stop: does it catch "
+                       "TrialStopped, e.g. with a bare 'except:'?); its worker was killed to free the slot, "
+                       "the trial stays %s", task.task_id, what, task.status)
 
     def _stop_running(self, reason):
         for slot_index, task in list(self._running.items()):
@@ -730,8 +862,61 @@ class TaskScheduler:
             type(self).__name__, len(self.tasks), self.num_finished, self.searcher, self.terminator)
 
 
+def _is_wrapper_state(state):
+    """A wrapping terminator saves itself and what it wraps separately:
+    ``{'wrapper': its own state, 'inner_class': class name, 'inner': the wrapped one's state}``."""
+    return isinstance(state, dict) and set(state) == {"wrapper", "inner_class", "inner"}
+
+
+def _saved_chain(cls_name, state):
+    """``[(class name, state)]`` of a saved terminator, the outermost wrapper first."""
+    chain = [(cls_name, state)]
+    while _is_wrapper_state(state):
+        cls_name, state = state["inner_class"], state["inner"]
+        chain.append((cls_name, state))
+    return chain
+
+
+def _terminator_chain(terminator):
+    """The terminator and what it wraps (``.inner``), outermost first."""
+    chain = [terminator]
+    inner = getattr(terminator, "inner", None)
+    while inner is not None and callable(getattr(inner, "on_task_report", None)) \
+            and all(inner is not t for t in chain):
+        chain.append(inner)
+        inner = getattr(inner, "inner", None)
+    return chain
+
+
+def _terminator_to_load(terminator, cls_name, state):
+    """``(object, state)`` to restore the saved terminator into, by class; state None: replay.
+
+    The same wrappers around the same class load as a whole; otherwise (a run with a goal
+    wrapper resumed without one, or the other way round) the wrapped terminator is loaded alone.
+    """
+    saved = _saved_chain(cls_name, state)
+    current = _terminator_chain(terminator)
+    names = [type(t).__name__ for t in current]
+    if saved[-1][1] is None:
+        return terminator, None
+    if [c for c, _ in saved] in (names, [None]) or (len(saved) == 1 and saved[0][0] == names[0]):
+        return terminator, state  # same chain, or an older checkpoint (the wrapper loads it)
+    if saved[-1][0] == names[-1]:
+        return current[-1], saved[-1][1]
+    return terminator, None
+
+
 def _raise_interrupted(signum, frame):
     raise _Interrupted("SIGTERM")
+
+
+def _last_line_of(text):
+    lines = (text or "").strip().splitlines()
+    return lines[-1] if lines else None
+
+
+def _last_line(task):
+    return _last_line_of(task.error) or task.reason
 
 
 def _fmt(value):

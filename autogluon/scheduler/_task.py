@@ -25,6 +25,14 @@ class Task:
     __slots__ = ("task_id", "config", "status", "history", "error", "reason", "attempts",
                  "start_time", "end_time", "_sign", "_reward_attr", "best_reward")
 
+    def __new__(cls, *args, **kwargs):
+        # Aug 2019's Task(fn, args, resources) is a job for TaskScheduler().add_task, not a trial record.
+        if cls is Task and ((args and callable(args[0])) or "fn" in kwargs):
+            from ._jobs import Job
+
+            return Job(*args, **kwargs)
+        return super().__new__(cls)
+
     def __init__(self, task_id, config, reward_attr="accuracy", sign=1.0):
         self.task_id = int(task_id)
         self.config = dict(config)
@@ -51,7 +59,8 @@ class Task:
         result = {sys.intern(k) if type(k) is str else k: v for k, v in result.items()}
         self.history.append(result)
         value = self._sign * result[self._reward_attr]
-        if value > self.best_reward:  # NaN compares False: a NaN reward never becomes the best
+        # A non-finite reward (NaN, a diverged +-inf) is the worst value: it never becomes the best.
+        if value > self.best_reward and math.isfinite(value):
             self.best_reward = value
 
     @property

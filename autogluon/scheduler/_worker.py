@@ -10,8 +10,15 @@ worker -> driver: ("ready", pid) | ("started", task_id)
                   | ("report", task_id, result)
                   | ("done", task_id, outcome, error_text)   outcome: completed | stopped | failed
 
-The worker never outlives the driver: it asks the kernel for SIGKILL when its
-parent dies, and exits when the connection closes.
+Nothing a worker starts outlives the driver. The process the driver starts
+splits in two at once (on Linux): a small *guard* that stays the driver's child,
+and the worker proper, its child. The guard is a child subreaper, so every
+process a trial starts stays in its tree, even one that calls ``setsid`` or
+whose parent exits. When the driver dies, however it dies, the kernel sends the
+guard SIGTERM (``PR_SET_PDEATHSIG``); the guard, which only ever waits, kills
+its whole tree with SIGKILL and exits. When the worker exits, the guard kills
+what is left of its tree and exits with the worker's status. The worker itself
+gets SIGKILL if the guard dies, and exits when the connection closes.
 """
 import ctypes
 import importlib
@@ -21,25 +28,79 @@ import signal
 import sys
 import traceback
 
+from ._procs import kill_descendants, set_child_subreaper
+
 _PR_SET_PDEATHSIG = 1
 
 
-def _die_with_parent(parent_pid):
+def _die_with_parent(parent_pid, sig=signal.SIGKILL):
     try:
         libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        libc.prctl(_PR_SET_PDEATHSIG, sig, 0, 0, 0)
     except (OSError, AttributeError):  # not Linux: the closed connection still ends us
         pass
     if os.getppid() != parent_pid:  # the parent died before prctl took effect
         os._exit(1)
 
 
-def _setup_process():
+def _split_off_guard(fd):
+    """Fork: this process becomes the guard (never returns); the child returns and is the worker."""
+    if not set_child_subreaper():
+        return  # no subreapers here (not Linux): the worker runs unguarded, as it is
+    guard_pid = os.getpid()
+    worker_pid = os.fork()
+    if worker_pid == 0:
+        _die_with_parent(guard_pid)
+        return
+    if fd is not None:
+        os.close(fd)  # the connection is the worker's: its end closes when the worker exits
+    _guard(worker_pid)
+
+
+def _guard(worker_pid):
+    def kill_all_and_exit(signum, frame):
+        kill_descendants(os.getpid())
+        os._exit(128 + signum)
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):  # SIGTERM: the driver died (PDEATHSIG) or was asked to
+        signal.signal(sig, kill_all_and_exit)
+    while True:
+        try:
+            pid, status = os.waitpid(-1, 0)  # the worker, or an orphan re-parented to us
+        except ChildProcessError:  # pragma: no cover - the worker is always our child until it ends
+            os._exit(0)
+        if pid == worker_pid:
+            break
+    kill_descendants(os.getpid())  # what the worker's trials left behind
+    while True:
+        try:
+            os.waitpid(-1, 0)
+        except ChildProcessError:
+            break
+    _exit_like(status)
+
+
+def _exit_like(status):
+    """Exit as the worker did, so the driver's "worker died (signal ...)" names the real cause."""
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        try:
+            signal.signal(sig, signal.SIG_DFL)
+        except (OSError, ValueError):  # SIGKILL, SIGSTOP: their action cannot (and need not) change
+            pass
+        os.kill(os.getpid(), sig)
+        os._exit(128 + sig)
+    os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 1)
+
+
+def _setup_process(fd=None):
     parent_pid = int(os.environ.get("AUTOGLUON_DRIVER_PID", os.getppid()))
-    _die_with_parent(parent_pid)
+    # A catchable signal at the driver's death: the guard uses it to kill its whole tree.
+    _die_with_parent(parent_pid, signal.SIGTERM)
     # Ctrl-C in a terminal goes to the whole foreground process group: the
     # driver decides what happens to trials, so workers ignore it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _split_off_guard(fd)
     cpus = os.environ.get("AUTOGLUON_CPU_IDS")
     if cpus and hasattr(os, "sched_setaffinity"):
         try:
@@ -67,9 +128,21 @@ def run_trial(fn, args, spec, send_report):
         call_train_fn(fn, args, spec["config"], reporter)
     except TrialStopped:
         return "stopped", None
-    except BaseException:  # noqa: BLE001 -- anything the user's code raises fails only its trial
-        return "failed", traceback.format_exc()
+    except BaseException as exc:  # noqa: BLE001 -- anything the user's code raises fails only its trial
+        return "failed", _user_traceback(exc)
     return "completed", None
+
+
+def _user_traceback(exc):
+    """The traceback of ``exc`` without the frames of this module and the decorators that called the function."""
+    from ..core import _decorators
+
+    callers = {os.path.abspath(__file__), os.path.abspath(_decorators.__file__)}
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None and \
+            os.path.abspath(tb.tb_frame.f_code.co_filename) in callers:
+        tb = tb.tb_next
+    return "".join(traceback.format_exception(type(exc), exc, tb))
 
 
 def _connect(address):
@@ -105,7 +178,7 @@ def main(fd=None, connect=None):
 
     from ..core._serialize import loads
 
-    _setup_process()
+    _setup_process(fd)
     if connect:
         conn = _connect(connect)
     else:

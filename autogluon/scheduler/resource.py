@@ -43,22 +43,48 @@ class Slot:
 
 
 class Resources:
-    """What a machine offers: CPU ids and GPU ids."""
+    """CPUs and GPUs: what a machine offers, or what a job asks for.
 
-    def __init__(self, cpu_ids, gpu_ids):
-        self.cpu_ids = list(cpu_ids)
-        self.gpu_ids = list(gpu_ids)
+    - ``Resources(cpu_ids, gpu_ids)`` (lists of ids): a machine, as :func:`detect_resources` returns it.
+    - ``Resources(num_cpus=2, num_gpus=0)`` (counts; Aug 2019's ``autogluon.resource.Resources``): a
+      request for one job of :class:`autogluon.scheduler.TaskScheduler`. ``cpu_ids``/``gpu_ids`` are
+      empty until the job runs, then hold the ids it was given (``ready`` is True meanwhile).
+    """
+
+    def __init__(self, num_cpus=1, num_gpus=0, cpu_ids=None, gpu_ids=None):
+        if not isinstance(num_cpus, numbers.Integral) and cpu_ids is None:
+            cpu_ids, num_cpus = num_cpus, None  # Resources(cpu_ids, gpu_ids): a machine
+        if not isinstance(num_gpus, numbers.Integral) and gpu_ids is None:
+            gpu_ids, num_gpus = num_gpus, None
+        self.is_request = cpu_ids is None and gpu_ids is None
+        if self.is_request:
+            for name, value, low in (("num_cpus", num_cpus, 1), ("num_gpus", num_gpus, 0)):
+                if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+                    raise ValueError("%s must be an integer >= %d, got %r" % (name, low, value))
+            self._num_cpus, self._num_gpus = int(num_cpus), int(num_gpus)
+        self.cpu_ids = list(cpu_ids or [])
+        self.gpu_ids = list(gpu_ids or [])
+        self.ready = False
 
     @property
     def num_cpus(self):
-        return len(self.cpu_ids)
+        return self._num_cpus if self.is_request else len(self.cpu_ids)
 
     @property
     def num_gpus(self):
-        return len(self.gpu_ids)
+        return self._num_gpus if self.is_request else len(self.gpu_ids)
+
+    def _ready(self, cpu_ids, gpu_ids):
+        self.cpu_ids, self.gpu_ids, self.ready = list(cpu_ids), list(gpu_ids), True
+
+    def _release(self):
+        self.cpu_ids, self.gpu_ids, self.ready = [], [], False
 
     def __repr__(self):
-        return "Resources(num_cpus=%d, num_gpus=%d)" % (self.num_cpus, self.num_gpus)
+        text = "Resources(num_cpus=%d, num_gpus=%d" % (self.num_cpus, self.num_gpus)
+        if self.is_request and self.ready:
+            text += ", cpu_ids=%s, gpu_ids=%s" % (self.cpu_ids, self.gpu_ids)
+        return text + ")"
 
 
 def _detect_gpu_ids():

@@ -13,6 +13,9 @@ from ._grid import GridSearcher
 from ._random import RandomSampling, RandomSearcher
 from ._registry import SEARCHERS, get_searcher, register_searcher, searcher_factory
 from ._skopt import BayesOptSearcher, SKoptSearcher
+from ._sample import Sample, sample_from
+from ._rl import RLSearcher
 
 __all__ = ['BaseSearcher', 'RandomSampling', 'RandomSearcher', 'GridSearcher', 'SKoptSearcher',
            'BayesOptSearcher', 'SEARCHERS', 'register_searcher', 'searcher_factory', 'get_searcher']
+# sample_from (Aug 2019), Sample and RLSearcher (Dec 2019) are attributes, not in __all__: the star-import stays.

@@ -1,5 +1,6 @@
 """Search spaces: ``Categorical``, ``Real``, ``Int``, ``Bool`` (and era-A ``List``, ``Linear``, ``Log``),
-collected by name in a ``SearchSpace`` that searchers sample from.
+collected by name in a ``SearchSpace`` that searchers sample from; the nested spaces of the first public
+release (``Dict``, ``List`` of spaces, ``Categorical`` of spaces, ``@ag.obj``/``@ag.func`` objects).
 
 Example::
 
@@ -10,6 +11,10 @@ Example::
     >>> space.names
     ['lr', 'wd']
 """
-from ._space import Bool, Categorical, Int, Linear, List, Log, Real, SearchSpace, Space
+from ._space import Bool, Categorical, Int, Linear, Log, Real, SearchSpace, Space
+from ._nested import AutoGluonObject, Dict, List, NestedSpace
 
+Choice = Categorical  # the first public release's older spelling
+
+# (Dict, NestedSpace, AutoGluonObject and Choice are attributes, not in __all__: the star-import stays as it was.)
 __all__ = ['Space', 'Categorical', 'Real', 'Int', 'Bool', 'List', 'Linear', 'Log', 'SearchSpace']

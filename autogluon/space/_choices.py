@@ -1,7 +1,8 @@
-"""``ag.Nets`` and ``ag.Optimizers``: the era-A spellings of the network and optimizer choices.
+"""``ag.Nets``, ``ag.Optimizers``, ``ag.Losses`` and ``ag.Metrics``: the era-A spellings of the
+network, optimizer, loss and metric choices.
 
-Both are :class:`autogluon.space.Categorical` spaces with a fixed hyperparameter name
-(``'net'`` and ``'optimizer'``), so ``task.fit`` and every searcher treat them as any other
+All are :class:`autogluon.space.Categorical` spaces with a fixed hyperparameter name
+(``'net'``, ``'optimizer'``, ``'loss'``, ``'metric'``), so ``task.fit`` and every searcher treat them as any other
 categorical hyperparameter. No MXNet is imported here.
 
 >>> import autogluon as ag
@@ -13,19 +14,32 @@ categorical hyperparameter. No MXNet is imported here.
 """
 from ._space import Categorical
 
-__all__ = ['Nets', 'Optimizers', 'OPTIMIZER_NAMES']
+__all__ = ['Nets', 'Optimizers', 'Losses', 'Metrics', 'OPTIMIZER_NAMES', 'LOSS_NAMES',
+           'METRIC_NAMES']
 
 #: Optimizers the image-classification task trains with.
-OPTIMIZER_NAMES = ('sgd', 'nag', 'adam')
+OPTIMIZER_NAMES = ('sgd', 'nag', 'adam', 'rmsprop')
+#: Loss and metric names of the 2019 release; the image task trains with the first of each.
+LOSS_NAMES = ('SoftmaxCrossEntropyLoss', 'L2Loss', 'L1Loss', 'SigmoidBinaryCrossEntropyLoss',
+              'KLDivLoss', 'HuberLoss', 'HingeLoss', 'SquaredHingeLoss', 'LogisticLoss',
+              'TripletLoss', 'CTCLoss', 'CosineEmbeddingLoss', 'PoissonNLLLoss',
+              'DistillationSoftmaxCrossEntropyLoss', 'MixSoftmaxCrossEntropyLoss')
+METRIC_NAMES = ('Accuracy', 'TopKAccuracy', 'F1', 'MCC', 'Perplexity', 'MAE', 'MSE', 'RMSE',
+                'CrossEntropy', 'PearsonCorrelation')
 
 
-def _names(values, what, cls_name):
+def _names(values, what, cls_name, lower=True):
     if len(values) == 1 and isinstance(values[0], (list, tuple)):
         values = tuple(values[0])
     if not values:
         raise ValueError('%s needs at least one %s, e.g. %s([...])' % (cls_name, what, cls_name))
     out = []
     for i, value in enumerate(values):
+        if not lower and isinstance(value, str) and value:
+            if value in out:
+                raise ValueError('%s: %r is listed twice' % (cls_name, value))
+            out.append(value)
+            continue
         if not isinstance(value, str) or not value:
             raise TypeError('%s: each %s is given by its name (a non-empty str); item #%d is %r of '
                             'type %s' % (cls_name, what, i, value, type(value).__name__))
@@ -52,21 +66,76 @@ class Nets(Categorical):
 
 
 class Optimizers(Categorical):
-    """Candidate optimizers by name, among ``'sgd'``, ``'nag'`` (both with momentum) and
-    ``'adam'``. The first is the default.
+    """Candidate optimizers, among ``'sgd'``, ``'nag'`` (both with momentum), ``'adam'`` and
+    ``'rmsprop'``: names, or ``ag.optimizers.SGD(lr=..., momentum=..., wd=...)``-style objects whose
+    hyperparameters (values or spaces) are searched with the choice. The first is the default.
 
-    ``Optimizers(['sgd', 'adam'])``. With the task's default search space, ``lr`` is the
-    learning rate of sgd/nag and ``adam_lr`` that of adam; an ``lr`` given to ``fit`` applies
-    to every optimizer.
+    ``Optimizers(['sgd', 'adam'])`` or ``Optimizers([ag.optimizers.Adam(lr=ag.space.Log('lr',
+    1e-4, 1e-2)), 'sgd'])``. ``objects`` maps a name to its optimizer object (names given as
+    strings have none). With the task's default search space, ``lr`` is the learning rate of
+    sgd/nag and ``adam_lr``/``rmsprop_lr`` those of adam/rmsprop; an ``lr`` given to ``fit``
+    applies to every optimizer.
     """
 
     def __init__(self, *optimizers, name='optimizer'):
-        names = _names(optimizers, 'optimizer', 'Optimizers')
+        if len(optimizers) == 1 and isinstance(optimizers[0], (list, tuple)):
+            optimizers = tuple(optimizers[0])
+        objects = {}
+        items = []
+        for i, item in enumerate(optimizers):
+            if hasattr(item, 'get_hyper_params') and isinstance(getattr(item, 'name', None), str):
+                if item.name in objects:
+                    raise ValueError('Optimizers: %r is listed twice' % item.name)
+                objects[item.name] = item
+                items.append(item.name)
+            else:
+                items.append(item)
+        names = _names(tuple(items), 'optimizer', 'Optimizers')
         unknown = [n for n in names if n not in OPTIMIZER_NAMES]
         if unknown:
             raise ValueError('Optimizers: unknown optimizer(s) %s; allowed: %s'
                              % (', '.join(repr(u) for u in unknown), ', '.join(OPTIMIZER_NAMES)))
         super().__init__(*names, name=name)
+        self.objects = objects
 
     def __repr__(self):
-        return 'Optimizers(%r)' % (list(self.choices),)
+        return 'Optimizers(%r)' % ([self.objects.get(n, n) for n in self.choices],)
+
+
+class Losses(Categorical):
+    """Candidate losses by their 2019 names (``'SoftmaxCrossEntropyLoss'``, ``'L2Loss'``, ...).
+
+    ``Losses(['SoftmaxCrossEntropyLoss'])``. The image task trains classifiers with softmax
+    cross-entropy (with label smoothing, see ``task.fit``): ``fit`` accepts only that loss and
+    says so for any other.
+    """
+
+    def __init__(self, *losses, name='loss'):
+        names = _names(losses, 'loss', 'Losses', lower=False)
+        unknown = [n for n in names if n not in LOSS_NAMES]
+        if unknown:
+            raise ValueError('Losses: unknown loss(es) %s; the 2019 names are %s'
+                             % (', '.join(repr(u) for u in unknown), ', '.join(LOSS_NAMES)))
+        super().__init__(*names, name=name)
+
+    def __repr__(self):
+        return 'Losses(%r)' % (list(self.choices),)
+
+
+class Metrics(Categorical):
+    """Candidate metrics by their 2019 names (``'Accuracy'``, ``'TopKAccuracy'``, ...).
+
+    ``Metrics(['Accuracy'])``. The image task selects models by top-1 accuracy on the
+    validation split: ``fit`` accepts only ``'Accuracy'`` and says so for any other.
+    """
+
+    def __init__(self, *metrics, name='metric'):
+        names = _names(metrics, 'metric', 'Metrics', lower=False)
+        unknown = [n for n in names if n not in METRIC_NAMES]
+        if unknown:
+            raise ValueError('Metrics: unknown metric(s) %s; the 2019 names are %s'
+                             % (', '.join(repr(u) for u in unknown), ', '.join(METRIC_NAMES)))
+        super().__init__(*names, name=name)
+
+    def __repr__(self):
+        return 'Metrics(%r)' % (list(self.choices),)

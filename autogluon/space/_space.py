@@ -11,6 +11,7 @@ Example::
     >>> space.contains(config)
     True
 """
+import contextlib
 import itertools
 import logging
 import math
@@ -122,6 +123,11 @@ class Space:
     def to_configspace(self, name):
         raise NotImplementedError
 
+    @property
+    def rand(self):
+        """One value drawn at random (first public release's spelling, for interactive use)."""
+        return self.sample(np.random.default_rng())
+
     # -- private hooks used by SearchSpace and the searchers --------------------
     def _params(self):
         """Tuple of the parameters that define equality."""
@@ -155,6 +161,23 @@ class Space:
         return f", name={self.name!r}" if self.name is not None else ''
 
 
+def _has_nested(values):
+    from ._nested import NestedSpace
+
+    return any(isinstance(v, NestedSpace) for v in values)
+
+
+@contextlib.contextmanager
+def _naming(name):
+    """Errors raised inside name the hyperparameter (when the space has a name)."""
+    try:
+        yield
+    except (TypeError, ValueError) as exc:
+        if name is None:
+            raise
+        raise type(exc)(f"hyperparameter {name!r}: {exc}") from None
+
+
 def _check_rng(rng):
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng must be a numpy.random.Generator (numpy.random.default_rng(seed)), "
@@ -174,8 +197,20 @@ class Categorical(Space):
         'sgd'
     """
 
+    def __new__(cls, *choices, **kwargs):
+        # A choice among nested spaces or searchable objects (first public release) is a NestedCategorical.
+        if cls is Categorical and _has_nested(choices):
+            from ._nested import NestedCategorical
+
+            return NestedCategorical(*choices, **kwargs)
+        return super().__new__(cls)
+
     def __init__(self, *choices, name=None, default=_MISSING):
         super().__init__(name)
+        with _naming(self.name):
+            self._init(choices, default)
+
+    def _init(self, choices, default):
         if not choices:
             raise ValueError("choices must not be empty: Categorical needs at least one value, "
                              "e.g. Categorical('a', 'b')")
@@ -263,7 +298,8 @@ class Bool(Categorical):
 
     def __init__(self, default=False, name=None):
         if not _is_bool(default):
-            raise TypeError(f"default must be True or False, got {default!r}")
+            with _naming(_check_name(name)):
+                raise TypeError(f"default must be True or False, got {default!r}")
         super().__init__(False, True, name=name, default=bool(default))
 
     def __repr__(self):
@@ -280,6 +316,10 @@ class _Numeric(Space):
 
     def __init__(self, lower, upper, default=None, log=False, name=None):
         super().__init__(name)
+        with _naming(self.name):
+            self._init(lower, upper, default, log)
+
+    def _init(self, lower, upper, default, log):
         kind = 'Int' if self._integer else 'Real'
         lower = self._check_bound('lower', lower)
         upper = self._check_bound('upper', upper)
@@ -487,7 +527,7 @@ def List(name, choices):
     """Era-A categorical: ``List('optimizer', ['sgd', 'adam'])`` is ``Categorical('sgd', 'adam', name=...)``."""
     _check_era_a_name(name)
     if isinstance(choices, (str, bytes, Mapping)) or not hasattr(choices, '__iter__'):
-        raise TypeError(f"choices must be a list or tuple of values, got {choices!r}")
+        raise TypeError(f"hyperparameter {name!r}: choices must be a list or tuple of values, got {choices!r}")
     return Categorical(*choices, name=name)
 
 

@@ -241,3 +241,41 @@ def test_legacy_loader_arguments_are_accepted():
     ds = Dataset('x', test_path=os.path.join(sample_data_path(), 'test'), batch_size=32,
                  num_workers=2)
     assert (ds.batch_size, ds.num_workers) == (32, 2)
+
+
+# ---------------------------------------------------------------------------------------------
+# links and classes
+
+def test_a_symlink_loop_in_a_class_folder_reads_each_image_once(tmp_path, caplog):
+    root = _folder(tmp_path / 'loops', {'cat': 3, 'dog': 4})
+    os.symlink('..', os.path.join(root, 'cat', 'back_to_root'))      # a loop through the root
+    os.symlink('.', os.path.join(root, 'dog', 'self'))               # a loop onto itself
+    os.makedirs(os.path.join(root, 'dog', 'sub'))
+    _img(os.path.join(root, 'dog', 'sub', 'x.png'), value=200)
+    os.symlink(os.path.join('..', 'sub'), os.path.join(root, 'dog', 'sub', 'again'))
+    os.symlink('0.png', os.path.join(root, 'cat', 'same_as_0.png'))  # a second name for one file
+    with caplog.at_level('WARNING'):
+        ds = Dataset(train_path=root, split_ratio=0.5)
+    counts = np.bincount(np.concatenate([ds.train.labels, ds.val.labels]), minlength=2)
+    assert ds.classes == ['cat', 'dog'] and counts.tolist() == [3, 5]
+    paths = list(ds.train.paths) + list(ds.val.paths)
+    assert len({os.path.realpath(p) for p in paths}) == len(paths) == 8
+    assert 'back_to_root' in caplog.text and 'self' in caplog.text and 'loop' in caplog.text
+
+
+def test_a_linked_class_folder_outside_the_root_is_still_read(tmp_path):
+    elsewhere = _folder(tmp_path / 'elsewhere', {'bird': 2})
+    root = _folder(tmp_path / 'root', {'cat': 2})
+    os.symlink(os.path.join(elsewhere, 'bird'), os.path.join(root, 'bird'))
+    ds = Dataset(train_path=root, split_ratio=0.5)
+    assert ds.classes == ['bird', 'cat'] and len(ds.train) + len(ds.val) == 4
+
+
+def test_a_single_class_training_folder_is_a_clear_error(tmp_path):
+    root = _folder(tmp_path / 'one', {'only': 5})
+    with pytest.raises(ValueError) as info:
+        Dataset(train_path=root)
+    message = str(info.value)
+    assert root in message and "'only'" in message and 'at least 2 classes' in message
+    test_only = Dataset(test_path=root)        # a test split of one class is fine
+    assert test_only.classes == ['only'] and len(test_only.test) == 5

@@ -115,14 +115,14 @@ def test_save_and_load_in_a_fresh_process_gives_identical_predictions(fitted, tm
     here = results.model.predict(files)
     code = ('import json, sys; from autogluon import image_classification as task; '
             'task.load(sys.argv[1]); preds = task.predict(json.loads(sys.argv[2])); '
-            'print(json.dumps([[p[0], repr(p[1]), p.class_name] for p in preds]))')
+            'print(json.dumps([[p.index, repr(p.probability), p.class_name] for p in preds]))')
     out = subprocess.run([sys.executable, '-c', code, folder, json.dumps(files)], cwd=ROOT,
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     there = json.loads(out.stdout.strip().splitlines()[-1])
-    assert [p[0] for p in there] == [p[0] for p in here]
+    assert [p[0] for p in there] == [p.index for p in here]
     assert [p[2] for p in there] == [p.class_name for p in here]
-    np.testing.assert_allclose([float(p[1]) for p in there], [p[1] for p in here], rtol=1e-6)
+    np.testing.assert_allclose([float(p[1]) for p in there], [p.probability for p in here], rtol=1e-6)
     # task.save / task.load in this process too
     task.save(str(tmp_path / 'again'))
     loaded = task.load(str(tmp_path / 'again'))

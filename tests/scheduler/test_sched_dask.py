@@ -1,13 +1,17 @@
 """Trials on a real dask.distributed LocalCluster (worker processes, loopback only)."""
+import logging
 import os
 import signal
+import socket
+import ssl
+import threading
 import time
 
 import pytest
 
 distributed = pytest.importorskip("distributed", reason="the 'distributed' package is the dask extra")
 
-from autogluon.distributed import DistributedFIFOScheduler, DistributedHyperbandScheduler  # noqa: E402
+from autogluon.distributed import DaskExecutor, DistributedFIFOScheduler, DistributedHyperbandScheduler  # noqa: E402
 from autogluon.scheduler import FIFO_Scheduler, Hyperband_Scheduler, TaskStatus  # noqa: E402
 
 from helpers_sched import StopAtEpoch, curve_fn, linear_fn, marker_fn  # noqa: E402
@@ -115,3 +119,69 @@ def test_worker_killed_mid_trial_the_run_completes():
         assert len(s.tasks) == 6
         assert all(t.status == TaskStatus.COMPLETED for t in s.tasks.values()), s.get_trials()
         assert any(t.attempts == 2 for t in s.tasks.values())  # the trial on the lost worker ran again
+
+
+def _intrude(executor, peers, release):
+    """Open a silent connection and a garbage-sending one to the run's trial listener, hold them open."""
+    deadline = time.monotonic() + 30
+    while getattr(executor, "_listener", None) is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    address = executor._listener.address
+    silent = socket.create_connection(address)
+    garbage = socket.create_connection(address)
+    garbage.sendall(b"GET / HTTP/1.0\r\n\r\n")
+    peers.update(silent=silent.getsockname()[1], garbage=garbage.getsockname()[1])
+    release.wait(20)  # a listener that waits on the silent peer is stuck until this closes it
+    silent.close()
+    garbage.close()
+
+
+def test_a_silent_or_garbage_peer_on_the_trial_listener_does_not_stall_the_run(client, caplog):
+    caplog.set_level(logging.WARNING)
+    executor = DaskExecutor(client)
+    executor.handshake_timeout = 1.0
+    s = FIFO_Scheduler(linear_fn, {"epochs": 5, "sleep": 0.3}, CPU1, "random", checkpoint=None, num_trials=4,
+                       time_out=60, progress=False, executor=executor)
+    peers, release = {}, threading.Event()
+    intruder = threading.Thread(target=_intrude, args=(executor, peers, release), daemon=True)
+    intruder.start()
+    start = time.monotonic()
+    try:
+        s.run()
+    finally:
+        elapsed = time.monotonic() - start
+        release.set()
+        intruder.join(30)
+    assert elapsed < 15, elapsed
+    assert len(s.tasks) == 4 and all(t.status == TaskStatus.COMPLETED for t in s.tasks.values()), s.get_trials()
+    dropped = [r.getMessage() for r in caplog.records if "dropped a connection from" in r.getMessage()]
+    assert any("127.0.0.1:%d " % peers["silent"] in m and "no complete handshake within 1s" in m
+               for m in dropped), dropped
+    assert any("127.0.0.1:%d " % peers["garbage"] in m and "bad message length" in m for m in dropped), dropped
+
+
+def test_a_tls_trial_channel_on_workers_without_certificates_stops_the_run_with_the_reason(client):
+    from autogluon.scheduler._channel import TrialChannelError
+
+    executor = DaskExecutor(client)
+    executor._ssl_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)  # as if the client used TLS
+    s = FIFO_Scheduler(linear_fn, None, CPU1, "random", checkpoint=None, num_trials=2, progress=False,
+                       executor=executor)
+    start = time.monotonic()
+    with pytest.raises(TrialChannelError, match="has no TLS certificate: start it with --tls-ca-file"):
+        s.run()
+    assert time.monotonic() - start < 20
+
+
+def test_a_plain_trial_channel_says_it_is_unencrypted(client, caplog, monkeypatch):
+    from autogluon.scheduler import _dask
+
+    monkeypatch.setattr(_dask, "_said_unencrypted", False)
+    caplog.set_level(logging.INFO, logger="autogluon.scheduler._dask")
+    DaskExecutor(client)
+    DaskExecutor(client)
+    said = [r for r in caplog.records if "trial channel" in r.getMessage() and "not encrypted" in r.getMessage()]
+    assert len(said) == 1 and said[0].levelno == logging.INFO  # once; INFO as it listens on 127.0.0.1 only
+    monkeypatch.setattr(_dask, "_said_unencrypted", False)
+    _dask._say_unencrypted("10.0.0.5")  # a driver listening on a network: louder
+    assert caplog.records[-1].levelno == logging.WARNING and "10.0.0.5" in caplog.records[-1].getMessage()

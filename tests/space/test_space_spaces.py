@@ -281,3 +281,27 @@ def test_public_names():
     assert set(space_mod.__all__) == {'Space', 'Categorical', 'Real', 'Int', 'Bool', 'List', 'Linear', 'Log',
                                       'SearchSpace'}
     assert issubclass(Bool, Categorical)
+
+
+@pytest.mark.parametrize("make, error", [
+    (lambda: space_mod.Log('lr', 0.0, 1.0), ValueError),
+    (lambda: space_mod.Log('lr', 1, 0), ValueError),
+    (lambda: space_mod.Linear('lr', 0.5, 0.1), ValueError),
+    (lambda: space_mod.Linear('lr', 'a', 1.0), TypeError),
+    (lambda: space_mod.Real(0.1, 1.0, default=5.0, name='lr'), ValueError),
+    (lambda: space_mod.Int(1.5, 4, name='lr'), ValueError),
+    (lambda: space_mod.Real(float('nan'), 1.0, name='lr'), ValueError),
+    (lambda: space_mod.List('lr', []), ValueError),
+    (lambda: space_mod.List('lr', 'sgd'), TypeError),
+    (lambda: space_mod.List('lr', [1, 1]), ValueError),
+    (lambda: space_mod.Categorical('a', default='b', name='lr'), ValueError),
+    (lambda: space_mod.Bool(default=1, name='lr'), TypeError),
+])
+def test_every_space_error_names_the_hyperparameter(make, error):
+    with pytest.raises(error, match="'lr'"):
+        make()
+
+
+def test_space_errors_keep_their_message_without_a_name():
+    with pytest.raises(ValueError, match=r"^lower must be > 0 when log=True, got lower=0.0$"):
+        space_mod.Real(0.0, 1.0, log=True)

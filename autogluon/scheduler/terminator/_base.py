@@ -182,7 +182,13 @@ class BaseTerminator:
 
     # ------------------------------------------------------------------- helpers
     def _read_result(self, result):
-        """Return ``(time, user_reward, normalized_reward)`` of a reported result."""
+        """Return ``(time, user_reward, normalized_reward)`` of a reported result.
+
+        A non-finite reward (NaN, or an infinity, e.g. from a diverging learning
+        rate) is the worst possible value: its normalized reward is ``-inf``,
+        whatever the mode, so it never compares as better than a real one and
+        never turns a cutoff or a median into NaN.
+        """
         try:
             time = result[self.time_attr]
         except KeyError:
@@ -197,7 +203,10 @@ class BaseTerminator:
             raise TypeError('the reported {} must be a number, got {!r}'.format(self.time_attr, time))
         if not _is_real(reward):
             raise TypeError('the reported {} must be a number, got {!r}'.format(self.reward_attr, reward))
-        return time, float(reward), self._sign * float(reward)
+        reward = float(reward)
+        if not math.isfinite(reward):
+            return time, reward, -math.inf
+        return time, reward, self._sign * reward
 
     def _to_user(self, value):
         """A normalized (maximized) value back in user units."""

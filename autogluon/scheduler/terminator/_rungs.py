@@ -2,8 +2,6 @@
 import bisect
 import math
 
-import numpy as np
-
 from ._base import _is_int, _is_real
 
 __all__ = ['RungSystem']
@@ -41,12 +39,10 @@ class RungSystem:
         self._records = {level: [] for level in self._levels}
         self._where = {level: {} for level in self._levels}
         # Kept sorted as rewards arrive, so that a cutoff or a rank costs O(log n), not a sort:
-        # level -> the non-NaN rewards ascending; level -> (-reward, position) ascending (best
-        # first, ties to the earlier record); level -> how many NaN rewards (those levels fall
-        # back to numpy and a full sort, as before)
+        # level -> the rewards ascending (NaN is recorded as -inf); level -> (-reward, position)
+        # ascending (best first, ties to the earlier record)
         self._ascending = {level: [] for level in self._levels}
         self._ranked = {level: [] for level in self._levels}
-        self._nans = {level: 0 for level in self._levels}
 
     @property
     def levels(self):
@@ -73,13 +69,12 @@ class RungSystem:
                              .format(task_id, level))
         position = len(entries)
         reward = float(reward)
+        if math.isnan(reward):
+            reward = float('-inf')  # NaN is the worst value: it must not poison the quantiles
         self._where[level][task_id] = position
         entries.append((task_id, reward))
-        if reward != reward:
-            self._nans[level] += 1
-        else:
-            bisect.insort(self._ascending[level], reward)
-            bisect.insort(self._ranked[level], (-reward, position))
+        bisect.insort(self._ascending[level], reward)
+        bisect.insort(self._ranked[level], (-reward, position))
 
     def reward_of(self, level, task_id):
         """The reward ``task_id`` recorded at ``level``, or ``None``."""
@@ -95,24 +90,32 @@ class RungSystem:
         return [r for _, r in self._entries(level)]
 
     def cutoff(self, level, quantile):
-        """``numpy.quantile`` (linear interpolation) of the rewards at ``level``; ``-inf`` when none."""
+        """``numpy.quantile`` (linear interpolation) of the rewards at ``level``; ``-inf`` when none.
+
+        Infinite rewards (``-inf``: a trial that reported NaN or an infinity) rank
+        below (or above) every finite one but take the lowest (highest) finite value
+        in the interpolation, so the cutoff is never NaN nor ``-inf`` while some
+        reward at the level is finite.
+        """
         if not _is_real(quantile) or not 0.0 <= float(quantile) <= 1.0:
             raise ValueError('quantile must be a number in [0, 1], got {!r}'.format(quantile))
         entries = self._entries(level)
         if not entries:
             return float('-inf')
-        if self._nans[level]:
-            return float(np.quantile(np.asarray(self.rewards(level), dtype=float), float(quantile)))
-        return _sorted_quantile(self._ascending[level], float(quantile))
+        ascending = self._ascending[level]
+        lo = bisect.bisect_right(ascending, float('-inf'))     # the first finite reward
+        hi = bisect.bisect_left(ascending, float('inf')) - 1   # the last finite reward
+        if lo > hi:
+            return float(ascending[0])
+        if lo > 0 or hi < len(ascending) - 1:  # rare: clip the infinities to the finite range
+            ascending = [ascending[lo]] * lo + ascending[lo:hi + 1] + [ascending[hi]] * (len(ascending) - 1 - hi)
+        return _sorted_quantile(ascending, float(quantile))
 
     def top_k(self, level, k):
         """The ``k`` best task_ids at ``level``, best first; ties go to the earlier record."""
         if not _is_int(k) or k < 0:
             raise ValueError('k must be an int >= 0, got {!r}'.format(k))
         entries = self._entries(level)
-        if self._nans[level]:
-            order = sorted(range(len(entries)), key=lambda i: (-entries[i][1], i))
-            return [entries[i][0] for i in order[:int(k)]]
         return [entries[position][0] for _, position in self._ranked[level][:int(k)]]
 
     def rank(self, level, task_id):
@@ -124,8 +127,6 @@ class RungSystem:
         position = self._where[level].get(task_id)
         if position is None:
             return None
-        if self._nans[level]:
-            return self.top_k(level, len(entries)).index(task_id)
         return bisect.bisect_left(self._ranked[level], (-entries[position][1], position))
 
     def state_dict(self):
@@ -147,7 +148,7 @@ class RungSystem:
 
 def _sorted_quantile(ascending, quantile):
     """``numpy.quantile(values, quantile)`` (method 'linear', numpy 1.23's arithmetic, step by
-    step) of ``values`` already sorted ascending and free of NaN."""
+    step) of ``values`` already sorted ascending, free of NaN and of infinities."""
     last = len(ascending) - 1
     virtual = last * quantile
     if virtual >= last:

@@ -1,0 +1,128 @@
+"""Optimizers with their own search spaces: ``ag.optimizers.SGD/NAG/Adam/RMSProp``.
+
+Each call returns an :class:`Optimizer`: a name plus hyperparameters, every one a fixed value or an
+``ag.space`` (``lr``, ``wd``, and ``momentum`` for SGD and NAG; ``learning_rate`` is accepted as a
+spelling of ``lr``). Put them in ``ag.Optimizers([...])`` and give that to ``task.fit``: the choice of
+optimizer and each optimizer's spaces are searched together. No MXNet is imported here.
+
+>>> import autogluon as ag
+>>> sgd = ag.optimizers.SGD(lr=ag.space.Log('lr', 1e-4, 1e-1), momentum=0.9)
+>>> sgd.name, sorted(sgd.hyper_params)
+('sgd', ['lr', 'momentum'])
+>>> ag.Optimizers([sgd, ag.optimizers.Adam()]).choices
+('sgd', 'adam')
+"""
+import math
+import numbers
+
+__all__ = ['Optimizer', 'get_optim', 'SGD', 'NAG', 'Adam', 'RMSProp', 'TRAINABLE']
+
+#: Optimizers the image task trains with, and the hyperparameters each one takes.
+TRAINABLE = {
+    'sgd': ('lr', 'momentum', 'wd'),
+    'nag': ('lr', 'momentum', 'wd'),
+    'adam': ('lr', 'wd'),
+    'rmsprop': ('lr', 'wd'),
+}
+_DISPLAY = {'sgd': 'SGD', 'nag': 'NAG', 'adam': 'Adam', 'rmsprop': 'RMSProp'}
+# Optimizers of the 2019 list that the image task does not train with.
+_NOT_TRAINABLE = ('adagrad', 'adadelta', 'adamax', 'nadam', 'dcasgd', 'sgld', 'signum', 'ftml',
+                  'lbsgd', 'ftrl')
+_ALIASES = {'learning_rate': 'lr'}
+
+
+def _check_value(opt, param, value):
+    """A fixed value of ``param``: lr > 0, 0 <= wd < 1, 0 <= momentum < 1."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        raise TypeError('%s: %s must be a number or an ag.space, got %r' % (opt, param, value))
+    if param == 'lr' and value <= 0:
+        raise ValueError('%s: lr must be > 0, got %r' % (opt, value))
+    if param in ('wd', 'momentum') and not 0 <= value < 1:
+        raise ValueError('%s: %s must be in [0, 1), got %r' % (opt, param, value))
+    return float(value)
+
+
+def _check_param(opt, param, value):
+    from ..space import Categorical, Space
+
+    if not isinstance(value, Space):
+        return _check_value(opt, param, value)
+    if isinstance(value, Categorical):
+        for choice in value.choices:
+            _check_value(opt, param, choice)
+    elif hasattr(value, 'lower'):
+        _check_value(opt, param, value.lower)
+        _check_value(opt, param, value.upper)
+    return value
+
+
+class Optimizer(object):
+    """An optimizer of the image task by name, with its hyperparameters (values or spaces).
+
+    ``Optimizer('sgd', lr=ag.space.Log('lr', 1e-3, 1e-1), wd=1e-4)``; hyperparameters not given
+    keep the task's defaults (see ``task.fit``).
+    """
+
+    def __init__(self, name, **hyper_params):
+        if not isinstance(name, str):
+            raise TypeError('optimizer name must be a str, got %r' % (name,))
+        key = name.lower()
+        if key not in TRAINABLE:
+            extra = (' (%r is a 2019 optimizer that the image task does not train with)' % name
+                     if key in _NOT_TRAINABLE else '')
+            raise ValueError('unknown optimizer %r%s; allowed: %s'
+                             % (name, extra, ', '.join(TRAINABLE)))
+        self.name = key
+        params = {}
+        for param, value in hyper_params.items():
+            canonical = _ALIASES.get(param, param)
+            if canonical not in TRAINABLE[key]:
+                raise TypeError('%s() got an unexpected hyperparameter %r; it takes %s'
+                                % (_DISPLAY[key], param, ', '.join(TRAINABLE[key])))
+            if canonical in params:
+                raise TypeError('%s(): %r given twice (lr and learning_rate are one hyperparameter)'
+                                % (_DISPLAY[key], canonical))
+            params[canonical] = _check_param(_DISPLAY[key], canonical, value)
+        self.hyper_params = params
+
+    def get_hyper_params(self):
+        """``{name: value or space}`` of the hyperparameters given."""
+        return dict(self.hyper_params)
+
+    def __eq__(self, other):
+        if not isinstance(other, Optimizer):
+            return NotImplemented
+        return self.name == other.name and self.hyper_params == other.hyper_params
+
+    def __hash__(self):
+        return hash((self.name, tuple(sorted(self.hyper_params))))
+
+    def __repr__(self):
+        args = ', '.join('%s=%r' % kv for kv in sorted(self.hyper_params.items()))
+        return '%s(%s)' % (_DISPLAY[self.name], args)
+
+
+def get_optim(name, **hyper_params):
+    """The optimizer ``name`` (``'sgd'``, ``'nag'``, ``'adam'``, ``'rmsprop'``) with the task's
+    default spaces, or with ``hyper_params``."""
+    return Optimizer(name, **hyper_params)
+
+
+def SGD(**hyper_params):
+    """SGD with momentum: ``lr``, ``momentum``, ``wd`` (values or spaces)."""
+    return Optimizer('sgd', **hyper_params)
+
+
+def NAG(**hyper_params):
+    """Nesterov accelerated SGD: ``lr``, ``momentum``, ``wd`` (values or spaces)."""
+    return Optimizer('nag', **hyper_params)
+
+
+def Adam(**hyper_params):
+    """Adam: ``lr``, ``wd`` (values or spaces)."""
+    return Optimizer('adam', **hyper_params)
+
+
+def RMSProp(**hyper_params):
+    """RMSProp: ``lr``, ``wd`` (values or spaces)."""
+    return Optimizer('rmsprop', **hyper_params)
