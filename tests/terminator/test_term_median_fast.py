@@ -18,7 +18,9 @@ class NaiveMedianRule:
         self.history = {}
 
     def add(self, tid, time, reward):
-        self.history.setdefault(tid, []).append((time, self.sign * reward))
+        # A non-finite reward counts as the worst possible value, in either mode.
+        value = self.sign * reward if math.isfinite(reward) else -math.inf
+        self.history.setdefault(tid, []).append((time, value))
 
     def report(self, tid, time, reward):
         self.add(tid, time, reward)

@@ -397,14 +397,10 @@ class HyperbandPromotion(_Hyperband):
             k = int(rungs.num_recorded(level) // self.reduction_factor)
             if k < 1:
                 continue
-            if rungs._nans[level]:  # NaN rewards have no order to keep: the first qualifying in top_k
-                task_id = next((tid for tid in rungs.top_k(level, k) if self._is_waiting(tid, bracket, index)),
-                               None)
-            else:
-                task_id = self._best_waiting(bracket, index)
-                # Among the paused trials it has the best rank: if it is not in the top k, none is.
-                if task_id is not None and not rungs.rank(level, task_id) < k:
-                    task_id = None
+            task_id = self._best_waiting(bracket, index)
+            # Among the paused trials it has the best rank: if it is not in the top k, none is.
+            if task_id is not None and not rungs.rank(level, task_id) < k:
+                task_id = None
             if task_id is None:
                 continue
             state = self._tasks[task_id]
