@@ -102,7 +102,26 @@ class Optimizers(Categorical):
         return 'Optimizers(%r)' % ([self.objects.get(n, n) for n in self.choices],)
 
 
-class Losses(Categorical):
+class _NamedChoices(Categorical):
+    """Candidates given by their 2019 names, checked against ``KNOWN``."""
+
+    KNOWN = ()
+    WHAT = ''
+
+    def __init__(self, *items, name=None):
+        names = _names(items, self.WHAT, type(self).__name__, lower=False)
+        unknown = [n for n in names if n not in self.KNOWN]
+        if unknown:
+            raise ValueError('%s: unknown %s(s) %s; the 2019 names are %s'
+                             % (type(self).__name__, self.WHAT, ', '.join(repr(u) for u in unknown),
+                                ', '.join(self.KNOWN)))
+        super().__init__(*names, name=name or self.WHAT)
+
+    def __repr__(self):
+        return '%s(%r)' % (type(self).__name__, list(self.choices))
+
+
+class Losses(_NamedChoices):
     """Candidate losses by their 2019 names (``'SoftmaxCrossEntropyLoss'``, ``'L2Loss'``, ...).
 
     ``Losses(['SoftmaxCrossEntropyLoss'])``. The image task trains classifiers with softmax
@@ -110,32 +129,16 @@ class Losses(Categorical):
     says so for any other.
     """
 
-    def __init__(self, *losses, name='loss'):
-        names = _names(losses, 'loss', 'Losses', lower=False)
-        unknown = [n for n in names if n not in LOSS_NAMES]
-        if unknown:
-            raise ValueError('Losses: unknown loss(es) %s; the 2019 names are %s'
-                             % (', '.join(repr(u) for u in unknown), ', '.join(LOSS_NAMES)))
-        super().__init__(*names, name=name)
-
-    def __repr__(self):
-        return 'Losses(%r)' % (list(self.choices),)
+    KNOWN = LOSS_NAMES
+    WHAT = 'loss'
 
 
-class Metrics(Categorical):
+class Metrics(_NamedChoices):
     """Candidate metrics by their 2019 names (``'Accuracy'``, ``'TopKAccuracy'``, ...).
 
     ``Metrics(['Accuracy'])``. The image task selects models by top-1 accuracy on the
     validation split: ``fit`` accepts only ``'Accuracy'`` and says so for any other.
     """
 
-    def __init__(self, *metrics, name='metric'):
-        names = _names(metrics, 'metric', 'Metrics', lower=False)
-        unknown = [n for n in names if n not in METRIC_NAMES]
-        if unknown:
-            raise ValueError('Metrics: unknown metric(s) %s; the 2019 names are %s'
-                             % (', '.join(repr(u) for u in unknown), ', '.join(METRIC_NAMES)))
-        super().__init__(*names, name=name)
-
-    def __repr__(self):
-        return 'Metrics(%r)' % (list(self.choices),)
+    KNOWN = METRIC_NAMES
+    WHAT = 'metric'

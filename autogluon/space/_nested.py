@@ -118,18 +118,11 @@ class Dict(NestedSpace):
         return 'Dict%r' % (self.data,)
 
 
-class NestedList(NestedSpace):
-    """A list whose elements may be spaces (``ag.space.List(ag.space.Int(0, 3), ag.space.Categorical('a', 'b'))``):
-    each sample is a list of the same length."""
-
-    def __init__(self, *args):
-        self.data = list(args)
+class _NestedSequence(NestedSpace):
+    """A nested space over a list of values (``self.data``), one child per position."""
 
     def _children(self):
         return [(str(i), value) for i, value in enumerate(self.data)]
-
-    def _build(self, config):
-        return [resolve(key, value, config) for key, value in self._children()]
 
     def __len__(self):
         return len(self.data)
@@ -140,6 +133,17 @@ class NestedList(NestedSpace):
     def __getitem__(self, index):
         return self.data[index]
 
+
+class NestedList(_NestedSequence):
+    """A list whose elements may be spaces (``ag.space.List(ag.space.Int(0, 3), ag.space.Categorical('a', 'b'))``):
+    each sample is a list of the same length."""
+
+    def __init__(self, *args):
+        self.data = list(args)
+
+    def _build(self, config):
+        return [resolve(key, value, config) for key, value in self._children()]
+
     def __setitem__(self, index, value):
         self.data[index] = value
 
@@ -147,7 +151,7 @@ class NestedList(NestedSpace):
         return 'List%r' % (self.data,)
 
 
-class NestedCategorical(NestedSpace):
+class NestedCategorical(_NestedSequence):
     """A choice among values some of which are spaces or searchable objects. Its leaves are
     ``'choice'`` (the index of the choice) and the leaves of each nested choice under its index."""
 
@@ -155,9 +159,6 @@ class NestedCategorical(NestedSpace):
         if not data:
             raise ValueError("choices must not be empty: Categorical needs at least one value")
         self.data = list(data)
-
-    def _children(self):
-        return [(str(i), value) for i, value in enumerate(self.data)]
 
     @property
     def kwspaces(self):
@@ -170,15 +171,6 @@ class NestedCategorical(NestedSpace):
         if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or not 0 <= index < len(self.data):
             raise ValueError("choice must be an index in [0, %d), got %r" % (len(self.data), index))
         return resolve(str(int(index)), self.data[int(index)], config)
-
-    def __len__(self):
-        return len(self.data)
-
-    def __iter__(self):
-        return iter(self.data)
-
-    def __getitem__(self, index):
-        return self.data[index]
 
     def __repr__(self):
         return 'Categorical%r' % (self.data,)
