@@ -32,15 +32,28 @@ class _MaxRewardMixin:
     ``join_jobs``."""
 
     max_reward = None
+    _max_reward_hit = None  # unknown until the first check; then kept up to date by each report
+
+    def _reaches_max_reward(self, reward):
+        return reward is not None and (reward >= self.max_reward if self.mode == "max"
+                                       else reward <= self.max_reward)
 
     def _next_task(self, num_trials):
-        best = self.get_best_reward()
-        if self.max_reward is not None and best is not None and (
-                best >= self.max_reward if self.mode == "max" else best <= self.max_reward):
-            self._note_once("max-reward", "best %s=%s reached max_reward=%s: no new trials start",
-                            self.reward_attr, best, self.max_reward)
-            return None
+        if self.max_reward is not None:
+            if self._max_reward_hit is None:  # once (a resumed run may have reached it already)
+                self._max_reward_hit = self._reaches_max_reward(self.get_best_reward())
+            if self._max_reward_hit:
+                if "max-reward" not in self._noted:
+                    self._note_once("max-reward", "best %s=%s reached max_reward=%s: no new trials start",
+                                    self.reward_attr, self.get_best_reward(), self.max_reward)
+                return None
         return super()._next_task(num_trials)
+
+    def _on_report(self, slot_index, task, result):
+        super()._on_report(slot_index, task, result)
+        # O(1) per report: the best reward over every trial is only looked up once.
+        if self.max_reward is not None and self._reaches_max_reward(task.best_user_reward):
+            self._max_reward_hit = True
 
     def join_jobs(self, timeout=None):
         """The first public release's name of :meth:`join_tasks` (``run()`` already waits)."""

@@ -63,3 +63,32 @@ def test_progress_bar_tracks_best_and_paused_without_walking_the_trials():
     assert bar._bar.postfix == "paused=1, best_accuracy=0.3"
     assert bar._bar.n == 4  # 0 (restored), then 2, 4 and the promoted 1; 3 is paused
     bar.on_run_end()
+
+
+def test_a_run_does_not_look_for_the_best_trial_once_per_trial(monkeypatch):
+    # max_reward (the first public release's option) was checked with get_best_reward(), a walk over
+    # every trial, before each launch: at 10,000 trials that was most of the driver's time.
+    import autogluon as ag
+    from autogluon.scheduler import FIFOScheduler, TaskScheduler
+
+    calls = []
+    original = TaskScheduler._best_task
+
+    def counted(self):
+        calls.append(1)
+        return original(self)
+
+    monkeypatch.setattr(TaskScheduler, "_best_task", counted)
+
+    @ag.args(x=ag.space.Real(0.0, 1.0), epochs=2)
+    def fn(args, reporter):
+        for epoch in range(1, args.epochs + 1):
+            reporter(epoch=epoch, accuracy=args.x * epoch)
+
+    for max_reward in (None, 5.0):
+        del calls[:]
+        s = FIFOScheduler(fn, resource={"num_cpus": 1, "num_gpus": 0}, num_trials=60, max_reward=max_reward,
+                          checkpoint=None, progress=False, executor="inprocess", seed=0)
+        s.run()
+        assert len(s.tasks) == 60
+        assert len(calls) <= 3, "%d walks over the trials for 60 trials (max_reward=%r)" % (len(calls), max_reward)
