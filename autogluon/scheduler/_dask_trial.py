@@ -37,9 +37,7 @@ def _connect_tls(address):
 
 
 def main(address):
-    # The worker loop connects through _worker._connect; over TLS it must use ours.
-    _worker._connect = _connect_tls
-    _worker.main(connect=address)
+    _worker.main(connect=address, connector=_connect_tls)
 
 
 if __name__ == "__main__":

@@ -173,14 +173,16 @@ def _no_delay(conn):
         sock.close()
 
 
-def main(fd=None, connect=None):
+def main(fd=None, connect=None, connector=None):
+    """Serve trials over the driver's pipe ``fd``, or over a connection to ``connect``
+    (HOST:PORT, a Dask trial process) made by ``connector`` (default: the plain channel)."""
     from multiprocessing.connection import Connection
 
     from ..core._serialize import loads
 
     _setup_process(fd)
     if connect:
-        conn = _connect(connect)
+        conn = (connector or _connect)(connect)
     else:
         conn = Connection(fd)
         conn.send(("ready", os.getpid()))
