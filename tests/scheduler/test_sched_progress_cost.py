@@ -1,8 +1,8 @@
 """The progress bar keeps its figures from the events: a finished trial does not make it walk
 over every trial of the run (which made the cost per trial grow with the run)."""
-import math
 
 from autogluon.scheduler._callbacks import ProgressCallback
+from autogluon.scheduler._scheduler import TaskScheduler
 from autogluon.scheduler._task import Task, TaskStatus
 
 
@@ -18,16 +18,9 @@ class CountingScheduler:
         self.walks += 1
         return self._tasks
 
-    def _best_task(self):
-        best = None
-        for task in self.tasks.values():
-            if task.best_reward > -math.inf and (best is None or task.best_reward > best.best_reward):
-                best = task
-        return best
-
-    def get_best_reward(self):
-        best = self._best_task()
-        return best.best_user_reward if best else None
+    # the scheduler's own look-ups, walking (and so counted through) the tasks property above
+    _best_task = TaskScheduler._best_task
+    get_best_reward = TaskScheduler.get_best_reward
 
 
 def _task(tid, rewards, status):
