@@ -22,6 +22,7 @@ _ACQ_FUNCS = {'ei': 'EI', 'lcb': 'LCB', 'pi': 'PI', 'gp_hedge': 'gp_hedge'}
 _ACQ_OPTIMIZERS = ('auto', 'sampling', 'lbfgs')
 _PENDING = ('cl_min', 'cl_mean', 'cl_max')
 _SEED_BOUND = 2 ** 31 - 1
+_N_POINTS = 2000  # random candidates the acquisition function is evaluated at (skopt's default: 10000)
 _STATE_KEYS = ('pending', 'levels', 'seen', 'default_done', 'hedge_gains', 'hedge_candidates')
 
 
@@ -81,6 +82,19 @@ def _time_key(time):
     return time if math.isfinite(time) else None
 
 
+def _normal_scores(values):
+    """``values`` replaced by the standard normal quantiles of their ranks (ties share their mean rank).
+
+    The surrogate then sees evenly spread targets: a few failed trials (e.g. accuracy 0.1 beside 0.9x) no
+    longer squash the differences among the good ones, which are the ones the acquisition has to resolve.
+    """
+    from scipy.special import ndtri
+    from scipy.stats import rankdata
+
+    values = np.asarray(values, dtype=float)
+    return [float(v) for v in ndtri((rankdata(values) - 0.5) / len(values))]
+
+
 class SKoptSearcher(BaseSearcher):
     """Bayesian optimization on scikit-optimize (``searcher='bayesopt'``).
 
@@ -91,7 +105,9 @@ class SKoptSearcher(BaseSearcher):
     and ``Bool`` spaces are modelled; any other kind of space raises a ``TypeError`` at construction.
 
     The first configuration is the space's defaults (``first_is_default``); until the data the model would
-    be fit on holds ``n_initial_points`` observations, configurations are drawn at random. No configuration
+    be fit on holds ``n_initial_points`` observations, configurations are drawn at random. Log-scale ``Real``
+    and ``Int`` spaces reach the surrogate as ``log(value)`` (then scaled to [0, 1] for a GP), so a length
+    scale covers the same factor of the value anywhere in the range. No configuration
     is suggested twice: when the acquisition's optimum was already suggested, the searcher takes another
     candidate of the ``gp_hedge`` portfolio or a random unseen configuration, and returns None once a finite
     space is used up.
@@ -121,13 +137,18 @@ class SKoptSearcher(BaseSearcher):
     seed : int or None
         Seeds all randomness; ``random_state`` is accepted as an alias (era-A option name).
     base_estimator : str or regressor, default 'GP'
-    acq_func : str, default 'gp_hedge'
-    acq_optimizer : 'auto', 'sampling' or 'lbfgs' (GP only), default 'auto'
-    n_initial_points : int >= 1, default 10
+    acq_func : str, default 'EI'
+    acq_optimizer : 'sampling', 'lbfgs' (GP only) or 'auto' (skopt's choice), default 'sampling'
+    n_initial_points : int >= 1, default 5
     acq_func_kwargs, acq_optimizer_kwargs : dict or None
-        Passed to ``skopt.Optimizer`` (e.g. ``{'xi': 0.01}``, ``{'n_points': 2000}``).
+        Passed to ``skopt.Optimizer`` (e.g. ``{'xi': 0.01}``, ``{'n_points': 5000}``); ``n_points`` (the
+        random candidates the acquisition function is evaluated at) defaults to 2000.
     pending_strategy : 'cl_min', 'cl_mean' or 'cl_max', default 'cl_min'
     rung_evidence : bool, default True
+    warp_rewards : bool, default True
+        Fit the surrogate on the standard normal quantiles of the rewards' ranks (pending liars included)
+        instead of the rewards: a few failed trials (accuracy 0.1 beside 0.9x) no longer flatten the
+        differences among the good configurations, and the GP's Gaussian noise model fits the targets.
     first_is_default : bool, default True
     max_retries : int, default 100
         Random draws tried before an infinite space counts as used up.
@@ -144,10 +165,10 @@ class SKoptSearcher(BaseSearcher):
         True
     """
 
-    def __init__(self, configspace, seed=None, base_estimator='GP', acq_func='gp_hedge', acq_optimizer='auto',
-                 n_initial_points=10, acq_func_kwargs=None, acq_optimizer_kwargs=None,
+    def __init__(self, configspace, seed=None, base_estimator='GP', acq_func='EI', acq_optimizer='sampling',
+                 n_initial_points=5, acq_func_kwargs=None, acq_optimizer_kwargs=None,
                  pending_strategy='cl_min', rung_evidence=True, first_is_default=True, max_retries=100,
-                 random_state=None, **kwargs):
+                 random_state=None, warp_rewards=True, **kwargs):
         if seed is None and random_state is not None:
             seed = random_state
         elif random_state is not None and random_state != seed:
@@ -169,6 +190,7 @@ class SKoptSearcher(BaseSearcher):
                 raise TypeError(f"{name} must be a dict or None, got {value!r}")
         self.acq_func_kwargs = dict(acq_func_kwargs or {})
         self.acq_optimizer_kwargs = dict(acq_optimizer_kwargs or {})
+        self.acq_optimizer_kwargs.setdefault('n_points', _N_POINTS)
         if pending_strategy not in _PENDING:
             raise ValueError(f"pending_strategy must be one of {', '.join(_PENDING)}, got {pending_strategy!r}")
         self.pending_strategy = pending_strategy
@@ -176,6 +198,9 @@ class SKoptSearcher(BaseSearcher):
             if not isinstance(value, (bool, np.bool_)):
                 raise TypeError(f"{name} must be True or False, got {value!r}")
         self.rung_evidence = bool(rung_evidence)
+        if not isinstance(warp_rewards, (bool, np.bool_)):
+            raise TypeError(f"warp_rewards must be True or False, got {warp_rewards!r}")
+        self.warp_rewards = bool(warp_rewards)
         self.first_is_default = bool(first_is_default)
         self.max_retries = _check_int(max_retries, 'max_retries', 1)
 
@@ -312,6 +337,8 @@ class SKoptSearcher(BaseSearcher):
             if key not in data:
                 points.append(self._to_point(config))
                 values.append(liar)
+        if self.warp_rewards:
+            values = _normal_scores(values)
         optimizer = self._make_optimizer(int(self.rng.integers(_SEED_BOUND)))
         hedge = self.acq_func == 'gp_hedge'
         if hedge and self._hedge_gains is not None:

@@ -111,7 +111,8 @@ def test_one_value_spaces_are_fixed_and_empty_space_gives_default_once():
 # --------------------------------------------------------------------------- pending trials
 
 def test_concurrent_suggestions_differ_and_pending_enter_the_model_as_liars(spy):
-    searcher = make(base_estimator=SpyForest(n_estimators=20, min_samples_leaf=1), pending_strategy='cl_max')
+    searcher = make(base_estimator=SpyForest(n_estimators=20, min_samples_leaf=1), pending_strategy='cl_max',
+                    warp_rewards=False)
     rewards = []
     for _ in range(4):
         config = searcher.get_config()
@@ -192,7 +193,8 @@ def test_load_state_rejects_foreign_state():
 # --------------------------------------------------------------------------- rung evidence
 
 def test_model_fits_the_highest_level_with_enough_observations(spy):
-    searcher = make(base_estimator=SpyForest(n_estimators=10), n_initial_points=3, space={'x': Real(0, 1)})
+    searcher = make(base_estimator=SpyForest(n_estimators=10), n_initial_points=3, space={'x': Real(0, 1)},
+                    warp_rewards=False)
     configs = [searcher.get_config() for _ in range(6)]  # six trials start
     assert not spy.fits  # nothing known yet: random suggestions
     for i, c in enumerate(configs):
@@ -211,7 +213,8 @@ def test_model_fits_the_highest_level_with_enough_observations(spy):
 
 
 def test_levels_too_sparse_fall_back_to_final_rewards(spy):
-    searcher = make(base_estimator=SpyForest(n_estimators=10), n_initial_points=3, space={'x': Real(0, 1)})
+    searcher = make(base_estimator=SpyForest(n_estimators=10), n_initial_points=3, space={'x': Real(0, 1)},
+                    warp_rewards=False)
     for i in range(4):
         c = searcher.get_config()
         searcher.on_report(c, 5.0, 0.37 + i)  # e.g. wall-clock time: one observation per level
@@ -222,7 +225,7 @@ def test_levels_too_sparse_fall_back_to_final_rewards(spy):
 
 def test_rung_evidence_can_be_switched_off(spy):
     searcher = make(base_estimator=SpyForest(n_estimators=10), n_initial_points=2, rung_evidence=False,
-                    space={'x': Real(0, 1)})
+                    space={'x': Real(0, 1)}, warp_rewards=False)
     configs = [searcher.get_config() for _ in range(4)]
     for c in configs:
         searcher.on_report(c, 9.0, 1)
@@ -354,3 +357,65 @@ def test_hyperband_scheduler_with_bayesopt_learns_from_rungs(caplog):
     fits = [r.getMessage() for r in caplog.records if 'model fit on' in r.getMessage()]
     assert fits and any('level' in m for m in fits)
     assert len({(t.config['x'], t.config['act']) for t in tasks}) == 12
+
+
+# --------------------------------------------------------------------------- learning (issue 17)
+
+def test_log_scaled_parameters_reach_the_surrogate_in_log_space(spy):
+    seen = []
+
+    class SpyX(RandomForestRegressor):
+        def fit(self, X, y):
+            seen.append([list(map(float, row)) for row in X])
+            return super().fit(X, y)
+
+    searcher = SKoptSearcher({'lr': Real(1e-4, 1.0, log=True), 'units': Int(1, 10000, log=True)},
+                             base_estimator=SpyX(n_estimators=5), acq_func='EI', n_initial_points=2, seed=0,
+                             first_is_default=False)
+    for config in ({'lr': 1e-2, 'units': 100}, {'lr': 1e-4, 'units': 10000}):
+        searcher.register_pending(config)
+        searcher.update(config, 0.5)
+    searcher.get_config()
+    # the forest sees log(value): 1e-2 lies halfway between 1e-4 and 1 there, as 100 between 1 and 1e4
+    assert seen[-1][0] == pytest.approx([math.log(1e-2), math.log(100)], abs=1e-9)
+    assert seen[-1][1] == pytest.approx([math.log(1e-4), math.log(10000)], abs=1e-9)
+
+
+def test_rewards_reach_the_surrogate_as_normal_scores_of_their_ranks(spy):
+    searcher = make(base_estimator=SpyForest(n_estimators=10), n_initial_points=4, space={'x': Real(0, 1)})
+    rewards = [0.95, 0.1, 0.96, 0.94]  # one failed trial far below three good ones
+    for reward in rewards:
+        searcher.update(searcher.get_config(), reward)
+    searcher.get_config()
+    y = spy.fits[-1]
+    # targets are -reward ranked: best (0.96) lowest; evenly spread, so 0.1 no longer squashes the others
+    assert y == pytest.approx([-0.3186, 1.1503, -1.1503, 0.3186], abs=1e-4)
+    plain = make(base_estimator=SpyForest(n_estimators=10), n_initial_points=4, space={'x': Real(0, 1)},
+                 warp_rewards=False)
+    for reward in rewards:
+        plain.update(plain.get_config(), reward)
+    plain.get_config()
+    assert spy.fits[-1] == [-r for r in rewards]
+    with pytest.raises(TypeError, match='warp_rewards'):
+        make(warp_rewards='yes')
+
+
+def svm_like(config):
+    """A cheap stand-in for an RBF-SVM's accuracy over log C, log gamma: a smooth ridge, and a failure
+    plateau (0.1) for large gamma, as digits gives."""
+    c, g = math.log10(config['C']), math.log10(config['gamma'])
+    if g > -1.0:
+        return 0.1
+    return 0.98 - 0.004 * (c - 1.0) ** 2 - 0.02 * (g + 3.0) ** 2 - 0.01 * abs(c + g - 1.0)
+
+
+def test_seeded_bayesopt_beats_seeded_random_on_a_2d_log_scaled_function():
+    space2 = {'C': Real(1e-3, 1e4, log=True), 'gamma': Real(1e-6, 10.0, log=True)}
+    best = {'random': [], 'bayesopt': []}
+    for seed in range(5):
+        for name in best:
+            searcher = get_searcher(name, space2, seed=seed, first_is_default=False)
+            best[name].append(max(svm_like(c) for c in run(searcher, 12, objective=svm_like)))
+    ordered = {name: sorted(values) for name, values in best.items()}
+    assert ordered['bayesopt'][2] > ordered['random'][2]  # median over 5 seeds
+    assert sum(b > r for b, r in zip(best['bayesopt'], best['random'])) >= 4
