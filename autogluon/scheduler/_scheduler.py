@@ -284,6 +284,7 @@ class TaskScheduler(ResultsMixin, StateMixin):
                            "at most %d trials will run", num_trials, size, size)
 
     def _run_loop(self, num_trials, time_out):
+        _warn_legacy_overrides(type(self))
         self._restore_terminator()
         self._active_callbacks = CallbackList(self._callbacks(num_trials, time_out))
         executor = make_executor(self._executor_spec)
@@ -359,6 +360,20 @@ class TaskScheduler(ResultsMixin, StateMixin):
     def __repr__(self):
         return "%s(trials=%d, finished=%d, searcher=%r, terminator=%r)" % (
             type(self).__name__, len(self.tasks), self.num_finished, self.searcher, self.terminator)
+
+
+_LEGACY_HOOKS = ("_next_task", "_on_report", "_launch", "_finish", "_handle")
+
+
+def _warn_legacy_overrides(cls):
+    """The loop's steps were TaskScheduler methods before the loop had its own module (``_loop.py``);
+    a subclass that overrides one would now be ignored silently: say so."""
+    for name in _LEGACY_HOOKS:
+        owner = next((c for c in cls.__mro__ if name in vars(c)), None)
+        if owner is not None:
+            logger.warning("%s.%s is no longer called: the trial loop lives in autogluon.scheduler._loop. "
+                           "End a search early with a goal (_goal(), see _fifo.py) or decide in a "
+                           "terminator instead", owner.__name__, name)
 
 
 def _check_args(args):

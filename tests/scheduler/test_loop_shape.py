@@ -11,7 +11,7 @@ from autogluon.scheduler import FIFO_Scheduler, TaskStatus
 from autogluon.scheduler._checkpoint import load_checkpoint
 from autogluon.scheduler._protocol import CallbackList, Decision, TerminatorAdapter
 from autogluon.scheduler._task import Task
-from autogluon.scheduler.terminator import MedianStoppingRule, NoStop
+from autogluon.scheduler.terminator import HyperbandPromotion, HyperbandStopping, MedianStoppingRule, NoStop
 
 LOOP = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
                     "autogluon", "scheduler", "_loop.py")
@@ -155,7 +155,7 @@ def test_a_callback_with_one_hook_gets_that_hook_and_nothing_fails(caplog):
                      progress=False, executor="inprocess")
     s.extra = OnlyEnd()
     s.run()
-    assert s.extra.ended == [(0, TaskStatus.COMPLETED), (1, TaskStatus.COMPLETED), (2, TaskStatus.COMPLETED)]
+    assert sorted(s.extra.ended) == [(0, TaskStatus.COMPLETED), (1, TaskStatus.COMPLETED), (2, TaskStatus.COMPLETED)]
     assert "the run goes on" not in caplog.text, caplog.text  # no hook was missed as a failure
 
 
@@ -241,3 +241,37 @@ def test_a_built_in_terminator_and_the_bool_protocol_agree():
 def test_an_object_that_is_no_terminator_is_refused():
     with pytest.raises(TypeError, match="terminator"):
         TerminatorAdapter(object(), "epoch")
+
+
+@pytest.mark.parametrize("make", [
+    lambda: MedianStoppingRule(time_attr="epoch", grace_period=1, min_samples_required=1),
+    lambda: HyperbandPromotion(time_attr="epoch", max_t=8, grace_period=1, reduction_factor=2, seed=0),
+    lambda: HyperbandStopping(time_attr="epoch", max_t=8, grace_period=1, reduction_factor=2, seed=0),
+], ids=["median", "promotion", "stopping"])
+def test_a_built_in_rules_decide_gives_what_the_adapter_reads_from_the_bool_protocol(make):
+    native, by_bool = make(), make()
+    adapter = TerminatorAdapter(by_bool, "epoch")
+    assert adapter._decide is None  # built-ins override on_task_report: the adapter reads its bool
+    actions = set()
+    for tid, reward in enumerate([0.9, 0.5, 0.8, 0.1, 0.7, 0.2]):
+        native.on_task_add(_task(tid))
+        adapter.add(_task(tid))
+        for epoch in (1, 2):
+            result = {"epoch": epoch, "accuracy": reward * epoch}
+            mine, theirs = native.decide(_task(tid), result), adapter.decide(_task(tid), result)
+            assert mine == theirs, (tid, epoch, mine, theirs)
+            actions.add(mine.action)
+            if not mine.keep_going:
+                break
+    assert actions - {Decision.CONTINUE}, actions  # each rule stopped (or paused) some trial
+
+
+def test_a_subclass_overriding_a_former_loop_method_is_warned(caplog):
+    class Old(FIFO_Scheduler):
+        def _on_report(self, slot_index, task, result):
+            raise AssertionError("not called any more")
+
+    caplog.set_level(logging.WARNING, logger="autogluon.scheduler")
+    Old(_fn_of([0.5]), None, CPU1, "grid", checkpoint=None, num_trials=1, progress=False,
+        executor="inprocess").run()
+    assert "Old._on_report is no longer called" in caplog.text

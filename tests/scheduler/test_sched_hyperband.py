@@ -218,7 +218,7 @@ def test_hyperband_constructor_keeps_the_historical_positional_order():
     assert params == ["train_fn", "args", "resource", "searcher", "checkpoint", "resume", "num_trials",
                       "time_attr", "reward_attr", "max_t", "grace_period", "reduction_factor", "brackets",
                       "visualizer"]
-    with pytest.raises(ValueError, match="type must be one of stopping, promotion"):
+    with pytest.raises(ValueError, match="type must be one of 'stopping', 'promotion'"):  # core/_validate.py's message
         Hyperband_Scheduler(curve_fn, None, CPU1, "random", checkpoint=None, type="sync")
 
 

@@ -133,6 +133,24 @@ class BaseTerminator:
         """A trial reported ``result``; return ``True`` to let it continue."""
         return True
 
+    def decide(self, task, result):
+        """The answer to a report in one piece: a :class:`~autogluon.scheduler._protocol.Decision`
+        (continue, stop or pause, with the rule's explanation from ``last_stop_info``).
+
+        Built from :meth:`on_task_report`, so a subclass that overrides only ``on_task_report``
+        is asked through it (the scheduler does the same for terminators without ``decide``).
+        """
+        from .._protocol import Decision, stop_detail
+
+        if self.on_task_report(task, result):
+            return Decision.GO
+        info = self.last_stop_info or {}
+        detail = stop_detail(info)
+        if self.pauses_trials and info.get('paused', False):
+            return Decision.pause(detail)
+        return Decision.stop('stopped by {}'.format(type(self).__name__)
+                             + (' ({})'.format(detail) if detail else ''), detail)
+
     def on_task_complete(self, task, result):
         """A trial finished normally; ``result`` is its last real report."""
 
