@@ -158,10 +158,21 @@ class TerminatorAdapter:
         if self._at_max_t is not None and result[self.time_attr] >= self.max_t:
             return self._at_max_t
         if self._decide is not None:
-            return self._decide(task, result)
+            decision = self._decide(task, result)
+            return decision if type(decision) is Decision else self._coerce(decision)
         if self._report(task, result):
             return Decision.GO
         return self.stop_decision()
+
+    def _coerce(self, answer):
+        """``decide()`` answered something else than a Decision: a Decision subclass is taken as
+        it is, a bool as ``on_task_report``'s answer would be."""
+        if isinstance(answer, Decision):
+            return answer
+        if isinstance(answer, bool):
+            return Decision.GO if answer else self.stop_decision()
+        raise TypeError("%s.decide() must return a Decision (or a bool), got %r of type %s"
+                        % (self.name, answer, type(answer).__name__))
 
     def stop_decision(self):
         """The decision after a ``False`` from ``on_task_report``, from ``last_stop_info``."""

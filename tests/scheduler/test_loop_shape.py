@@ -275,3 +275,20 @@ def test_a_subclass_overriding_a_former_loop_method_is_warned(caplog):
     Old(_fn_of([0.5]), None, CPU1, "grid", checkpoint=None, num_trials=1, progress=False,
         executor="inprocess").run()
     assert "Old._on_report is no longer called" in caplog.text
+
+
+def test_a_decide_answering_a_bool_is_read_as_on_task_report_and_anything_else_is_refused():
+    class BoolDecide:
+        def decide(self, task, result):
+            return result["epoch"] < 2
+
+    adapter = TerminatorAdapter(BoolDecide(), "epoch")
+    assert adapter.decide(_task(), {"epoch": 1, "accuracy": 0.5}) is Decision.GO
+    assert adapter.decide(_task(), {"epoch": 2, "accuracy": 0.5}).reason == "stopped by BoolDecide"
+
+    class Wrong:
+        def decide(self, task, result):
+            return "stop"
+
+    with pytest.raises(TypeError, match=r"Wrong.decide\(\) must return a Decision"):
+        TerminatorAdapter(Wrong(), "epoch").decide(_task(), {"epoch": 1, "accuracy": 0.5})
