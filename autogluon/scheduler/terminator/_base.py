@@ -134,7 +134,7 @@ class BaseTerminator:
         return True
 
     def decide(self, task, result):
-        """The answer to a report in one piece: a :class:`~autogluon.scheduler._protocol.Decision`
+        """The answer to a report in one piece: a :class:`~autogluon.scheduler.terminator.Decision`
         (continue, stop or pause, with the rule's explanation from ``last_stop_info``).
 
         Built from :meth:`on_task_report`, so a subclass that overrides only ``on_task_report``
