@@ -27,6 +27,7 @@ __all__ = ["TrialBook", "RunState", "LoopSettings", "TrialLoop", "Interrupted"]
 logger = logging.getLogger("autogluon.scheduler")
 
 _TRACEBACK_LINES = 12  # lines of the first failure's traceback shown on screen
+_GO = Decision.GO  # the answer to most reports
 
 
 class Interrupted(KeyboardInterrupt):
@@ -108,6 +109,7 @@ class TrialLoop:
         self.save = save
         self.save_at_end = save_at_end
         self.goal = goal if goal is not None else NoGoal()
+        self._goal_update = goal.update if goal is not None else None  # no call per report without a goal
         self.state = RunState()
 
     # -- the run -----------------------------------------------------------------------------------
@@ -265,12 +267,13 @@ class TrialLoop:
             # Model-based searchers learn from every report (a stopped trial is evidence at its rung).
             self.searcher.on_report(task.config, reward, result[settings.time_attr])
         decision = self.terminator.decide(task, result)
-        keep_going = decision.action == Decision.CONTINUE
+        keep_going = decision is _GO or decision.action == Decision.CONTINUE
         self.executor.reply(slot_index, task.task_id, keep_going)
         if not keep_going:
             state.stop_deadline[slot_index] = (time.monotonic() + settings.stop_grace, task)
             self.carry_out(slot_index, task, result, decision)
-        self.goal.update(task)
+        if self._goal_update is not None:
+            self._goal_update(task)
 
     def carry_out(self, slot_index, task, result, decision):
         """A decision other than continue: the trial completes, pauses or stops."""
