@@ -250,12 +250,7 @@ def _check_classes(dataset):
                             if len(present) == 1 and dataset.classes else 'fewer than 2 classes'))
 
 
-def fit(dataset, nets=None, optimizers=None, searcher='random', trial_scheduler='fifo',
-        resume=False, savedir=_DEFAULT_SAVEDIR, visualizer='none', time_limits=None,
-        num_trials=None, num_training_epochs=None, num_gpus=None, max_metric=None,
-        stop_criterion=None, resources_per_trial=None, searcher_options=None, batch_size=None,
-        lr=None, scheduler_options=None, seed=None, dask_client=None, **kwargs):
-    """Search networks and hyperparameters for ``dataset``; return the best model.
+_FIT_DOC = '''Search networks and hyperparameters for ``dataset``; return the best model.
 
     Parameters
     ----------
@@ -274,7 +269,11 @@ def fit(dataset, nets=None, optimizers=None, searcher='random', trial_scheduler=
     searcher : str, searcher class or object
         ``'random'`` (default), ``'grid'``, ...; ``searcher_options`` are passed to it.
     trial_scheduler : ``'fifo'``, ``'hyperband'`` or a scheduler class
-        A class is instantiated with the arguments its signature accepts and really used.
+        A class is instantiated and really used. It gets the arguments of fit's table
+        (``_schedulers.MEANT_FOR``) that it names as parameters or takes through ``**kwargs``;
+        one meant for it that it cannot take is logged as a WARNING naming it (it keeps its own
+        default), and ``dask_client`` it cannot take is a TypeError. The scheduler builds the
+        searcher from ``searcher`` and ``searcher_options``.
         Hyperband runs with ``max_t=num_training_epochs``, ``grace_period=1``,
         ``reduction_factor=3``; ``scheduler_options`` (dict) adds or overrides constructor
         arguments (e.g. ``{'type': 'promotion'}``).
@@ -297,7 +296,10 @@ def fit(dataset, nets=None, optimizers=None, searcher='random', trial_scheduler=
     num_gpus : int, optional
         GPUs per trial; default 1 when the machine has a GPU, else 0.
     max_metric : float, optional
-        Stop the search once a trial's validation accuracy reaches it.
+        Stop the search once a trial's validation accuracy reaches it: no new trial starts
+        (the scheduler's ``max_reward``), and with ``'fifo'``/``'hyperband'`` the running trials
+        stop and nothing is promoted (a terminator wrapping theirs, passed at construction). A
+        scheduler class of yours keeps its own terminator: its running trials finish.
     stop_criterion : dict, optional
         ``{'time_limits': ..., 'max_metric': ..., 'num_trials': ...}``; flat keywords win.
     resources_per_trial : dict, optional
@@ -350,7 +352,16 @@ def fit(dataset, nets=None, optimizers=None, searcher='random', trial_scheduler=
     -------
     >>> dataset = task.Dataset(name='shopeeiet', train_path='~/data/train')   # doctest: +SKIP
     >>> results = task.fit(dataset, time_limits=120, num_training_epochs=10)   # doctest: +SKIP
-    """
+    '''
+
+
+def fit(dataset, nets=None, optimizers=None, searcher='random', trial_scheduler='fifo',
+        resume=False, savedir=_DEFAULT_SAVEDIR, visualizer='none', time_limits=None,
+        num_trials=None, num_training_epochs=None, num_gpus=None, max_metric=None,
+        stop_criterion=None, resources_per_trial=None, searcher_options=None, batch_size=None,
+        lr=None, scheduler_options=None, seed=None, dask_client=None, **kwargs):
+    """Search networks and hyperparameters for ``dataset``; return the best model (the
+    parameters are documented in ``_FIT_DOC``, which becomes ``fit.__doc__``)."""
     params = dict(locals())
     params.update(params.pop('kwargs'))
     claims = []   # the savedir lock, held until fit returns or raises
@@ -359,6 +370,9 @@ def fit(dataset, nets=None, optimizers=None, searcher='random', trial_scheduler=
     finally:
         for lock in claims:
             lock.release()
+
+
+fit.__doc__ = _FIT_DOC
 
 
 def _fit(claims, params):

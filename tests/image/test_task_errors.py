@@ -71,6 +71,16 @@ BAD_FIT = [
     (dict(scheduler_options=[1]), TypeError, 'scheduler_options'),
     (dict(learning_rate=0.1), TypeError, 'learning_rate'),
     (dict(foo=ag.space.Real(0.0, 1.0), bar=1), TypeError, "'bar', 'foo'"),
+    # one rule for every argument: a wrong type is a TypeError, a wrong value a ValueError
+    (dict(seed='1'), TypeError, 'seed'),
+    (dict(seed=-1), ValueError, 'seed'),
+    (dict(visualizer=3), TypeError, 'visualizer'),
+    (dict(num_gpus=0.5), TypeError, 'num_gpus'),
+    (dict(augment='yes'), TypeError, 'augment'),
+    (dict(label_smoothing='0.1'), TypeError, 'label_smoothing'),
+    (dict(batch_size=ag.space.Real(16.0, 64.0)), TypeError, 'batch_size'),
+    (dict(resume=1), TypeError, 'resume'),
+    (dict(num_trials=1.0), TypeError, 'num_trials'),
 ]
 
 
