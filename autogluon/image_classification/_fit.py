@@ -13,6 +13,11 @@ How one ``fit`` call runs:
    running trials at the limit.
 4. Load the best trial's best epoch from its trial folder (trials save it there; nothing is
    retrained) into an :class:`ImageClassifier`.
+
+``_fit`` is these steps in order, each a function of its own. The training hyperparameters
+(keywords, checks, defaults, default spaces) are the rows of ``_hparams``; which scheduler gets
+which arguments is the table of ``_schedulers``; ``time_limits`` is one :class:`_Budget` that
+every step asks; a trial's deadline travels beside its configuration (``_train.TrialFunction``).
 """
 import argparse
 import inspect
