@@ -214,7 +214,7 @@ class DaskExecutor(Executor):
     def _reset(self):
         self._listener = None
         self._selector = None
-        self._conns = {}        # slot index -> _Conn
+        self._conns = {}        # slot index -> _wire.WorkerLink
         self._pending = {}      # slot index -> (spec, time queued) waiting for a connection
         self._futures = {}
         self._payload = None

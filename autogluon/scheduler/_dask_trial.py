@@ -32,7 +32,7 @@ def _connect_tls(address):
         sys.exit(3)  # the driver is gone or unreachable: nothing to do
     except (EOFError, OSError):
         sys.exit(1)  # dropped during the handshake (reset, closed): the launcher starts a fresh process
-    _wire.send(conn, _wire.hello())
+    _wire.send_hello(conn)
     return conn
 
 

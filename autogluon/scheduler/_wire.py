@@ -96,7 +96,7 @@ Exit = _record("Exit", EXIT, "", "End of the run: the worker exits.")
 
 
 def _is_int(value):
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    return type(value) is int or (isinstance(value, numbers.Integral) and not isinstance(value, bool))
 
 
 def _is_spec(value):
@@ -108,23 +108,30 @@ _INT = ("an int", _is_int)
 _BYTES = ("bytes", lambda v: isinstance(v, (bytes, bytearray)))
 _DICT = ("a dict", lambda v: isinstance(v, dict))
 _SPEC = ("a dict with an int 'task_id'", _is_spec)
-_BOOL = ("True or False", lambda v: isinstance(v, bool))
-_OUTCOME = ("one of %s" % ", ".join(OUTCOMES), lambda v: v in OUTCOMES)
+_BOOL = ("True or False", lambda v: v is True or v is False)
+_OUTCOME = ("one of %s" % ", ".join(OUTCOMES), lambda v: isinstance(v, str) and v in OUTCOMES)
 _TEXT = ("a str or None", lambda v: v is None or isinstance(v, str))
 
-# kind -> (record, checks of the fields after the kind)
+
+def _checks(record, *checks):
+    """(record, its number of fields, ((field name, what is allowed, test), ...))"""
+    return record, len(checks), tuple((name,) + check for name, check in zip(record._fields, checks))
+
+
+# kind -> what a message of that kind holds after its kind
 _MESSAGES = {
-    HELLO: (Hello, (_INT, _INT)),
-    READY: (Ready, (_INT,)),
-    FN: (Fn, (_BYTES,)),
-    RUN: (Run, (_SPEC,)),
-    RUN_DILL: (Run, (_BYTES,)),
-    STARTED: (Started, (_INT,)),
-    REPORT: (Report, (_INT, _DICT)),
-    DECISION: (Decision, (_INT, _BOOL)),
-    DONE: (Done, (_INT, _OUTCOME, _TEXT)),
-    EXIT: (Exit, ()),
+    HELLO: _checks(Hello, _INT, _INT),
+    READY: _checks(Ready, _INT),
+    FN: _checks(Fn, _BYTES),
+    RUN: _checks(Run, _SPEC),
+    RUN_DILL: _checks(Run, _BYTES),
+    STARTED: _checks(Started, _INT),
+    REPORT: _checks(Report, _INT, _DICT),
+    DECISION: _checks(Decision, _INT, _BOOL),
+    DONE: _checks(Done, _INT, _OUTCOME, _TEXT),
+    EXIT: _checks(Exit),
 }
+_new_record = tuple.__new__
 
 
 def decode(message):
@@ -134,40 +141,45 @@ def decode(message):
     not a malformed message but a configuration this process cannot rebuild.
     """
     kind = message[0] if type(message) is tuple and message else None
-    entry = _MESSAGES.get(kind) if isinstance(kind, str) else None
+    entry = _MESSAGES.get(kind) if type(kind) is str else None
     if entry is None:
         raise WireError("not a message of the worker protocol (a tuple whose first item is one of %s): %.200r"
                         % (", ".join(sorted(_MESSAGES)), message))
-    record, checks = entry
-    if len(message) != len(checks) + 1:
+    record, size, checks = entry
+    if len(message) != size + 1:
         raise WireError("a %r message has %d field(s) after its kind, got %d: %.200r"
-                        % (kind, len(checks), len(message) - 1, message))
-    for name, value, (allowed, test) in zip(record._fields, message[1:], checks):
+                        % (kind, size, len(message) - 1, message))
+    fields = message[1:]
+    for (name, allowed, test), value in zip(checks, fields):
         if not test(value):
             raise WireError("the %s of a %r message must be %s, got %.200r" % (name, kind, allowed, value))
     if kind == RUN_DILL:
         from ..core._serialize import loads
 
-        return Run(loads(message[1]))
-    return record._make(message[1:])
+        return Run(loads(fields[0]))
+    return _new_record(record, fields)
 
 
-def encode(record):
-    """The message (a plain tuple) that carries ``record``. A :class:`Run` whose configuration holds
-    objects a fresh process cannot import by name (a notebook cell, ``__main__``) goes as
+def encode(record, *fields):
+    """The message (a plain tuple) of a ``record`` type with ``fields``: ``encode(Report, 7, result)``
+    is ``("report", 7, result)``; no record is built on the way. A :class:`Run` whose configuration
+    holds objects a fresh process cannot import by name (a notebook cell, ``__main__``) goes as
     ``("run-dill", payload)``: shipped by value."""
-    if type(record) is Run:
+    if len(fields) != len(record._fields):
+        raise TypeError("a %s message takes %d field(s) (%s), got %d"
+                        % (record.KIND, len(record._fields), ", ".join(record._fields), len(fields)))
+    if record is Run:
         from ..core._serialize import dumps, needs_value
 
-        if needs_value(record.spec["config"]):
-            return (RUN_DILL, dumps(record.spec))
-    return (record.KIND,) + tuple(record)
+        if needs_value(fields[0]["config"]):
+            return (RUN_DILL, dumps(fields[0]))
+    return (record.KIND,) + fields
 
 
-def hello():
-    """The first message of a trial process that connects back to the driver: its slot (from its
-    environment) and pid."""
-    return Hello(int(os.environ.get(ENV_SLOT, "-1")), os.getpid())
+def send_hello(conn):
+    """The first message of a trial process that connects back to the driver: a :class:`Hello` with its
+    slot (from its environment) and pid."""
+    send(conn, Hello, int(os.environ.get(ENV_SLOT, "-1")), os.getpid())
 
 
 def pop_authkey():
@@ -175,9 +187,10 @@ def pop_authkey():
     return bytes.fromhex(os.environ.pop(ENV_AUTHKEY))
 
 
-def send(conn, record):
-    """Send ``record`` over a :class:`multiprocessing.connection.Connection` or a trial ``Channel``."""
-    conn.send_bytes(pickle.dumps(encode(record), protocol=pickle.HIGHEST_PROTOCOL))
+def send(conn, record, *fields):
+    """Send the message ``encode(record, *fields)`` over a :class:`multiprocessing.connection.Connection`
+    or a trial ``Channel``."""
+    conn.send_bytes(pickle.dumps(encode(record, *fields), protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def receive(conn):
@@ -234,10 +247,10 @@ class WorkerLink:
     def send_run(self, spec, fn_payload):
         """Start the trial ``spec``, sending the training function first if this worker lacks it."""
         if not self.has_fn:
-            send(self.conn, Fn(fn_payload))
+            send(self.conn, Fn, fn_payload)
             self.has_fn = True
         self.task_id = spec["task_id"]
-        send(self.conn, Run(spec))
+        send(self.conn, Run, spec)
 
     def send_decision(self, task_id, keep_going):
         """Answer the report of ``task_id`` if that is still this worker's trial; a dead worker is ignored
@@ -245,13 +258,13 @@ class WorkerLink:
         if self.task_id != task_id:
             return
         try:
-            send(self.conn, Decision(task_id, bool(keep_going)))
+            send(self.conn, Decision, task_id, bool(keep_going))
         except (OSError, EOFError):
             pass
 
     def send_exit(self):
         try:
-            send(self.conn, Exit())
+            send(self.conn, Exit)
         except (OSError, EOFError):
             pass
 

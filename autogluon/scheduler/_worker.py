@@ -161,7 +161,7 @@ def _connect(address):
         no_delay(sock)
     finally:
         sock.close()
-    _wire.send(conn, _wire.hello())
+    _wire.send_hello(conn)
     return conn
 
 
@@ -175,7 +175,7 @@ def main(fd=None, connect=None, connector=None):
         conn = (connector or _connect)(connect)
     else:
         conn = Connection(fd)
-        _wire.send(conn, _wire.Ready(os.getpid()))
+        _wire.send(conn, _wire.Ready, os.getpid())
     _serve(conn)
 
 
@@ -211,10 +211,10 @@ def _serve_trial(conn, fn, spec):
     task_id = spec["task_id"]
 
     def send_report(result):
-        _wire.send(conn, _wire.Report(task_id, result))
+        _wire.send(conn, _wire.Report, task_id, result)
         return _await_decision(conn, task_id)
 
-    _wire.send(conn, _wire.Started(task_id))  # the trial's clock (trial_timeout) starts now
+    _wire.send(conn, _wire.Started, task_id)  # the trial's clock (trial_timeout) starts now
     if isinstance(fn, _Unloadable):
         outcome, error = "failed", "the training function could not be loaded in the worker:\n" + fn.error
     elif fn is None:
@@ -222,7 +222,7 @@ def _serve_trial(conn, fn, spec):
     else:
         outcome, error = run_trial(fn[0], fn[1], spec, send_report)
     try:
-        _wire.send(conn, _wire.Done(task_id, outcome, error))
+        _wire.send(conn, _wire.Done, task_id, outcome, error)
     except (EOFError, OSError):
         return False
     return True

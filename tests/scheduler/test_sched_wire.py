@@ -19,7 +19,7 @@ SPEC = {"task_id": 7, "config": {"x": 0.25}, "reward_attr": "accuracy", "time_at
 
 
 def _over_the_wire(record):
-    message = _wire.encode(record)
+    message = _wire.encode(type(record), *record)
     assert type(message) is tuple and message[0] == record.KIND
     return _wire.decode(pickle.loads(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)))
 
@@ -37,7 +37,7 @@ def _over_the_wire(record):
     (_wire.Exit(), ("exit",)),
 ])
 def test_every_message_round_trips_to_its_named_record(record, message):
-    assert _wire.encode(record) == message  # the wire format is the one the workers always spoke
+    assert _wire.encode(type(record), *record) == message  # the wire format is the one the workers always spoke
     got = _over_the_wire(record)
     assert type(got) is type(record) and got == record
     assert got._fields == record._fields
@@ -47,10 +47,15 @@ def test_a_configuration_from_a_notebook_cell_travels_by_value():
     cell = types.ModuleType("__main__")  # what a worker cannot import by name
     exec("class Shape:\n    def __init__(self, n):\n        self.n = n\n", cell.__dict__)
     spec = dict(SPEC, config={"shape": cell.Shape(3)})
-    message = _wire.encode(_wire.Run(spec))
+    message = _wire.encode(_wire.Run, spec)
     assert message[0] == _wire.RUN_DILL and isinstance(message[1], bytes)
     got = _wire.decode(pickle.loads(pickle.dumps(message)))
     assert type(got) is _wire.Run and got.spec["task_id"] == 7 and got.spec["config"]["shape"].n == 3
+
+
+def test_encoding_a_message_with_the_wrong_number_of_fields_is_a_type_error():
+    with pytest.raises(TypeError, match=r"a report message takes 2 field\(s\) \(task_id, result\), got 1"):
+        _wire.encode(_wire.Report, 7)
 
 
 def test_events_are_named_and_are_the_plain_tuples_the_loop_indexes():
