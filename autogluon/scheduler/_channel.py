@@ -23,8 +23,9 @@ import threading
 import time
 from multiprocessing.connection import answer_challenge, deliver_challenge
 
-__all__ = ["Channel", "TrialListener", "TrialChannelError", "connect", "client_tls_context", "tls_config_of",
-           "no_delay"]
+from ._wire import no_delay
+
+__all__ = ["Channel", "TrialListener", "TrialChannelError", "connect", "client_tls_context", "tls_config_of"]
 
 logger = logging.getLogger(__name__)
 
@@ -114,14 +115,6 @@ class Channel:
 
     def close(self):
         self.sock.close()
-
-
-def no_delay(sock):
-    """Small request/answer messages: turn Nagle's algorithm off (it stalls them ~40 ms)."""
-    try:
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    except OSError:
-        pass
 
 
 def _cut(sock):

@@ -176,6 +176,16 @@ def encode(record, *fields):
     return (record.KIND,) + fields
 
 
+def no_delay(sock):
+    """Small request/answer messages over TCP: turn Nagle's algorithm off (it stalls them ~40 ms)."""
+    import socket
+
+    try:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    except OSError:
+        pass
+
+
 def send_hello(conn):
     """The first message of a trial process that connects back to the driver: a :class:`Hello` with its
     slot (from its environment) and pid."""
@@ -193,6 +203,18 @@ def send(conn, record, *fields):
     conn.send_bytes(pickle.dumps(encode(record, *fields), protocol=pickle.HIGHEST_PROTOCOL))
 
 
+def recv(conn):
+    """The record of the next message on ``conn``: :class:`WireError` for a frame that is not a message
+    (bytes that do not unpickle included; the connection stays usable), EOFError/OSError when it closes."""
+    data = conn.recv_bytes()
+    try:
+        message = pickle.loads(data)
+    except Exception as exc:  # noqa: BLE001 -- any garbage: UnpicklingError, EOFError, ImportError, ...
+        raise WireError("a frame that is not a pickled message (%s: %s): %.80r"
+                        % (type(exc).__name__, exc, bytes(data[:80]))) from None
+    return decode(message)
+
+
 def receive(conn):
     """The next record a worker receives from the driver over ``conn``, skipping (and logging) what is
     not a message.
@@ -200,9 +222,8 @@ def receive(conn):
     EOFError/OSError when the connection closes.
     """
     while True:
-        message = conn.recv()
         try:
-            return decode(message)
+            return recv(conn)
         except WireError as exc:
             logger.warning("worker %d dropped a malformed message from the driver: %s", os.getpid(), exc)
 
@@ -287,9 +308,8 @@ class WorkerLink:
         events read before it are in ``events``).
         """
         while self.conn.poll():
-            message = self.conn.recv()
             try:
-                record = decode(message)
+                record = recv(self.conn)
             except WireError as exc:
                 logger.warning("dropped a malformed message from the worker of slot %d (pid %s): %s",
                                self.slot.index, self.pid, exc)

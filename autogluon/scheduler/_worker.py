@@ -148,8 +148,6 @@ def _connect(address):
     """Connect back to a driver that listens on ``host:port`` (cluster mode)."""
     from multiprocessing.connection import Client
 
-    from ._channel import no_delay
-
     host, port = address.rsplit(":", 1)
     authkey = _wire.pop_authkey()
     try:
@@ -158,7 +156,7 @@ def _connect(address):
         sys.exit(3)  # the driver is gone: nothing to do
     sock = socket.socket(fileno=os.dup(conn.fileno()))
     try:
-        no_delay(sock)
+        _wire.no_delay(sock)
     finally:
         sock.close()
     _wire.send_hello(conn)

@@ -167,6 +167,7 @@ def garbage_fn(args, reporter):
 
     conn = Connection(os.dup(int(sys.argv[1])))
     conn.send(42)
+    conn.send_bytes(b"not a pickle")
     conn.send(("bogus", 1))
     conn.send(("report", "not a task id", {"epoch": 1}))
     conn.close()

@@ -110,6 +110,7 @@ def test_a_real_worker_drops_garbage_from_the_driver_and_goes_on(capfd):
         link = executor._workers[0]
         pid = link.proc.pid
         link.conn.send(42)
+        link.conn.send_bytes(b"not a pickle")
         link.conn.send(("bogus", 1))
         link.conn.send(("run", {"config": {}}))  # no task id
         link.conn.send(("decision", 99, True))    # a decision nobody waits for: ignored, as before
@@ -123,6 +124,7 @@ def test_a_real_worker_drops_garbage_from_the_driver_and_goes_on(capfd):
     err = capfd.readouterr().err
     assert "dropped a malformed message from the driver: not a message of the worker protocol" in err, err
     assert "42" in err and "'bogus'" in err
+    assert "a frame that is not a pickled message (UnpicklingError" in err and "b'not a pickle'" in err, err
     assert "the spec of a 'run' message must be a dict with an int 'task_id'" in err, err
 
 
@@ -138,9 +140,10 @@ def test_the_driver_drops_garbage_from_a_real_worker_and_goes_on(caplog):
     assert [e[0] for e in events] == ["started", "report", "report", "done"], events
     assert events[-1] == ("done", 0, 7, "completed", None)
     dropped = [r.getMessage() for r in caplog.records if "dropped a malformed message from the worker" in r.getMessage()]
-    assert len(dropped) == 3, dropped
+    assert len(dropped) == 4, dropped
     assert "slot 0" in dropped[0] and "not a message of the worker protocol" in dropped[0] and "42" in dropped[0]
-    assert "the task_id of a 'report' message must be an int" in dropped[2]
+    assert "a frame that is not a pickled message (UnpicklingError" in dropped[1]
+    assert "the task_id of a 'report' message must be an int" in dropped[3]
 
 
 def test_a_worker_environment_is_built_in_one_place(monkeypatch):
