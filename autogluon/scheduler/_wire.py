@@ -39,8 +39,9 @@ import pickle
 import sys
 from collections import namedtuple
 
-__all__ = ["WireError", "encode", "decode", "send", "receive", "WorkerLink", "worker_env", "start_worker",
-           "import_paths", "Hello", "Ready", "Fn", "Run", "Started", "Report", "Decision", "Done", "Exit"]
+__all__ = ["WireError", "encode", "decode", "send", "recv", "receive", "send_hello", "no_delay", "WorkerLink",
+           "worker_env", "start_worker", "import_paths", "Hello", "Ready", "Fn", "Run", "Started", "Report",
+           "Decision", "Done", "Exit", "started_event", "report_event", "done_event", "died_event"]
 
 logger = logging.getLogger(__name__)
 
