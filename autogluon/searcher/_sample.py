@@ -13,7 +13,8 @@ import random
 
 import numpy as np
 
-from ..space._space import Space, _check_rng
+from ..core._validate import check_instance
+from ..space._space import RNG_ALLOWED, Space
 
 __all__ = ["Sample", "sample_from"]
 
@@ -51,7 +52,7 @@ class sample_from(Sample):  # noqa: N801 -- the 2019 spelling
         return self._draw(0)
 
     def sample(self, rng):
-        _check_rng(rng)
+        check_instance('rng', rng, np.random.Generator, RNG_ALLOWED)
         return self._draw(int(rng.integers(2 ** 31)))
 
     def __call__(self):

@@ -45,6 +45,10 @@ BAD_INPUTS = [
     ('list-empty', lambda: List('x', []), ValueError, ['choices']),
     ('list-string-choices', lambda: List('x', 'abc'), TypeError, ['choices', "'abc'"]),
     ('list-bad-name', lambda: List(3, [1]), TypeError, ['name', '3']),
+    # an empty name is a wrong value: ValueError (was TypeError before the checks were shared)
+    ('list-empty-name', lambda: List('', [1]), ValueError, ['name', 'non-empty str']),
+    ('linear-empty-name', lambda: Linear('', 0, 1), ValueError, ['name', 'non-empty str']),
+    ('real-bad-rng', lambda: Real(0, 1).sample(0), TypeError, ['rng', 'numpy.random.Generator']),
     ('linear-reversed', lambda: Linear('x', 5, 1), ValueError, ['lower']),
     ('linear-default-outside', lambda: Linear('x', 0, 1, default=5), ValueError, ['default', '5']),
     ('log-zero-int', lambda: Log('x', 0, 10), ValueError, ['lower']),
@@ -200,9 +204,13 @@ def test_int_log_grid_has_no_duplicates():
     assert values == sorted(values)
 
 
-@pytest.mark.parametrize('bad', [0, -1, 2.5, 'x', True])
-def test_grid_rejects_bad_num_points(bad):
-    with pytest.raises(ValueError, match='num_points'):
+@pytest.mark.parametrize('bad, error', [
+    (0, ValueError), (-1, ValueError),
+    # a wrong type is a TypeError (was ValueError before the checks were shared)
+    (2.5, TypeError), ('x', TypeError), (True, TypeError),
+])
+def test_grid_rejects_bad_num_points(bad, error):
+    with pytest.raises(error, match=r'^num_points must be an int >= 1, got '):
         Real(0, 1).grid(bad)
 
 
