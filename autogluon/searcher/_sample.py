@@ -13,7 +13,7 @@ import random
 
 import numpy as np
 
-from ..core._validate import check_instance
+from ..core._validate import check_callable, check_instance
 from ..space._space import RNG_ALLOWED, Space
 
 __all__ = ["Sample", "sample_from"]
@@ -33,8 +33,7 @@ class sample_from(Sample):  # noqa: N801 -- the 2019 spelling
 
     def __init__(self, func, name=None):
         super().__init__(name)
-        if not callable(func):
-            raise TypeError("func must be a callable taking no arguments, got %r" % (func,))
+        check_callable('func', func, allowed='a function taking no arguments')
         self.func = func
 
     def _draw(self, seed):
