@@ -311,9 +311,8 @@ def _one_optimizer(opt, optimizer_cls, ag_object_cls):
             params = dict(opt.kwvars)
             params.update(opt.kwargs)
             return optimizer_cls(name, **params)
-    raise TypeError('optimizer must be ag.optimizer.SGD/NAG/Adam/RMSProp(...), an optimizer name, '
-                    'an @ag.obj subclass of an MXNet SGD/NAG/Adam/RMSProp, or a Categorical of '
-                    'them, got %r' % (opt,))
+    raise fail_type('optimizer', 'ag.optimizer.SGD/NAG/Adam/RMSProp(...), an optimizer name, an @ag.obj '
+                    'subclass of an MXNet SGD/NAG/Adam/RMSProp, or a Categorical of them', opt)
 
 
 def _map_net(net):
@@ -322,7 +321,7 @@ def _map_net(net):
         return net
     choices = net.choices if isinstance(net, Categorical) else net
     if not isinstance(choices, (list, tuple)):
-        raise TypeError('net must be a network name or ag.space.Categorical of names, got %r' % (net,))
+        raise fail_type('net', 'a network name or ag.space.Categorical of names', net)
     for choice in choices:
         if not isinstance(choice, str):
             raise TypeError('net: %r is not a network name. Networks are given by name here (see '
