@@ -528,13 +528,12 @@ class SearchSpace(Mapping):
         if isinstance(spaces, SearchSpace):
             spaces = dict(spaces.items())
         if not isinstance(spaces, Mapping):
-            raise TypeError(f"spaces must be a dict {{name: Space}}, got {type(spaces).__name__}")
+            raise fail_type('spaces', 'a dict {name: Space}', spaces)
         self._spaces = {}
         for key, space in spaces.items():
             check_str('spaces keys', key)
             if not isinstance(space, Space):
-                raise TypeError(f"spaces[{key!r}] must be a Space (Categorical, Real, Int, Bool), "
-                                f"got {space!r}")
+                raise fail_type(f"spaces[{key!r}]", 'a Space (Categorical, Real, Int, Bool)', space)
             self._spaces[key] = space
 
     # -- construction ----------------------------------------------------------
@@ -574,7 +573,7 @@ class SearchSpace(Mapping):
             spaces = {}
             for i, space in enumerate(obj):
                 if not isinstance(space, Space):
-                    raise TypeError(f"{name}[{i}] must be a named Space, got {space!r}")
+                    raise fail_type(f"{name}[{i}]", 'a named Space', space)
                 if space.name is None:
                     raise ValueError(f"{name}[{i}] is a Space without a name ({space!r}); every Space in "
                                      f"a list needs a name")
@@ -582,7 +581,7 @@ class SearchSpace(Mapping):
                     raise ValueError(f"{name}[{i}]: duplicate hyperparameter name {space.name!r}")
                 spaces[space.name] = space
             return cls(spaces)
-        raise TypeError(f"{name} must be {_ACCEPTED}; got {type(obj).__name__}: {obj!r}")
+        raise fail_type(name, _ACCEPTED, obj)
 
     # -- mapping ----------------------------------------------------------------
     @property
