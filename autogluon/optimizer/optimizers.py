@@ -32,30 +32,25 @@ _NOT_TRAINABLE = ('adagrad', 'adadelta', 'adamax', 'nadam', 'dcasgd', 'sgld', 's
 _ALIASES = {'learning_rate': 'lr'}
 
 
-def _check_value(opt, param, value):
-    """A fixed value of ``param``: lr > 0, 0 <= wd < 1, 0 <= momentum < 1."""
-    name = '%s: %s' % (opt, param)
-    allowed = 'a finite number > 0' if param == 'lr' else 'a finite number in [0, 1)'
-    if not is_real(value):
-        raise fail_type(name, allowed + ' or an ag.space', value)
-    value = float(value)
-    if not (math.isfinite(value) and (value > 0 if param == 'lr' else 0 <= value < 1)):
-        raise fail_value(name, allowed, value)
-    return value
-
-
 def _check_param(opt, param, value):
+    """A value of ``param`` (lr > 0, 0 <= wd < 1, 0 <= momentum < 1), or a space whose choices or
+    bounds all are; returns a value as a float, a space as is."""
     from ..space import Categorical, Space
 
-    if not isinstance(value, Space):
-        return _check_value(opt, param, value)
+    name = '%s: %s' % (opt, param)
+    allowed = 'a finite number > 0' if param == 'lr' else 'a finite number in [0, 1)'
     if isinstance(value, Categorical):
-        for choice in value.choices:
-            _check_value(opt, param, choice)
-    elif hasattr(value, 'lower'):
-        _check_value(opt, param, value.lower)
-        _check_value(opt, param, value.upper)
-    return value
+        values = value.choices
+    elif isinstance(value, Space):
+        values = (value.lower, value.upper) if hasattr(value, 'lower') else ()
+    else:
+        values = (value,)
+    for one in values:
+        if not is_real(one):
+            raise fail_type(name, allowed + ' or an ag.space', one)
+        if not (math.isfinite(one) and (one > 0 if param == 'lr' else 0 <= one < 1)):
+            raise fail_value(name, allowed, one)
+    return value if isinstance(value, Space) else float(value)
 
 
 class Optimizer(object):
