@@ -7,6 +7,7 @@ import pytest
 
 import autogluon.space as space_mod
 from autogluon.space import Bool, Categorical, Int, Linear, List, Log, Real, Space
+from autogluon.space._choices import Nets
 
 
 # --------------------------------------------------------------------------- validation table
@@ -313,3 +314,18 @@ def test_every_space_error_names_the_hyperparameter(make, error):
 def test_space_errors_keep_their_message_without_a_name():
     with pytest.raises(ValueError, match=r"^lower must be > 0 when log=True, got lower=0.0$"):
         space_mod.Real(0.0, 1.0, log=True)
+
+
+def test_shared_checks_in_nested_choices_and_named_choices():
+    # a choice index of a wrong type is a TypeError (was ValueError before the checks were shared)
+    nested = Categorical(space_mod.Dict(a=Real(0, 1)), 'b')
+    assert nested.sample(choice=1) == 'b'
+    with pytest.raises(TypeError, match=r"^choice must be an int between 0 and 1, got '1' of type str$"):
+        nested.sample(choice='1')
+    with pytest.raises(ValueError, match=r'^choice must be an int between 0 and 1, got 5$'):
+        nested.sample(choice=5)
+    # an empty name among Nets/Optimizers/... is a wrong value: ValueError (was TypeError)
+    with pytest.raises(ValueError, match=r"^Nets item #1 \(a network name\) must be a non-empty str, got ''$"):
+        Nets(['compact_cnn', ''])
+    with pytest.raises(TypeError, match=r'^Nets item #0 \(a network name\) must be a non-empty str, got 3 of type int$'):
+        Nets([3])
