@@ -3,7 +3,7 @@ import logging
 import numbers
 import os
 
-from ..core._validate import check_int
+from ..core._validate import check_instance, check_int
 
 __all__ = ["Resources", "Slot", "count_slots", "detect_resources", "plan_slots", "validate_resource"]
 
@@ -60,10 +60,8 @@ class Resources:
             gpu_ids, num_gpus = num_gpus, None
         self.is_request = cpu_ids is None and gpu_ids is None
         if self.is_request:
-            for name, value, low in (("num_cpus", num_cpus, 1), ("num_gpus", num_gpus, 0)):
-                if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
-                    raise ValueError("%s must be an integer >= %d, got %r" % (name, low, value))
-            self._num_cpus, self._num_gpus = int(num_cpus), int(num_gpus)
+            self._num_cpus = check_int("num_cpus", num_cpus, low=1)
+            self._num_gpus = check_int("num_gpus", num_gpus, low=0)
         self.cpu_ids = list(cpu_ids or [])
         self.gpu_ids = list(gpu_ids or [])
         self.ready = False
@@ -113,17 +111,13 @@ def validate_resource(resource, name="resource"):
     """Normalize a per-trial request ``{'num_cpus': c, 'num_gpus': g}``."""
     if resource is None:
         resource = {}
-    if not isinstance(resource, dict):
-        raise TypeError("%s must be a dict like {'num_cpus': 1, 'num_gpus': 0}, got %r" % (name, resource))
+    check_instance(name, resource, dict, "a dict like {'num_cpus': 1, 'num_gpus': 0}")
     unknown = set(resource) - {"num_cpus", "num_gpus"}
     if unknown:
         raise ValueError("%s has unknown keys %s; allowed keys: num_cpus, num_gpus" % (name, sorted(unknown)))
     out = {"num_cpus": resource.get("num_cpus", 1), "num_gpus": resource.get("num_gpus", 0)}
     for key, low in (("num_cpus", 1), ("num_gpus", 0)):
-        value = out[key]
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
-            raise ValueError("%s[%r] must be an integer >= %d, got %r" % (name, key, low, value))
-        out[key] = int(value)
+        out[key] = check_int("%s[%r]" % (name, key), out[key], low=low)
     return out
 
 
