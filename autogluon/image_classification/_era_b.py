@@ -19,7 +19,7 @@ import numpy as np
 
 from ..core._validate import (check_bool, check_instance, check_int, check_str, fail_type, fail_value, is_int,
                                is_real)
-from ..space import Categorical, Space
+from ..space import Categorical
 from . import _data_builtin as _builtin
 from . import _data_folder as _folder
 from ._data import Dataset as _Dataset

@@ -101,7 +101,7 @@ def _compact_cnn(num_classes, stages, dense, dropout):
 
     net = nn.HybridSequential(prefix='compactcnn_')
     with net.name_scope():
-        for i, widths in enumerate(stages):
+        for widths in stages:
             for width in widths:
                 net.add(nn.Conv2D(width, 3, padding=1, use_bias=False),
                         nn.BatchNorm(), nn.Activation('relu'))

@@ -170,13 +170,16 @@ def evaluate_accuracy(net, images, labels, mean, std, ctx=None, batch_size=256):
 # ----------------------------------------------------------------------------------------------
 # the training loop
 
-def lr_at(progress, base_lr, warmup=0.0, schedule=_hparams.default('lr_schedule')):
+def lr_at(progress, base_lr, warmup=0.0, schedule=None):
     """Learning rate at ``progress`` (the fraction in [0, 1] of the whole run done).
 
     ``warmup`` is the warm-up fraction of the run (linear from 0.1x). Schedules: ``'cosine'``
     (half a cosine to 0), ``'poly'`` (``(1 - p) ** 2``, MXNet's PolyScheduler default power),
-    ``'step'`` (x0.1 at 50% and again at 75% of the run after warm-up), ``'constant'``.
+    ``'step'`` (x0.1 at 50% and again at 75% of the run after warm-up), ``'constant'``; None: the
+    table's default (``_hparams``).
     """
+    if schedule is None:
+        schedule = _hparams.default('lr_schedule')
     if warmup > 0 and progress < warmup:
         return base_lr * (0.1 + 0.9 * progress / warmup)
     if schedule == 'constant':
@@ -301,7 +304,7 @@ class TrainLoop(object):
                 previous.wait_to_read()
             previous = losses[-1]
         seen = done * bs
-        total_loss = sum(float(l.asscalar()) for l in loss_sum)
+        total_loss = sum(float(part.asscalar()) for part in loss_sum)
         total_correct = sum(float(c.asscalar()) for c in correct)
         return total_loss / seen, total_correct / seen, seen, time.time() - start
 

@@ -138,7 +138,7 @@ def _int_between(low, high):
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError('expected an integer, got %r' % text)
+            raise argparse.ArgumentTypeError('expected an integer, got %r' % text) from None
         if not low <= value <= high:
             raise argparse.ArgumentTypeError('must be between %d and %d, got %d'
                                              % (low, high, value))
@@ -150,7 +150,7 @@ def _classes_arg(text):
     try:
         return parse_classes(text)
     except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc))
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _build_parser():

@@ -370,7 +370,7 @@ class DaskExecutor(Executor):
         if futures:
             # Launchers must not start new processes; those still running a trial are killed.
             Event("autogluon-%s-done" % self._run_id, client=self.client).set()
-            for slot_index, future in self._futures.items():
+            for slot_index in self._futures:
                 if slot_index in self._conns and self._conns[slot_index].task_id is None:
                     continue  # idle: it exits on the message above
                 Event(self._event_name(slot_index), client=self.client).set()

@@ -81,7 +81,7 @@ class Optimizers(Categorical):
             optimizers = tuple(optimizers[0])
         objects = {}
         items = []
-        for i, item in enumerate(optimizers):
+        for item in optimizers:
             if hasattr(item, 'get_hyper_params') and isinstance(getattr(item, 'name', None), str):
                 if item.name in objects:
                     raise ValueError('Optimizers: %r is listed twice' % item.name)

@@ -17,7 +17,7 @@ CPU1 = {"num_cpus": 1, "num_gpus": 0}
 GRID = ag.space.Categorical(0.9, 0.85, 0.8, 0.3, 0.2, 0.75, 0.1, 0.25, 0.7, 0.15, 0.05, 0.6)
 
 
-from tutorial_classes import MediamStoppingRule, MedianStopping_Scheduler  # the tutorial's code, verbatim
+from tutorial_classes import MediamStoppingRule, MedianStopping_Scheduler  # noqa: E402 (the tutorial's code, verbatim)
 
 
 def test_tutorial_median_scheduler_really_stops_bad_trials(tmp_path, monkeypatch, caplog):
