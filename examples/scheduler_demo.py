@@ -84,7 +84,7 @@ def main():
         scheduler.get_training_curves(filename=figure)
         summary.append((name, scheduler.get_best_reward(), epochs, elapsed, figure, scheduler.get_best_config()))
     print("\n%-10s %10s %8s %8s" % ("scheduler", "best acc", "epochs", "time"))
-    for name, best, epochs, elapsed, figure, config in summary:
+    for name, best, epochs, elapsed, figure, _ in summary:
         print("%-10s %10.4f %8d %7.1fs   curves: %s" % (name, best, epochs, elapsed, figure))
     for name, *_, config in summary:
         print("%s best config: %s" % (name, config))

@@ -19,4 +19,4 @@ _CELL = [code for line, code in extract_blocks(_SPEC) if 'class MedianStopping_S
 assert len(_CELL) == 1, 'the tutorial should define MedianStopping_Scheduler in exactly one cell'
 exec(compile(_CELL[0], _SPEC, 'exec'))
 
-__all__ = ['MedianStopping_Scheduler', 'MediamStoppingRule']
+__all__ = ['MedianStopping_Scheduler', 'MediamStoppingRule']  # noqa: F822 (defined by the exec above)

@@ -20,6 +20,8 @@ import copy
 import functools
 import logging
 
+from ._validate import check_callable, fail_type
+
 __all__ = ["TrainFunction", "autogluon_method", "args", "autogluon_register_args", "call_train_fn",
            "merge_args", "parser_defaults", "as_namespace_or_dict", "call_user_fn"]
 
@@ -48,8 +50,7 @@ def _namespace_dict(args, name="args"):
         return dict(vars(args))
     if isinstance(args, dict):
         return dict(args)
-    raise TypeError("%s must be an argparse.Namespace, an argparse.ArgumentParser, a dict or None, got %s"
-                    % (name, type(args).__name__))
+    raise fail_type(name, "an argparse.Namespace, an argparse.ArgumentParser, a dict or None", args)
 
 
 _logger = logging.getLogger(__name__)
@@ -107,8 +108,7 @@ class TrainFunction:
     """
 
     def __init__(self, fn, defaults=None):
-        if not callable(fn):
-            raise TypeError("the decorated object must be callable, got %r" % (fn,))
+        check_callable("the decorated object", fn, allowed="callable (a training function)")
         self.fn = fn
         self.defaults = dict(defaults or {})
         functools.update_wrapper(self, fn)

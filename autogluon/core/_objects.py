@@ -16,14 +16,16 @@ Example::
 import functools
 
 from ..space._nested import AutoGluonObject
+from ._validate import check_instance, check_str, fail_type, fail_value
 
 __all__ = ["obj", "func", "autogluon_object", "autogluon_function"]
 
 
 def _check_kwvars(kwvars, decorator):
+    """Argument names of ``@ag.obj``/``@ag.func``: Python identifiers."""
     for key in kwvars:
-        if not isinstance(key, str) or not key.isidentifier():
-            raise TypeError("@ag.%s: argument names must be identifiers, got %r" % (decorator, key))
+        if not check_str("@ag.%s: an argument name" % decorator, key).isidentifier():
+            raise fail_value("@ag.%s: an argument name" % decorator, "an identifier", key)
 
 
 def obj(**kwvars):
@@ -33,8 +35,7 @@ def obj(**kwvars):
     _check_kwvars(kwvars, "obj")
 
     def decorate(cls):
-        if not isinstance(cls, type):
-            raise TypeError("@ag.obj decorates a class, got %r; use @ag.func for a function" % (cls,))
+        check_instance("@ag.obj", cls, type, "used on a class (@ag.func is for a function)")
         wrapper = type(cls.__name__, (AutoGluonObject,), {
             "_ag_target": staticmethod(cls),
             "_ag_kwvars": dict(kwvars),
@@ -54,7 +55,7 @@ def func(**kwvars):
 
     def decorate(fn):
         if not callable(fn) or isinstance(fn, type):
-            raise TypeError("@ag.func decorates a function, got %r; use @ag.obj for a class" % (fn,))
+            raise fail_type("@ag.func", "used on a function (@ag.obj is for a class)", fn)
         wrapper_cls = type(getattr(fn, "__name__", "function"), (AutoGluonObject,), {
             "_ag_target": staticmethod(fn),
             "_ag_kwvars": dict(kwvars),

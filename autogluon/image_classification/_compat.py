@@ -14,6 +14,7 @@ import os
 
 import numpy as np
 
+from ..core._validate import check_bool, check_choice, fail_type
 from ..space._choices import Losses, Metrics
 from ._optimizers import resolve_lr_scheduler
 
@@ -107,8 +108,7 @@ def _choice_list(value, cls, param, supported):
     if isinstance(value, (list, tuple)):
         value = cls(list(value))
     if not isinstance(value, cls):
-        raise TypeError('%s must be ag.%s([...]) or a list of names, got %r'
-                        % (param, cls.__name__, value))
+        raise fail_type(param, 'ag.%s([...]) or a list of names' % cls.__name__, value)
     other = [c for c in value.choices if c != supported]
     if other:
         raise ValueError('%s=%r: the image task trains with %r only (%s); %s are not supported'
@@ -134,16 +134,12 @@ def take_era_a_kwargs(kwargs):
     (moved to ``lr_schedule``) from ``fit``'s ``kwargs``; returns :class:`EraAOptions`."""
     metrics = _choice_list(kwargs.pop('metrics', None), Metrics, 'metrics', SUPPORTED_METRIC)
     losses = _choice_list(kwargs.pop('losses', None), Losses, 'losses', SUPPORTED_LOSS)
-    backend = kwargs.pop('backend', 'default')
-    if backend != 'default':
-        raise ValueError("backend must be 'default' (the only backend of the 2019 release), got %r"
-                         % (backend,))
-    final_fit = kwargs.pop('final_fit', None)
-    if final_fit is not None and not isinstance(final_fit, (bool, np.bool_)):
-        raise ValueError('final_fit must be True, False or None (the default), got %r' % (final_fit,))
+    # 'default' is the only backend of the 2019 release
+    backend = check_choice('backend', kwargs.pop('backend', 'default'), ('default',),
+                           ignore_case=False)
+    final_fit = check_bool('final_fit', kwargs.pop('final_fit', None), allow_none=True)
     given = resolve_lr_scheduler(kwargs)
-    return EraAOptions(metrics, losses, backend, None if final_fit is None else bool(final_fit),
-                       given)
+    return EraAOptions(metrics, losses, backend, final_fit, given)
 
 
 def user_kwargs(fit_fn, arguments):

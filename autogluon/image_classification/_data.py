@@ -10,13 +10,13 @@ lazily, for ``'digits'``); MXNet is never needed to build a dataset.
 Dataset('shopeeiet', classes=4, train=288, val=32, test=None, image_size=28, channels=3)
 """
 import logging
-import numbers
 import os
 import time
 
 import numpy as np
 from PIL import Image
 
+from ..core._validate import check_choice, check_int, check_real, check_str, fail_type, fail_value, is_int
 from . import _data_builtin as _builtin
 from . import _data_folder as _folder
 from ._data_folder import ImageSkippedWarning, decode_image
@@ -40,25 +40,15 @@ _LEGACY_IGNORED = ('transform_train_fn', 'transform_val_fn', 'transform_train_li
 # ----------------------------------------------------------------------------------------------
 # validation helpers
 
-def _check_int(value, what, low, high=None, allow_none=True):
-    if value is None and allow_none:
-        return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError('%s must be an int%s, got %r'
-                        % (what, ' or None' if allow_none else '', value))
-    value = int(value)
-    if value < low or (high is not None and value > high):
-        allowed = '>= %d' % low if high is None else 'between %d and %d' % (low, high)
-        raise ValueError('%s must be %s, got %d' % (what, allowed, value))
-    return value
-
-
 def _check_channels(channels, allow_none=True):
+    """1 (grayscale) or 3 (RGB), or None (inferred) where allowed."""
     if channels is None and allow_none:
         return None
-    if isinstance(channels, bool) or channels not in (1, 3):
-        raise ValueError('channels must be 1 (grayscale) or 3 (RGB)%s, got %r'
-                         % (' or None (inferred)' if allow_none else '', channels))
+    allowed = '1 (grayscale) or 3 (RGB)' + (' or None (inferred)' if allow_none else '')
+    if not is_int(channels):
+        raise fail_type('channels', allowed, channels)
+    if channels not in (1, 3):
+        raise fail_value('channels', allowed, channels)
     return int(channels)
 
 
@@ -130,7 +120,7 @@ class ImageArrays(object):
         (as PIL's ``convert('L')``). Returns ``self`` when nothing changes (arrays are shared,
         never modified).
         """
-        image_size = _check_int(image_size, 'image_size', 1, _MAX_IMAGE_SIZE, allow_none=False)
+        image_size = check_int('image_size', image_size, low=1, high=_MAX_IMAGE_SIZE)
         channels = _check_channels(channels, allow_none=False)
         if image_size == self.image_size and channels == self.channels:
             return self
@@ -225,9 +215,9 @@ def load_image_folder(root, image_size=None, channels=None, class_names=None, *,
 
     >>> arrays, classes = load_image_folder('~/data/train')        # doctest: +SKIP
     """
-    image_size = _check_int(image_size, 'image_size', 1, _MAX_IMAGE_SIZE)
+    image_size = check_int('image_size', image_size, low=1, high=_MAX_IMAGE_SIZE, allow_none=True)
     channels = _check_channels(channels)
-    max_images_per_class = _check_int(max_images_per_class, 'max_images_per_class', 1)
+    max_images_per_class = check_int('max_images_per_class', max_images_per_class, low=1, allow_none=True)
     start = time.time()
     root, folder_classes = _folder.list_class_folders(root, what)
     if class_names is None:
@@ -277,7 +267,7 @@ def _drop_failed(paths, labels, ok, root, folder_classes, index):
 def load_image(path, image_size, channels):
     """One image file as a ``(image_size, image_size, channels)`` uint8 array, decoded exactly as
     ``Dataset`` decodes folder images (for ``predict``). Errors name the file."""
-    image_size = _check_int(image_size, 'image_size', 1, _MAX_IMAGE_SIZE, allow_none=False)
+    image_size = check_int('image_size', image_size, low=1, high=_MAX_IMAGE_SIZE)
     channels = _check_channels(channels, allow_none=False)
     path = _folder.expand_path(path, 'image path')
     if not os.path.exists(path):
@@ -296,7 +286,7 @@ def load_images(paths, image_size, channels):
 
     Returns ``(images, paths_read)``; unreadable files are skipped with a warning naming them.
     """
-    image_size = _check_int(image_size, 'image_size', 1, _MAX_IMAGE_SIZE, allow_none=False)
+    image_size = check_int('image_size', image_size, low=1, high=_MAX_IMAGE_SIZE)
     channels = _check_channels(channels, allow_none=False)
     if isinstance(paths, (str, os.PathLike)):
         folder = _folder.expand_path(paths, 'path')
@@ -322,8 +312,7 @@ def sample_data_path(split=None):
     >>> from autogluon import image_classification as task
     >>> dataset = task.Dataset(train_path=task.sample_data_path('train'))  # doctest: +SKIP
     """
-    if split not in (None, 'train', 'test'):
-        raise ValueError("sample_data_path: split must be None, 'train' or 'test', got %r" % (split,))
+    split = check_choice('split', split, ('train', 'test'), allow_none=True, ignore_case=False)
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'sample_data',
                         'shopee_sample')
     if not os.path.isdir(os.path.join(path, 'train')):
@@ -383,19 +372,16 @@ class Dataset(object):
     def __init__(self, name=None, train_path=None, val_path=None, test_path=None, *,
                  split_ratio=0.9, seed=0, image_size=None, channels=None,
                  max_images_per_class=None, **legacy):
-        if name is not None and not isinstance(name, str):
-            raise TypeError('name must be a str or None, got %r' % (name,))
-        if isinstance(split_ratio, bool) or not isinstance(split_ratio, numbers.Real) \
-                or not 0.0 < float(split_ratio) < 1.0:
-            raise ValueError('split_ratio must be a number strictly between 0 and 1, got %r'
-                             % (split_ratio,))
+        check_str('name', name, allow_none=True)
+        if not 0.0 < check_real('split_ratio', split_ratio) < 1.0:
+            raise fail_value('split_ratio', 'a number strictly between 0 and 1', split_ratio)
         self._set_legacy(legacy)
         self.name = name
         self.split_ratio = float(split_ratio)
-        self.seed = _check_int(seed, 'seed', 0)
-        image_size = _check_int(image_size, 'image_size', 1, _MAX_IMAGE_SIZE)
+        self.seed = check_int('seed', seed, low=0, allow_none=True)
+        image_size = check_int('image_size', image_size, low=1, high=_MAX_IMAGE_SIZE, allow_none=True)
         channels = _check_channels(channels)
-        self.max_images_per_class = _check_int(max_images_per_class, 'max_images_per_class', 1)
+        self.max_images_per_class = check_int('max_images_per_class', max_images_per_class, low=1, allow_none=True)
         self.train_path = None if train_path is None else _folder.expand_path(train_path,
                                                                                'train_path')
         self.val_path = None if val_path is None else _folder.expand_path(val_path, 'val_path')

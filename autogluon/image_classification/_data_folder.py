@@ -13,6 +13,8 @@ import warnings
 import numpy as np
 from PIL import Image, ImageFile, ImageOps
 
+from ..core._validate import check_instance
+
 logger = logging.getLogger(__name__)
 
 __all__ = ['IMAGE_EXTENSIONS', 'ImageSkippedWarning', 'list_class_folders', 'scan_image_files',
@@ -41,8 +43,7 @@ class ImageSkippedWarning(UserWarning):
 
 def expand_path(path, what='path'):
     """``~`` expanded, absolute path as ``str``; ``TypeError`` naming ``what`` for a non-path."""
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError('%s must be a str or os.PathLike, got %r' % (what, path))
+    check_instance(what, path, (str, os.PathLike), 'a str or os.PathLike')
     return os.path.abspath(os.path.expanduser(os.fspath(path)))
 
 

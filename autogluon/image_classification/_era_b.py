@@ -13,12 +13,13 @@ returns a :class:`Classifier`. Importing this module does not import MXNet.
 """
 import copy
 import logging
-import numbers
 import os
 
 import numpy as np
 
-from ..space import Categorical, Space
+from ..core._validate import (check_bool, check_instance, check_int, check_str, fail_type, fail_value, is_int,
+                               is_real)
+from ..space import Categorical
 from . import _data_builtin as _builtin
 from . import _data_folder as _folder
 from ._data import Dataset as _Dataset
@@ -158,10 +159,8 @@ def dataset(path=None, train=True, name=None, input_size=None, crop_ratio=0.875,
     if unknown:
         raise TypeError('Dataset() got unexpected keyword argument(s) %s; it takes path, train, name, '
                         'input_size, crop_ratio, jitter_param and %s' % (unknown, ', '.join(allowed)))
-    if not isinstance(train, (bool, np.bool_)):
-        raise TypeError('Dataset(train=...) must be True or False, got %r' % (train,))
-    if name is not None and not isinstance(name, str):
-        raise TypeError('Dataset(name=...) must be a str, got %r' % (name,))
+    check_bool('Dataset(train=...)', train)
+    check_str('Dataset(name=...)', name, allow_none=True)
     if name is not None:
         out = _builtin_dataset(name, train, kwargs)
         if out is not None:
@@ -170,8 +169,7 @@ def dataset(path=None, train=True, name=None, input_size=None, crop_ratio=0.875,
         raise ValueError('Dataset needs a folder path (<path>/<class>/<image>) or a built-in name '
                          '(name=%s), got name=%r' % ('|'.join(('FashionMNIST', 'MNIST', 'CIFAR10',
                                                                'CIFAR100', 'digits')), name))
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError('Dataset(path) must be a folder path, got %r' % (path,))
+    check_instance('Dataset(path)', path, (str, os.PathLike), 'a folder path')
     folder = _folder.expand_path(path, 'path')
     if os.path.isdir(folder):
         files = _flat_image_files(folder)
@@ -193,10 +191,11 @@ def _fit_dataset(ds, split_ratio, seed):
     if not ds.labelled:
         raise ValueError('fit: %s holds images without class folders; fit needs '
                          '<path>/<class>/<image>' % ds.path)
-    if isinstance(split_ratio, bool) or not isinstance(split_ratio, numbers.Real) \
-            or not 0 < split_ratio < 1:
-        raise ValueError('split_ratio must be a number strictly between 0 and 1 (the share of each '
-                         'class used for training), got %r' % (split_ratio,))
+    allowed = 'a number strictly between 0 and 1 (the share of each class used for training)'
+    if not is_real(split_ratio):
+        raise fail_type('split_ratio', allowed, split_ratio)
+    if not 0 < split_ratio < 1:
+        raise fail_value('split_ratio', allowed, split_ratio)
     data = copy.copy(ds.data)
     first, second = stratified_split(ds.arrays.labels, float(split_ratio), seed)
     if len(second) == 0:
@@ -215,15 +214,15 @@ def _map_search_strategy(search_strategy, search_options, grace_period, epochs):
     """``(searcher, trial_scheduler, searcher_options, scheduler_options, name)`` for fit."""
     from ..scheduler import RLScheduler
 
-    options = dict(search_options or {})
-    if search_options is not None and not isinstance(search_options, dict):
-        raise TypeError('search_options must be a dict, got %r' % (search_options,))
+    options = dict(check_instance('search_options', search_options, dict, 'a dict', allow_none=True) or {})
     if isinstance(search_strategy, type):      # a scheduler class, run with a random searcher
         return 'random', search_strategy, options, {}, search_strategy.__name__
-    if not isinstance(search_strategy, str) or search_strategy.lower() not in SEARCH_STRATEGIES:
-        raise ValueError('search_strategy must be one of %s or a scheduler class, got %r'
-                         % (', '.join(repr(s) for s in SEARCH_STRATEGIES), search_strategy))
+    allowed = 'one of %s or a scheduler class' % ', '.join(repr(s) for s in SEARCH_STRATEGIES)
+    if not isinstance(search_strategy, str):
+        raise fail_type('search_strategy', allowed, search_strategy)
     key = search_strategy.lower()
+    if key not in SEARCH_STRATEGIES:
+        raise fail_value('search_strategy', allowed, search_strategy)
     searcher, scheduler = SEARCH_STRATEGIES[key]
     if scheduler == 'rl':
         unknown = sorted(k for k in options if k not in _RL_OPTIONS)
@@ -235,10 +234,11 @@ def _map_search_strategy(search_strategy, search_options, grace_period, epochs):
     if scheduler == 'hyperband':
         if grace_period is None:
             grace_period = max(1, epochs // 4)
-        if isinstance(grace_period, bool) or not isinstance(grace_period, numbers.Integral) \
-                or not 1 <= grace_period <= epochs:
-            raise ValueError('grace_period must be an integer between 1 and epochs (%d), got %r'
-                             % (epochs, grace_period))
+        allowed = 'an int between 1 and epochs (%d)' % epochs
+        if not is_int(grace_period):
+            raise fail_type('grace_period', allowed, grace_period)
+        if not 1 <= grace_period <= epochs:
+            raise fail_value('grace_period', allowed, grace_period)
         sched_options['grace_period'] = int(grace_period)
     elif grace_period is not None:
         logger.info("grace_period=%r applies to search_strategy='hyperband' only; ignored",
@@ -254,17 +254,13 @@ def _map_resources(nthreads_per_trial, ngpus_per_trial):
     machine = detect_resources()
     resources = {}
     if nthreads_per_trial is not None:
-        if isinstance(nthreads_per_trial, bool) or not isinstance(nthreads_per_trial, numbers.Integral) \
-                or nthreads_per_trial < 1:
-            raise ValueError('nthreads_per_trial must be an integer >= 1, got %r' % (nthreads_per_trial,))
+        nthreads_per_trial = check_int('nthreads_per_trial', nthreads_per_trial, low=1)
         if nthreads_per_trial > machine.num_cpus:
             logger.info('nthreads_per_trial=%d: this machine has %d CPU(s); each trial gets %d',
                         nthreads_per_trial, machine.num_cpus, machine.num_cpus)
         resources['num_cpus'] = int(min(nthreads_per_trial, machine.num_cpus))
-    gpus = ngpus_per_trial
+    gpus = check_int('ngpus_per_trial', ngpus_per_trial, low=0, allow_none=True)
     if gpus is not None:
-        if isinstance(gpus, bool) or not isinstance(gpus, numbers.Integral) or gpus < 0:
-            raise ValueError('ngpus_per_trial must be an integer >= 0, got %r' % (gpus,))
         if gpus > machine.num_gpus:
             logger.warning('ngpus_per_trial=%d, but this machine has %d GPU(s): each trial runs on %s',
                            gpus, machine.num_gpus, '%d GPU(s)' % machine.num_gpus
@@ -315,9 +311,8 @@ def _one_optimizer(opt, optimizer_cls, ag_object_cls):
             params = dict(opt.kwvars)
             params.update(opt.kwargs)
             return optimizer_cls(name, **params)
-    raise TypeError('optimizer must be ag.optimizer.SGD/NAG/Adam/RMSProp(...), an optimizer name, '
-                    'an @ag.obj subclass of an MXNet SGD/NAG/Adam/RMSProp, or a Categorical of '
-                    'them, got %r' % (opt,))
+    raise fail_type('optimizer', 'ag.optimizer.SGD/NAG/Adam/RMSProp(...), an optimizer name, an @ag.obj '
+                    'subclass of an MXNet SGD/NAG/Adam/RMSProp, or a Categorical of them', opt)
 
 
 def _map_net(net):
@@ -326,7 +321,7 @@ def _map_net(net):
         return net
     choices = net.choices if isinstance(net, Categorical) else net
     if not isinstance(choices, (list, tuple)):
-        raise TypeError('net must be a network name or ag.space.Categorical of names, got %r' % (net,))
+        raise fail_type('net', 'a network name or ag.space.Categorical of names', net)
     for choice in choices:
         if not isinstance(choice, str):
             raise TypeError('net: %r is not a network name. Networks are given by name here (see '
@@ -336,23 +331,20 @@ def _map_net(net):
 
 
 def _check_metric_and_loss(metric, loss):
-    if not isinstance(metric, str) or metric.lower() not in ('accuracy', 'acc'):
-        raise ValueError("metric must be 'accuracy' (models are chosen by top-1 validation "
-                         "accuracy), got %r" % (metric,))
-    if loss is None or (isinstance(loss, str) and loss.lower() in (
-            'softmaxcrossentropyloss', 'softmax_cross_entropy')):
+    """The one metric and the one loss every trial trains with (the 2019 arguments took others)."""
+    allowed = "'accuracy' (models are chosen by top-1 validation accuracy)"
+    if not isinstance(metric, str):
+        raise fail_type('metric', allowed, metric)
+    if metric.lower() not in ('accuracy', 'acc'):
+        raise fail_value('metric', allowed, metric)
+    allowed = ('SoftmaxCrossEntropyLoss (an instance of mxnet.gluon.loss.SoftmaxCrossEntropyLoss or '
+               'its name), the loss every trial trains with')
+    if loss is None or type(loss).__name__ == 'SoftmaxCrossEntropyLoss':
         return
-    if type(loss).__name__ == 'SoftmaxCrossEntropyLoss':
-        return
-    raise ValueError('loss must be SoftmaxCrossEntropyLoss (an instance of '
-                     'mxnet.gluon.loss.SoftmaxCrossEntropyLoss or its name), the loss every trial '
-                     'trains with, got %r' % (loss,))
-
-
-def _check_flags(**flags):
-    for key, value in flags.items():
-        if not isinstance(value, (bool, np.bool_)):
-            raise TypeError('%s must be True or False, got %r' % (key, value))
+    if not isinstance(loss, str):
+        raise fail_type('loss', allowed, loss)
+    if loss.lower() not in ('softmaxcrossentropyloss', 'softmax_cross_entropy'):
+        raise fail_value('loss', allowed, loss)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -393,10 +385,10 @@ def fit(dataset, net=None, optimizer=None, lr_scheduler='cosine', loss=None, spl
                          'machines through Dask; pass dask_client=<a distributed.Client or a '
                          'scheduler address> instead' % (dist_ip_addrs,))
     _check_metric_and_loss(metric, loss)
-    _check_flags(hybridize=hybridize, plot_results=plot_results, verbose=verbose,
-                 auto_search=auto_search, resume=resume)
-    if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 1:
-        raise ValueError('epochs must be an integer >= 1, got %r' % (epochs,))
+    for key, value in (('hybridize', hybridize), ('plot_results', plot_results), ('verbose', verbose),
+                       ('auto_search', auto_search), ('resume', resume)):
+        check_bool(key, value)
+    epochs = check_int('epochs', epochs, low=1)
     searcher, scheduler, searcher_options, scheduler_options, strategy = _map_search_strategy(
         search_strategy, search_options, grace_period, int(epochs))
     gpus, resources = _map_resources(nthreads_per_trial, ngpus_per_trial)

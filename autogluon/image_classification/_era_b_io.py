@@ -11,6 +11,8 @@ import shutil
 import tempfile
 import zipfile
 
+from ..core._validate import check_instance
+
 __all__ = ['save_classifier', 'load_classifier', 'FORMAT']
 
 FORMAT = 'autogluon.image_classification.classifier'
@@ -18,8 +20,7 @@ _RESULTS = 'results.json'
 
 
 def _path(checkpoint, what):
-    if not isinstance(checkpoint, (str, os.PathLike)):
-        raise TypeError('%s takes a file path (e.g. "classifier.ag"), got %r' % (what, checkpoint))
+    check_instance('%s: checkpoint' % what, checkpoint, (str, os.PathLike), 'a file path (e.g. "classifier.ag")')
     return os.path.abspath(os.path.expanduser(os.fspath(checkpoint)))
 
 

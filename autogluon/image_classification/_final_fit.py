@@ -100,8 +100,8 @@ def refit(best_task, trial_args, spaces, folder, seconds, data_ratio, min_epochs
     values = dict(trial_args)
     for key in spaces:
         values[key] = best_task.config.get(key, values[key])
-    values.update(final_fit=True, epochs=epochs, num_gpus=min(1, int(values.get('num_gpus') or 0)),
-                  deadline=None if seconds is None else time.time() + seconds)
+    values.update(final_fit=True, epochs=epochs, num_gpus=min(1, int(values.get('num_gpus') or 0)))
+    deadline = None if seconds is None else time.time() + seconds
     out = os.path.join(folder, 'final_fit')
     shutil.rmtree(out, ignore_errors=True)
     os.makedirs(out)
@@ -110,7 +110,7 @@ def refit(best_task, trial_args, spaces, folder, seconds, data_ratio, min_epochs
     reporter = _Reporter(out)
     start = time.monotonic()
     try:
-        train_image_classification(argparse.Namespace(**values), reporter)
+        train_image_classification(argparse.Namespace(**values), reporter, deadline=deadline)
     except Exception as exc:   # the search's model is still there: keep it, and say why
         logger.warning('final fit failed (%s: %s); keeping the best model of the search',
                        type(exc).__name__, exc, exc_info=True)

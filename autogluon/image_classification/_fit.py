@@ -13,23 +13,29 @@ How one ``fit`` call runs:
    running trials at the limit.
 4. Load the best trial's best epoch from its trial folder (trials save it there; nothing is
    retrained) into an :class:`ImageClassifier`.
+
+``_fit`` is these steps in order, each a function of its own. The training hyperparameters
+(keywords, checks, defaults, default spaces) are the rows of ``_hparams``; which scheduler gets
+which arguments is the table of ``_schedulers``; ``time_limits`` is one :class:`_Budget` that
+every step asks; a trial's deadline travels beside its configuration (``_train.TrialFunction``).
 """
 import argparse
 import inspect
 import logging
-import math
-import numbers
 import os
 import shutil
 import tempfile
 import time
+import types
 
 import numpy as np
 
-from ..space import Categorical, SearchSpace, Space
-from . import _compat, _final_fit, _nets
+from ..core._validate import (check_bool, check_choice, check_int, check_real, check_seconds,
+                              fail_type, fail_value)
+from ..space import Categorical, Space
+from . import _compat, _final_fit, _hparams, _nets, _schedulers
 from ._data import Dataset, stratified_split
-from ._optimizers import LR_SCHEDULES, is_optimizer_key, model_config, optimizer_search_space
+from ._optimizers import is_optimizer_key, model_config, optimizer_search_space
 from ._results import FitResults
 from ._spaces import OPTIMIZER_NAMES, Nets, Optimizers
 
@@ -41,100 +47,33 @@ __all__ = ['fit', 'evaluate', 'predict', 'predict_batch', 'load', 'save', 'get_m
 #: The last fitted (or loaded) model, used by ``evaluate``, ``predict`` and ``save``.
 _LAST = {'model': None, 'results': None}
 
-# Hyperparameters of the training function that fit accepts as keywords (a value or a space).
-_TRAIN_KEYS = ('lr', 'adam_lr', 'rmsprop_lr', 'wd', 'momentum', 'batch_size', 'label_smoothing',
-               'warmup_epochs', 'lr_schedule', 'augment', 'pretrained')
+# Hyperparameters of the training function that fit accepts as keywords (a value or a space):
+# the rows of _hparams.
+_TRAIN_KEYS = _hparams.FIT_KEYWORDS
 # Keywords that shape the data (fixed values only).
 _DATA_KEYS = ('image_size',)
-_LR_SCHEDULES = LR_SCHEDULES
 _STOP_KEYS = ('time_limits', 'max_metric', 'num_trials')
 _RESOURCE_KEYS = {'num_cpus': 'num_cpus', 'num_gpus': 'num_gpus',
                   'num_training_epochs': 'num_training_epochs',
                   # era-A spellings
                   'max_num_cpus': 'num_cpus', 'max_num_gpus': 'num_gpus',
                   'max_training_epochs': 'num_training_epochs'}
-_SCHEDULERS = ('fifo', 'hyperband')
 _VISUALIZERS = ('none', 'tensorboard')
 #: Training resolution of large images (CPU, GPU).
 LARGE_IMAGE_SIZE = (128, 224)
 #: Seconds kept back from time_limits for stopping workers and saving the checkpoint.
 _STOP_ALLOWANCE = 1.0
+#: What fit gives every scheduler beside the user's ``scheduler_options`` (see ``_schedulers``).
+_REPORT_KEYS = dict(time_attr='training_epoch', reward_attr='accuracy')
+_RUNGS = dict(grace_period=1, reduction_factor=3)   # and max_t=num_training_epochs
 
 
-# ----------------------------------------------------------------------------------------------
-# validation helpers
-
-def _is_real(value):
-    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
-
-
-def _is_int(value):
-    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
-
-
-def _positive_int(value, name, allow_none=True, low=1):
-    if value is None and allow_none:
-        return None
-    if not _is_int(value) or value < low:
-        raise ValueError('%s must be an integer >= %d%s, got %r'
-                         % (name, low, ' or None' if allow_none else '', value))
-    return int(value)
-
-
-def _positive_real(value, name, allow_none=True):
-    if value is None and allow_none:
-        return None
-    if not _is_real(value) or not math.isfinite(value) or value <= 0:
-        raise ValueError('%s must be a positive number%s, got %r'
-                         % (name, ' or None' if allow_none else '', value))
-    return float(value)
-
-
-def _check_train_value(name, value):
-    """Check one fixed value of a training hyperparameter; returns it normalized."""
-    if name in ('lr', 'adam_lr', 'rmsprop_lr'):
-        return _positive_real(value, name, allow_none=False)
-    if name == 'wd':
-        if not _is_real(value) or not 0 <= value < 1:
-            raise ValueError('wd must be a number in [0, 1), got %r' % (value,))
-        return float(value)
-    if name == 'momentum':
-        if not _is_real(value) or not 0 <= value < 1:
-            raise ValueError('momentum must be a number in [0, 1), got %r' % (value,))
-        return float(value)
-    if name == 'batch_size':
-        return _positive_int(value, 'batch_size', allow_none=False)
-    if name == 'label_smoothing':
-        if not _is_real(value) or not 0 <= value < 1:
-            raise ValueError('label_smoothing must be a number in [0, 1), got %r' % (value,))
-        return float(value)
-    if name == 'warmup_epochs':
-        if not _is_real(value) or value < 0:
-            raise ValueError('warmup_epochs must be a number >= 0, got %r' % (value,))
-        return float(value)
-    if name == 'lr_schedule':
-        if value not in _LR_SCHEDULES:
-            raise ValueError('lr_schedule (lr_scheduler) must be one of %s, got %r'
-                             % (', '.join(_LR_SCHEDULES), value))
-        return value
-    if name in ('augment', 'pretrained'):
-        if not isinstance(value, (bool, np.bool_)):
-            raise ValueError('%s must be True or False, got %r' % (name, value))
-        return bool(value)
-    raise AssertionError(name)
-
-
-def _check_train_space(name, space):
-    """Check a search space given for a training hyperparameter (its values must be valid)."""
-    if isinstance(space, Categorical):
-        for choice in space.choices:
-            _check_train_value(name, choice)
-    elif hasattr(space, 'lower') and hasattr(space, 'upper'):
-        _check_train_value(name, space.lower)
-        _check_train_value(name, space.upper)
-        if name == 'batch_size' and not _is_int(space.lower):
-            raise ValueError('batch_size must be an integer space, got %r' % (space,))
-    return space
+def _check_train(name, value):
+    """One training keyword of fit (a value or a space), checked by its row of ``_hparams``."""
+    shown = 'lr_schedule (lr_scheduler)' if name == 'lr_schedule' else name
+    if isinstance(value, Space):
+        return _hparams.check_space(name, value, shown)
+    return _hparams.check_value(name, value, shown)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -185,36 +124,8 @@ def default_search_space(nets, optimizers, given):
     return dict({'net': nets, 'optimizer': optimizers}, **spaces), fixed
 
 
-def _auto_batch_size(n):
-    """128 for large training sets; smaller (a power of two >= 16) so a small set still gets
-    about 8 or more steps per epoch."""
-    size = 128
-    while size > 16 and n < size * 8:
-        size //= 2
-    return max(1, min(size, n))
-
-
 # ----------------------------------------------------------------------------------------------
 # schedulers
-
-def _scheduler_class(trial_scheduler):
-    from ..scheduler import FIFO_Scheduler, Hyperband_Scheduler
-
-    if isinstance(trial_scheduler, str):
-        key = trial_scheduler.strip().lower()
-        if key not in _SCHEDULERS:
-            raise ValueError('trial_scheduler must be one of %s or a scheduler class, got %r'
-                             % (', '.join(repr(s) for s in _SCHEDULERS), trial_scheduler))
-        return FIFO_Scheduler if key == 'fifo' else Hyperband_Scheduler
-    if isinstance(trial_scheduler, type):
-        if not callable(getattr(trial_scheduler, 'run', None)):
-            raise TypeError('trial_scheduler class %s has no run() method; subclass '
-                            'autogluon.scheduler.FIFO_Scheduler or Hyperband_Scheduler'
-                            % trial_scheduler.__name__)
-        return trial_scheduler
-    raise TypeError('trial_scheduler must be %s or a scheduler class (fit instantiates it), got %r'
-                    % (' or '.join(repr(s) for s in _SCHEDULERS), trial_scheduler))
-
 
 def _trial_resources(num_gpus, resources, machine):
     """Per-trial ``(gpus, cpus)``, checked against ``machine`` where the trials run locally.
@@ -225,11 +136,10 @@ def _trial_resources(num_gpus, resources, machine):
     gpus = num_gpus if num_gpus is not None else resources.get('num_gpus')
     if gpus is None:
         gpus = 1 if machine is not None and machine.num_gpus else 0
-    gpus = _positive_int(gpus, 'num_gpus', allow_none=False, low=0)
+    gpus = check_int('num_gpus', gpus, low=0)
     cpus = resources.get('num_cpus')
     if machine is None:
-        return gpus, _positive_int(1 if cpus is None else cpus, "resources_per_trial['num_cpus']",
-                                   allow_none=False)
+        return gpus, check_int("resources_per_trial['num_cpus']", 1 if cpus is None else cpus, low=1)
     if gpus > machine.num_gpus:
         raise ValueError('num_gpus=%d per trial, but this machine has %d GPU(s)%s'
                          % (gpus, machine.num_gpus, '' if machine.num_gpus else '; use num_gpus=0'))
@@ -238,162 +148,28 @@ def _trial_resources(num_gpus, resources, machine):
             cpus = max(1, machine.num_cpus // max(1, machine.num_gpus // gpus))
         else:
             cpus = 1 if machine.num_cpus <= 4 else machine.num_cpus // 4
-    cpus = _positive_int(cpus, "resources_per_trial['num_cpus']", allow_none=False)
+    cpus = check_int("resources_per_trial['num_cpus']", cpus, low=1)
     if cpus > machine.num_cpus:
         raise ValueError("resources_per_trial['num_cpus']=%d, but this machine has %d CPU(s)"
                          % (cpus, machine.num_cpus))
     return gpus, cpus
 
 
+# The scheduler table and the max_metric wrapper live in _schedulers; these names are kept for
+# callers of this module.
+_scheduler_class = _schedulers.scheduler_class
+_Goal = _schedulers.Goal
+_GoalTerminator = _schedulers.GoalTerminator
+
+
 def _instantiate_scheduler(cls, train_fn, args, resource, searcher, core, hyperband, extras,
                            user_options):
-    """Instantiate ``cls`` with the arguments its signature accepts.
-
-    ``core`` (checkpoint, resume, ...) go to any parameter of that name or to ``**kwargs``;
-    ``hyperband`` (max_t, grace_period, reduction_factor) to parameters of that name, or to
-    ``**kwargs`` of a Hyperband_Scheduler subclass;
-    ``extras`` (seed, progress, preload) to parameters of that name, or to ``**kwargs`` of a
-    TaskScheduler subclass (which accepts them). ``user_options`` (fit's
-    ``scheduler_options``) are passed as given.
-    """
-    from ..scheduler import Hyperband_Scheduler, RLScheduler, TaskScheduler
-
-    sig = inspect.signature(cls)
-    params = sig.parameters
-    var_kw = any(p.kind == p.VAR_KEYWORD for p in params.values())
-    named = {n for n, p in params.items() if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
-    kwargs = {}
-    for key, value in core.items():
-        if key in named or var_kw:
-            kwargs[key] = value
-    for key, value in hyperband.items():
-        if key in named or (var_kw and issubclass(cls, Hyperband_Scheduler)):
-            kwargs[key] = value
-    for key, value in extras.items():
-        if key in named or (var_kw and issubclass(cls, TaskScheduler)):
-            kwargs[key] = value
-    kwargs.update(user_options)
-    positional = [p for p in params.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    try:
-        if issubclass(cls, RLScheduler):
-            # it picks its own configurations (an LSTM controller) and takes no searcher
-            logger.info('%s chooses its own configurations: the searcher is not used', cls.__name__)
-            scheduler = cls(train_fn=train_fn, args=args, resource=resource, **kwargs)
-        elif len(positional) >= 4 or any(p.kind == p.VAR_POSITIONAL for p in params.values()):
-            scheduler = cls(train_fn, args, resource, searcher, **kwargs)
-        else:
-            scheduler = cls(train_fn=train_fn, args=args, resource=resource, searcher=searcher,
-                            **kwargs)
-    except TypeError as exc:
-        raise TypeError('cannot instantiate trial_scheduler %s with arguments %s: %s'
-                        % (cls.__name__, sorted(['train_fn', 'args', 'resource', 'searcher'] + list(kwargs)),
-                           exc)) from exc
-    dropped = sorted((set(core) | set(hyperband) | set(extras)) - set(kwargs))
-    if dropped:
-        logger.debug('%s does not accept %s; left at its defaults', cls.__name__, dropped)
-    return scheduler
-
-
-class _Goal(object):
-    def __init__(self, max_metric):
-        self.max_metric = max_metric
-        self.reached = False
-        self.task_id = None
-
-
-class _GoalSearcher(object):
-    """Wraps a searcher: no new configurations once the goal (``max_metric``) is reached."""
-
-    def __init__(self, inner, goal):
-        self._inner = inner
-        self._goal = goal
-
-    def get_config(self, **kwargs):
-        if self._goal.reached:
-            return None
-        return self._inner.get_config(**kwargs)
-
-    def update(self, config, reward, **kwargs):
-        return self._inner.update(config, reward, **kwargs)
-
-    def __getattr__(self, name):
-        if name.startswith('__') or name in ('_inner', '_goal'):
-            raise AttributeError(name)
-        return getattr(self._inner, name)
-
-    def __repr__(self):
-        return repr(self._inner)
-
-
-class _GoalTerminator(object):
-    """Wraps a terminator: once a report reaches ``max_metric`` every running trial stops and
-    nothing is promoted. The wrapped terminator still sees every report first."""
-
-    def __init__(self, inner, goal, reward_attr):
-        self._inner = inner
-        self._goal = goal
-        self._reward_attr = reward_attr
-        self._own_info = None
-
-    @property
-    def inner(self):
-        return self._inner
-
-    def on_task_report(self, task, result):
-        keep = self._inner.on_task_report(task, result)
-        reward = result.get(self._reward_attr)
-        if not self._goal.reached and reward is not None and reward >= self._goal.max_metric:
-            self._goal.reached = True
-            self._goal.task_id = getattr(task, 'task_id', None)
-            logger.info('trial %s reached max_metric=%g (%s=%.4f): stopping the search',
-                        self._goal.task_id, self._goal.max_metric, self._reward_attr, reward)
-        if self._goal.reached:
-            self._own_info = {'reason': 'max_metric reached'}
-            return False
-        self._own_info = None
-        return keep
-
-    @property
-    def last_stop_info(self):
-        if self._own_info is not None:
-            return self._own_info
-        return getattr(self._inner, 'last_stop_info', None)
-
-    def get_promotable(self):
-        if self._goal.reached:
-            return None
-        return self._inner.get_promotable()
-
-    def state_dict(self):
-        """Its own state and the wrapped terminator's, separately (the scheduler restores the
-        wrapped one by its class, with or without this wrapper around it on resume)."""
-        fn = getattr(self._inner, 'state_dict', None)
-        return {'wrapper': {'max_metric': self._goal.max_metric, 'reached': self._goal.reached,
-                            'task_id': self._goal.task_id},
-                'inner_class': type(self._inner).__name__,
-                'inner': fn() if callable(fn) else None}
-
-    def load_state_dict(self, state):
-        if not (isinstance(state, dict) and set(state) == {'wrapper', 'inner_class', 'inner'}):
-            # written before this wrapper saved itself: the wrapped terminator's state alone
-            state = {'wrapper': {}, 'inner_class': type(self._inner).__name__, 'inner': state}
-        if state['inner_class'] != type(self._inner).__name__:
-            raise ValueError('cannot load the state of a %s into %s' % (state['inner_class'],
-                                                                         type(self._inner).__name__))
-        own = state['wrapper']
-        if own.get('reached') and own.get('max_metric') == self._goal.max_metric:
-            self._goal.reached = True
-            self._goal.task_id = own.get('task_id')
-        if state['inner'] is not None:
-            self._inner.load_state_dict(state['inner'])
-
-    def __getattr__(self, name):
-        if name.startswith('__') or name in ('_inner', '_goal', '_reward_attr', '_own_info'):
-            raise AttributeError(name)
-        return getattr(self._inner, name)
-
-    def __repr__(self):
-        return repr(self._inner)
+    """``cls`` built with the arguments of ``core``, ``hyperband`` and ``extras`` it takes, and
+    ``searcher`` (see ``_schedulers.instantiate_scheduler``)."""
+    offered = dict(core, searcher=searcher)
+    offered.update(hyperband)
+    offered.update(extras)
+    return _schedulers.instantiate_scheduler(cls, train_fn, args, resource, offered, user_options)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -479,12 +255,7 @@ def _check_classes(dataset):
                             if len(present) == 1 and dataset.classes else 'fewer than 2 classes'))
 
 
-def fit(dataset, nets=None, optimizers=None, searcher='random', trial_scheduler='fifo',
-        resume=False, savedir=_DEFAULT_SAVEDIR, visualizer='none', time_limits=None,
-        num_trials=None, num_training_epochs=None, num_gpus=None, max_metric=None,
-        stop_criterion=None, resources_per_trial=None, searcher_options=None, batch_size=None,
-        lr=None, scheduler_options=None, seed=None, dask_client=None, **kwargs):
-    """Search networks and hyperparameters for ``dataset``; return the best model.
+_FIT_DOC = '''Search networks and hyperparameters for ``dataset``; return the best model.
 
     Parameters
     ----------
@@ -503,7 +274,11 @@ def fit(dataset, nets=None, optimizers=None, searcher='random', trial_scheduler=
     searcher : str, searcher class or object
         ``'random'`` (default), ``'grid'``, ...; ``searcher_options`` are passed to it.
     trial_scheduler : ``'fifo'``, ``'hyperband'`` or a scheduler class
-        A class is instantiated with the arguments its signature accepts and really used.
+        A class is instantiated and really used. It gets the arguments of fit's table
+        (``_schedulers.MEANT_FOR``) that it names as parameters or takes through ``**kwargs``;
+        one meant for it that it cannot take is logged as a WARNING naming it (it keeps its own
+        default), and ``dask_client`` it cannot take is a TypeError. The scheduler builds the
+        searcher from ``searcher`` and ``searcher_options``.
         Hyperband runs with ``max_t=num_training_epochs``, ``grace_period=1``,
         ``reduction_factor=3``; ``scheduler_options`` (dict) adds or overrides constructor
         arguments (e.g. ``{'type': 'promotion'}``).
@@ -526,7 +301,10 @@ def fit(dataset, nets=None, optimizers=None, searcher='random', trial_scheduler=
     num_gpus : int, optional
         GPUs per trial; default 1 when the machine has a GPU, else 0.
     max_metric : float, optional
-        Stop the search once a trial's validation accuracy reaches it.
+        Stop the search once a trial's validation accuracy reaches it: no new trial starts
+        (the scheduler's ``max_reward``), and with ``'fifo'``/``'hyperband'`` the running trials
+        stop and nothing is promoted (a terminator wrapping theirs, passed at construction). A
+        scheduler class of yours keeps its own terminator: its running trials finish.
     stop_criterion : dict, optional
         ``{'time_limits': ..., 'max_metric': ..., 'num_trials': ...}``; flat keywords win.
     resources_per_trial : dict, optional
@@ -579,282 +357,419 @@ def fit(dataset, nets=None, optimizers=None, searcher='random', trial_scheduler=
     -------
     >>> dataset = task.Dataset(name='shopeeiet', train_path='~/data/train')   # doctest: +SKIP
     >>> results = task.fit(dataset, time_limits=120, num_training_epochs=10)   # doctest: +SKIP
-    """
+    '''
+
+
+def fit(dataset, nets=None, optimizers=None, searcher='random', trial_scheduler='fifo',
+        resume=False, savedir=_DEFAULT_SAVEDIR, visualizer='none', time_limits=None,
+        num_trials=None, num_training_epochs=None, num_gpus=None, max_metric=None,
+        stop_criterion=None, resources_per_trial=None, searcher_options=None, batch_size=None,
+        lr=None, scheduler_options=None, seed=None, dask_client=None, **kwargs):
+    """Search networks and hyperparameters for ``dataset``; return the best model (the
+    parameters are documented in ``_FIT_DOC``, which becomes ``fit.__doc__``)."""
     params = dict(locals())
     params.update(params.pop('kwargs'))
     claims = []   # the savedir lock, held until fit returns or raises
     try:
-        return _fit(claims, **params)
+        return _fit(claims, params)
     finally:
         for lock in claims:
             lock.release()
 
 
-def _fit(claims, dataset, nets=None, optimizers=None, searcher='random', trial_scheduler='fifo',
-         resume=False, savedir=_DEFAULT_SAVEDIR, visualizer='none', time_limits=None,
-         num_trials=None, num_training_epochs=None, num_gpus=None, max_metric=None,
-         stop_criterion=None, resources_per_trial=None, searcher_options=None, batch_size=None,
-         lr=None, scheduler_options=None, seed=None, dask_client=None, **kwargs):
-    arguments = dict(locals(), kwargs=dict(kwargs))
-    t0 = time.monotonic()
-    from ..scheduler import detect_resources
-    from ..searcher import get_searcher
+fit.__doc__ = _FIT_DOC
 
-    # -- 1. arguments ------------------------------------------------------------------------
-    if isinstance(dataset, (str, os.PathLike)):
-        dataset = Dataset(train_path=dataset)
-    if not isinstance(dataset, Dataset):
-        raise TypeError('dataset must be a task.Dataset (e.g. task.Dataset(train_path=...)), got %r'
-                        % (type(dataset).__name__,))
-    if dataset.train is None or len(dataset.train) == 0:
-        raise ValueError('dataset has no training images (it was built from test_path only); give '
-                         'train_path to task.Dataset to fit on it')
-    _check_classes(dataset)
-    if not isinstance(resume, (bool, np.bool_)):
-        raise ValueError('resume must be True or False, got %r' % (resume,))
-    if not isinstance(visualizer, str) or visualizer.lower() not in _VISUALIZERS:
-        raise ValueError('visualizer must be one of %s, got %r' % (', '.join(_VISUALIZERS), visualizer))
-    if seed is not None and (not _is_int(seed) or seed < 0):
-        raise ValueError('seed must be a non-negative int or None, got %r' % (seed,))
 
-    _compat.check_positional(searcher, trial_scheduler)
-    era = _compat.take_era_a_kwargs(kwargs)
+def _fit(claims, params):
+    """fit as a composition: check, claim the folder, data, time plan, scheduler, search, the
+    best model, the results."""
+    budget = _Budget(time.monotonic())
+    run = _check_arguments(params, budget)
+    run.folder, run.checkpoint = _claim_savedir(run.savedir, run.resume, claims)
+    _prepare_data(run)
+    _plan_time(run, budget)
+    _pack_trial_arguments(run)
+    scheduler = _build_scheduler(run, budget)
+    search_time = _search(run, scheduler, budget)
+    best = _best_model(run, scheduler, budget)
+    return _results(run, scheduler, best, budget, search_time)
+
+
+class _Budget(object):
+    """fit's ``time_limits``: the one time value of a fit, started when ``fit`` is called. Each
+    stage asks it what is left (``left``), where the search ends (``search_left``) and the
+    deadline a trial gets (``trial_deadline``, on the wall clock the workers share)."""
+
+    def __init__(self, start):
+        self.start = start
+        self.seconds = None       # time_limits (None: no limit)
+        self.search_end = None    # time.monotonic() at which the search ends
+        self.margin = 0.0         # kept back for loading the final model and stopping workers
+        self.t_model = 0.0        # measured seconds to build and load the final model
+
+    def left(self, keep=0.0):
+        """Seconds left of ``time_limits`` less ``keep`` (None without a limit)."""
+        if self.seconds is None:
+            return None
+        return self.start + self.seconds - time.monotonic() - keep
+
+    def end_search_in(self, seconds):
+        self.search_end = time.monotonic() + seconds
+
+    def search_left(self):
+        return None if self.search_end is None else self.search_end - time.monotonic()
+
+    def trial_deadline(self):
+        left = self.search_left()
+        return None if left is None else time.time() + left
+
+
+# -- 1. arguments ------------------------------------------------------------------------------
+
+def _check_arguments(params, budget):
+    """Every argument of fit, checked before any file is written; returns the run's settings."""
+    kwargs = {k: v for k, v in params.items() if k not in _FIT_PARAMS}
+    run = types.SimpleNamespace(**{k: params[k] for k in _FIT_PARAMS})
+    run.arguments = dict({k: params[k] for k in _FIT_PARAMS}, kwargs=dict(kwargs))
+    run.dataset = _check_dataset(run.dataset)
+    run.resume = check_bool('resume', run.resume)
+    run.visualizer = check_choice('visualizer', run.visualizer, _VISUALIZERS)
+    run.seed = check_int('seed', run.seed, low=0, allow_none=True)
+    _compat.check_positional(run.searcher, run.trial_scheduler)
+    run.era = _compat.take_era_a_kwargs(kwargs)
     unknown = sorted(k for k in kwargs if k not in _TRAIN_KEYS + _DATA_KEYS)
     if unknown:
         raise TypeError('fit() got unexpected keyword argument(s) %s; training hyperparameters '
                         'it accepts (a value or an ag.space): %s; data: %s'
                         % (', '.join(repr(k) for k in unknown), ', '.join(_TRAIN_KEYS),
                            ', '.join(_DATA_KEYS)))
+    _check_stop_and_resources(run)
+    budget.seconds = run.time_limits
+    _check_search_space(run, kwargs)
+    _check_scheduler(run)
+    if run.num_trials is None and run.time_limits is None:
+        run.num_trials = 2
+        logger.info('neither time_limits nor num_trials given: running %d trials', run.num_trials)
+    return run
 
-    stop_criterion = _dict_arg(stop_criterion, 'stop_criterion', _STOP_KEYS)
-    resources = _dict_arg(resources_per_trial, 'resources_per_trial', tuple(_RESOURCE_KEYS))
+
+def _check_dataset(dataset):
+    if isinstance(dataset, (str, os.PathLike)):
+        dataset = Dataset(train_path=dataset)
+    if not isinstance(dataset, Dataset):
+        raise fail_type('dataset', 'a task.Dataset (e.g. task.Dataset(train_path=...))', dataset)
+    if dataset.train is None or len(dataset.train) == 0:
+        raise ValueError('dataset has no training images (it was built from test_path only); give '
+                         'train_path to task.Dataset to fit on it')
+    _check_classes(dataset)
+    return dataset
+
+
+def _check_stop_and_resources(run):
+    """The stop criteria (flat keywords win over ``stop_criterion``) and per-trial resources."""
+    from ..scheduler import detect_resources
+
+    stop = _dict_arg(run.stop_criterion, 'stop_criterion', _STOP_KEYS)
+    resources = _dict_arg(run.resources_per_trial, 'resources_per_trial', tuple(_RESOURCE_KEYS))
     resources = {_RESOURCE_KEYS[k]: v for k, v in resources.items()}
-    time_limits = _positive_real(time_limits if time_limits is not None
-                                 else stop_criterion.get('time_limits'), 'time_limits')
-    num_trials = _positive_int(num_trials if num_trials is not None
-                               else stop_criterion.get('num_trials'), 'num_trials')
-    max_metric = max_metric if max_metric is not None else stop_criterion.get('max_metric')
-    if max_metric is not None and (not _is_real(max_metric) or not math.isfinite(max_metric)):
-        raise ValueError('max_metric must be a number (a validation accuracy to stop at), got %r'
-                         % (max_metric,))
-    epochs = _positive_int(num_training_epochs if num_training_epochs is not None
-                           else resources.get('num_training_epochs', 10), 'num_training_epochs',
-                           allow_none=False)
 
-    machine = detect_resources()
+    def flat_or_dict(name):
+        value = getattr(run, name)
+        return value if value is not None else stop.get(name)
+
+    run.time_limits = check_seconds('time_limits', flat_or_dict('time_limits'))
+    run.num_trials = check_int('num_trials', flat_or_dict('num_trials'), low=1, allow_none=True)
+    run.max_metric = check_real('max_metric', flat_or_dict('max_metric'), allow_none=True)
+    epochs = run.num_training_epochs
+    run.epochs = check_int('num_training_epochs', epochs if epochs is not None
+                           else resources.get('num_training_epochs', 10), low=1)
+    run.machine = detect_resources()
     # With a Dask cluster the trials run on its workers, and the scheduler checks the per-trial
     # resources against them; the driver builds and loads models itself, on its GPU if it has one.
-    gpus, cpus = _trial_resources(num_gpus, resources, None if dask_client is not None else machine)
-    driver_gpus = gpus if machine.num_gpus else 0
+    run.gpus, run.cpus = _trial_resources(run.num_gpus, resources,
+                                          None if run.dask_client is not None else run.machine)
+    run.driver_gpus = run.gpus if run.machine.num_gpus else 0
 
+
+def _check_search_space(run, kwargs):
+    """The training keywords (rows of ``_hparams``), the networks and the optimizers: sets
+    ``spaces`` (searched) and ``fixed`` (given or default values of the optimizers)."""
     given = {}
-    for key, value in (('batch_size', batch_size), ('lr', lr)) + tuple(
+    for key, value in (('batch_size', run.batch_size), ('lr', run.lr)) + tuple(
             (k, kwargs[k]) for k in _TRAIN_KEYS if k in kwargs):
-        if value is None:
-            continue
-        given[key] = _check_train_space(key, value) if isinstance(value, Space) \
-            else _check_train_value(key, value)
+        if value is not None:
+            given[key] = _check_train(key, value)
     image_size = kwargs.get('image_size')
     if image_size is not None:
-        image_size = _positive_int(image_size, 'image_size', allow_none=False)
-
-    train_size = image_size or (dataset.image_size if dataset.image_size <= _nets.SMALL_IMAGE_MAX
-                                else LARGE_IMAGE_SIZE[1 if gpus else 0])
-    channels = dataset.channels
-    net_space = _as_nets(nets) or Nets(_nets.default_nets(train_size, gpus))
-    net_names = [_nets.check_net_name(n) for n in net_space.choices]
-    if given.get('pretrained') is True or (isinstance(given.get('pretrained'), Space)):
-        for name in net_names:   # fail now, not in every trial
+        image_size = check_int('image_size', image_size, low=1)
+    dataset = run.dataset
+    run.train_size = image_size or (dataset.image_size if dataset.image_size <= _nets.SMALL_IMAGE_MAX
+                                    else LARGE_IMAGE_SIZE[1 if run.gpus else 0])
+    run.channels = dataset.channels
+    run.net_space = _as_nets(run.nets) or Nets(_nets.default_nets(run.train_size, run.gpus))
+    run.net_names = [_nets.check_net_name(n) for n in run.net_space.choices]
+    if given.get('pretrained') is True or isinstance(given.get('pretrained'), Space):
+        for name in run.net_names:   # fail now, not in every trial
             if name in _nets.OWN_NETS:
                 raise ValueError('pretrained=True: network %r has no pretrained weights' % name)
             _nets._pretrained_file(name)
-    _compat.warn_untrained_imagenet_nets(net_names, given.get('pretrained'))
-    opt_space = _as_optimizers(optimizers)
-    spaces, fixed = default_search_space(net_space, opt_space, given)
+    _compat.warn_untrained_imagenet_nets(run.net_names, given.get('pretrained'))
+    run.opt_space = _as_optimizers(run.optimizers)
+    run.spaces, run.fixed = default_search_space(run.net_space, run.opt_space, given)
 
-    scheduler_cls = _scheduler_class(trial_scheduler)
-    if scheduler_options is not None and not isinstance(scheduler_options, dict):
-        raise TypeError('scheduler_options must be a dict of scheduler constructor arguments, got %r'
-                        % (scheduler_options,))
-    if searcher_options is not None and not isinstance(searcher_options, dict):
-        raise TypeError('searcher_options must be a dict, got %r' % (searcher_options,))
-    search_space = SearchSpace(spaces)
-    if isinstance(searcher, (str, type)):
-        searcher_obj = get_searcher(searcher, search_space, **dict({'seed': seed},
-                                                                  **(searcher_options or {})))
-    elif searcher is None:
-        searcher_obj = get_searcher('random', search_space, seed=seed, **(searcher_options or {}))
-    else:
-        if searcher_options:
-            raise ValueError('searcher_options only apply when searcher is a name or a class, not '
-                             'an object (%r)' % (searcher,))
-        searcher_obj = get_searcher(searcher)
-    folder, checkpoint = _claim_savedir(savedir, resume, claims)
-    if num_trials is None and time_limits is None:
-        num_trials = 2
-        logger.info('neither time_limits nor num_trials given: running %d trials', num_trials)
 
-    # -- 2. data -------------------------------------------------------------------------------
-    t_data = time.monotonic()
-    os.makedirs(folder, exist_ok=True)
-    if not resume:
-        shutil.rmtree(os.path.join(folder, 'trials'), ignore_errors=True)
-    train, val = dataset.train, dataset.val
+def _check_scheduler(run):
+    """The scheduler class, its options and the searcher (the scheduler builds the searcher)."""
+    run.scheduler_cls = _schedulers.scheduler_class(run.trial_scheduler)
+    if run.scheduler_options is not None and not isinstance(run.scheduler_options, dict):
+        raise fail_type('scheduler_options', 'a dict of scheduler constructor arguments',
+                        run.scheduler_options)
+    run.scheduler_options = dict(run.scheduler_options or {})
+    if run.searcher_options is not None and not isinstance(run.searcher_options, dict):
+        raise fail_type('searcher_options', 'a dict', run.searcher_options)
+    _check_searcher(run.searcher, run.searcher_options)
+    if run.dask_client is not None:
+        _schedulers.check_dask_client(run.scheduler_cls)
+
+
+def _check_searcher(searcher, options):
+    """A searcher name, class or object the scheduler can build or use (not built here)."""
+    from ..searcher._registry import SEARCHERS
+
+    allowed = 'one of %s, a searcher class or a searcher object' % ', '.join(
+        repr(s) for s in sorted(SEARCHERS))
+    if searcher is None or isinstance(searcher, type):
+        return
+    if isinstance(searcher, str):
+        if searcher.lower() not in SEARCHERS:
+            raise fail_value('searcher', allowed, searcher)
+        return
+    if options:
+        raise ValueError('searcher_options only apply when searcher is a name or a class, not '
+                         'an object (%r)' % (searcher,))
+    if not (callable(getattr(searcher, 'get_config', None)) and callable(getattr(searcher, 'update', None))):
+        raise fail_type('searcher', allowed, searcher)
+
+
+# -- 2. data -------------------------------------------------------------------------------------
+
+def _prepare_data(run):
+    """Split, convert and write the images once (``<folder>/data``); their channel statistics."""
+    start = time.monotonic()
+    os.makedirs(run.folder, exist_ok=True)
+    if not run.resume:
+        shutil.rmtree(os.path.join(run.folder, 'trials'), ignore_errors=True)
+    train, val = run.dataset.train, run.dataset.val
     if val is None or len(val) == 0:
-        first, second = stratified_split(train.labels, 0.9, seed or 0)
+        first, second = stratified_split(train.labels, 0.9, run.seed or 0)
         train, val = train.subset(first), train.subset(second)
-    train = train.as_format(train_size, channels)
-    val = val.as_format(train_size, channels)
+    run.train = train.as_format(run.train_size, run.channels)
+    run.val = val.as_format(run.train_size, run.channels)
     from ._train import write_split
 
-    data_dir = os.path.join(folder, 'data')
-    write_split(data_dir, 'train', train)
-    write_split(data_dir, 'val', val)
-    mean, std = _channel_stats(train.images)
-    if 'batch_size' not in given:
-        fixed['batch_size'] = _auto_batch_size(len(train))
-    fixed.setdefault('label_smoothing', 0.1)
-    fixed.setdefault('warmup_epochs', 0.0)
-    fixed.setdefault('lr_schedule', 'cosine')
-    fixed.setdefault('augment', True)
-    fixed.setdefault('pretrained', False)
-    t_data = time.monotonic() - t_data
+    run.data_dir = os.path.join(run.folder, 'data')
+    write_split(run.data_dir, 'train', run.train)
+    write_split(run.data_dir, 'val', run.val)
+    run.mean, run.std = _channel_stats(run.train.images)
+    run.t_data = time.monotonic() - start
     logger.info('data ready in %.2fs: %d training and %d validation images, %dx%d, %d channel(s), '
-                '%d classes', t_data, len(train), len(val), train_size, train_size, channels,
-                dataset.num_classes)
+                '%d classes', run.t_data, len(run.train), len(run.val), run.train_size,
+                run.train_size, run.channels, run.dataset.num_classes)
 
-    # -- 3. margin kept back for loading the final model -------------------------------------
-    t_model = max(_time_model_build(name, dataset.num_classes, train_size, channels, driver_gpus)
-                  for name in net_names[:4])
-    margin = _STOP_ALLOWANCE + 2.0 * t_model
-    search_end = None if time_limits is None else t0 + time_limits - margin
-    do_final = _final_fit.DEFAULT_FINAL_FIT if era.final_fit is None else era.final_fit
-    if do_final and search_end is not None:
-        search_end = _split_budget(search_end, t0, time_limits, margin, num_trials,
-                                   _parallel_slots(machine, cpus, gpus, dask_client))
 
-    trial_args = dict(fixed)
-    trial_args.update(spaces)
-    trial_args.update(data_dir=data_dir, num_classes=dataset.num_classes, image_size=train_size,
-                      channels=channels, mean=mean, std=std, epochs=epochs, num_gpus=gpus,
-                      seed=0 if seed is None else seed, pad=max(1, train_size // 10),
-                      deadline=None if search_end is None
-                      else time.time() + (search_end - time.monotonic()))
-    args = argparse.Namespace(**trial_args)
-    from ._train import train_image_classification
+# -- 3. time -------------------------------------------------------------------------------------
 
-    goal = _Goal(max_metric) if max_metric is not None else None
-    if goal is not None:
-        searcher_obj = _GoalSearcher(searcher_obj, goal)
-    core = dict(checkpoint=checkpoint, resume=bool(resume), num_trials=num_trials,
-                time_attr='training_epoch', reward_attr='accuracy', visualizer=visualizer.lower())
-    hyperband = dict(max_t=epochs, grace_period=1, reduction_factor=3)
-    extras = dict(seed=seed, progress=True, preload=['mxnet'])
-    if dask_client is not None:
-        extras['dask_client'] = dask_client
-    scheduler = _instantiate_scheduler(scheduler_cls, train_image_classification, args,
-                                       {'num_cpus': cpus, 'num_gpus': gpus}, searcher_obj, core,
-                                       hyperband, extras, dict(scheduler_options or {}))
-    if dask_client is not None and type(getattr(scheduler, '_executor_spec', None)).__name__ != 'DaskExecutor':
-        raise TypeError('trial_scheduler %s does not accept dask_client (its __init__ has no **kwargs to '
-                        'pass it on to Hyperband_Scheduler/FIFO_Scheduler)' % scheduler_cls.__name__)
-    if goal is not None:
+def _plan_time(run, budget):
+    """Time building the final model (the margin kept back), and where the search ends: before
+    the margin, and before the final fit's share when one follows (``_final_fit.plan``)."""
+    budget.t_model = max(_time_model_build(name, run.dataset.num_classes, run.train_size,
+                                           run.channels, run.driver_gpus)
+                         for name in run.net_names[:4])
+    budget.margin = _STOP_ALLOWANCE + 2.0 * budget.t_model
+    run.do_final = (_final_fit.DEFAULT_FINAL_FIT if run.era.final_fit is None
+                    else run.era.final_fit)
+    if budget.seconds is None:
+        return
+    budget.end_search_in(budget.left(keep=budget.margin))
+    if run.do_final:
+        slots = _parallel_slots(run.machine, run.cpus, run.gpus, run.dask_client)
+        search_left, refit_time = _final_fit.plan(budget.search_left(), run.num_trials, slots)
+        logger.info('time_limits=%gs: %.1fs for the data, %.1fs for the search, %.1fs for the '
+                    'final fit on train+val, %.1fs kept for loading the model and stopping workers',
+                    budget.seconds, time.monotonic() - budget.start, search_left, refit_time,
+                    budget.margin)
+        budget.end_search_in(search_left)
+
+
+# -- 4. the trials' arguments and the scheduler --------------------------------------------------
+
+def _pack_trial_arguments(run):
+    """``run.trial_args``: the configuration every trial starts from: the fixed values (given
+    or the defaults of ``_hparams``), then the search spaces, then the data. No run control."""
+    defaults = _hparams.fixed_defaults(num_train=len(run.train))
+    for name, value in defaults.items():
+        if name not in run.spaces:
+            run.fixed.setdefault(name, value)
+    args = {k: v for k, v in run.fixed.items() if k not in run.spaces}
+    args.update(run.spaces)
+    args.update(data_dir=run.data_dir, num_classes=run.dataset.num_classes,
+                image_size=run.train_size, channels=run.channels, mean=run.mean, std=run.std,
+                epochs=run.epochs, num_gpus=run.gpus, seed=0 if run.seed is None else run.seed,
+                pad=_hparams.default('pad', image_size=run.train_size))
+    run.trial_args = args
+
+
+def _scheduler_arguments(run):
+    """What fit offers the scheduler (``_schedulers.MEANT_FOR`` says who takes what)."""
+    offered = dict(searcher=run.searcher, checkpoint=run.checkpoint, resume=run.resume,
+                   num_trials=run.num_trials, visualizer=run.visualizer, max_t=run.epochs,
+                   seed=run.seed, progress=True, preload=['mxnet'], **_REPORT_KEYS)
+    offered.update(_RUNGS)
+    if run.searcher_options:
+        offered['searcher_options'] = dict(run.searcher_options)
+    if run.dask_client is not None:
+        offered['dask_client'] = run.dask_client
+    if run.goal is not None:
+        from ..scheduler import FIFO_Scheduler, Hyperband_Scheduler
+
+        key = {FIFO_Scheduler: 'fifo', Hyperband_Scheduler: 'hyperband'}.get(run.scheduler_cls)
+        offered.update(_schedulers.goal_arguments(key, run.goal, offered, run.scheduler_options))
+    return offered
+
+
+def _build_scheduler(run, budget):
+    """The scheduler, given the training function with the trials' deadline beside their
+    configuration (``_train.TrialFunction``)."""
+    from ._train import TrialFunction
+
+    run.goal = _schedulers.Goal(run.max_metric) if run.max_metric is not None else None
+    offered = _scheduler_arguments(run)
+    scheduler = _schedulers.instantiate_scheduler(
+        run.scheduler_cls, TrialFunction(deadline=budget.trial_deadline()),
+        argparse.Namespace(**run.trial_args), {'num_cpus': run.cpus, 'num_gpus': run.gpus},
+        offered, run.scheduler_options)
+    if run.goal is not None:
         best = scheduler.get_best_reward() if hasattr(scheduler, 'get_best_reward') else None
-        if best is not None and best >= max_metric:
-            goal.reached = True
-        scheduler.terminator = _GoalTerminator(scheduler.terminator, goal, 'accuracy')
+        if best is not None and best >= run.max_metric:
+            run.goal.reached = True      # a resumed search that had reached it
+        wanted = offered.get('terminator')
+        if wanted is not None and getattr(scheduler, 'terminator', None) is not wanted:
+            logger.warning('%s replaced the max_metric terminator after construction: trials '
+                           'already running finish; no new trial starts once max_metric is '
+                           'reached', type(scheduler).__name__)
+    return scheduler
 
-    # -- 4. search -----------------------------------------------------------------------------
-    search_time = None
-    if time_limits is not None:
-        search_time = search_end - time.monotonic()
-        if search_time < 1.0:
-            raise ValueError('time_limits=%gs is too short: preparing the data took %.1fs and %.1fs '
-                             'are kept for stopping the trials and loading the best model'
-                             % (time_limits, time.monotonic() - t0, margin))
-    logger.info('searching %s with %s, %s: %s per trial, %s', _space_text(spaces),
-                type(scheduler).__name__, type(getattr(searcher_obj, '_inner', searcher_obj)).__name__,
-                {'num_cpus': cpus, 'num_gpus': gpus},
-                ('%.1fs' % search_time) if search_time else '%s trials' % num_trials)
-    t_search = time.monotonic()
-    _run(scheduler, num_trials, search_time)
-    t_search = time.monotonic() - t_search
 
-    # -- 5. the best model ---------------------------------------------------------------------
-    t_load = time.monotonic()
-    model, task, metric, best_epoch = _load_best(scheduler, folder, dataset.classes, train_size,
-                                                 channels, mean, std, driver_gpus, time_limits)
-    config = _best_config(trial_args, task.config, epochs, era.lr_scheduler_given)
-    final_info = None
-    if do_final:
-        seconds = None if time_limits is None else \
-            t0 + time_limits - time.monotonic() - _STOP_ALLOWANCE - t_model
+# -- 5. search -----------------------------------------------------------------------------------
+
+def _search(run, scheduler, budget):
+    """Run the search until ``num_trials`` or the search's end; returns its time limit."""
+    search_time = budget.search_left()
+    if search_time is not None and search_time < 1.0:
+        raise ValueError('time_limits=%gs is too short: preparing the data took %.1fs and %.1fs '
+                         'are kept for stopping the trials and loading the best model'
+                         % (budget.seconds, time.monotonic() - budget.start, budget.margin))
+    searcher = getattr(scheduler, 'searcher', None)
+    logger.info('searching %s with %s, %s: %s per trial, %s', _space_text(run.spaces),
+                type(scheduler).__name__, type(searcher).__name__,
+                {'num_cpus': run.cpus, 'num_gpus': run.gpus},
+                ('%.1fs' % search_time) if search_time else '%s trials' % run.num_trials)
+    start = time.monotonic()
+    _run(scheduler, run.num_trials, search_time)
+    run.t_search = time.monotonic() - start
+    return search_time
+
+
+# -- 6. the best model ---------------------------------------------------------------------------
+
+def _best_model(run, scheduler, budget):
+    """The best trial's model, or its refit on train+val (``final_fit``)."""
+    start = time.monotonic()
+    best = types.SimpleNamespace(final_info=None)
+    best.model, best.task, best.metric, best.epoch = _load_best(
+        scheduler, run.folder, run.dataset.classes, run.train_size, run.channels, run.mean,
+        run.std, run.driver_gpus, budget.seconds)
+    best.config = _best_config(run.trial_args, best.task.config, run.epochs,
+                               run.era.lr_scheduler_given)
+    refit_time = 0.0
+    if run.do_final:
         t_refit = time.monotonic()
-        model, final_info = _refit_model(model, task, trial_args, spaces, folder, seconds,
-                                         ((len(train) + len(val)) / float(len(train)), best_epoch),
-                                         (dataset.classes, train_size, channels, mean, std,
-                                          driver_gpus))
-        t_load += time.monotonic() - t_refit   # the refit is not loading time
-        final_info['total_time'] = time.monotonic() - t_refit
-    model.config = dict(config)
-    model.metric = metric
-    t_load = time.monotonic() - t_load
-    total = time.monotonic() - t0
+        best.model, best.final_info = _refit_model(
+            best.model, best.task, run.trial_args, run.spaces, run.folder,
+            budget.left(keep=_STOP_ALLOWANCE + budget.t_model),
+            ((len(run.train) + len(run.val)) / float(len(run.train)), best.epoch),
+            (run.dataset.classes, run.train_size, run.channels, run.mean, run.std,
+             run.driver_gpus))
+        refit_time = time.monotonic() - t_refit   # the refit is not loading time
+        best.final_info['total_time'] = refit_time
+    best.model.config = dict(best.config)
+    best.model.metric = best.metric
+    best.t_load = time.monotonic() - start - refit_time
+    return best
 
-    metadata = {
-        'search_space': {k: repr(v) for k, v in spaces.items()},
-        'fixed': {k: v for k, v in fixed.items()},
-        'scheduler': type(scheduler).__name__,
-        'searcher_class': type(getattr(searcher_obj, '_inner', searcher_obj)).__name__,
-        'terminator': type(getattr(scheduler.terminator, 'inner', scheduler.terminator)).__name__,
-        'num_trials': len(scheduler.tasks),
-        'trials': _trial_summary(scheduler),
-        'best_task_id': task.task_id,
-        'best_epoch': best_epoch,
-        'time': total,
-        'time_breakdown': {'data': t_data, 'search': t_search, 'load_model': t_load,
-                           'model_build_estimate': t_model,
-                           'final_fit': (final_info or {}).get('total_time', 0.0)},
-        'time_limits': time_limits,
-        'search_time_limit': search_time,
-        'max_metric': max_metric,
-        'max_metric_reached': bool(goal and goal.reached),
-        'num_training_epochs': epochs,
-        'resources_per_trial': {'num_cpus': cpus, 'num_gpus': gpus,
-                                'num_training_epochs': epochs},
-        'image_size': train_size,
-        'channels': channels,
-        'classes': list(dataset.classes),
-        'num_train': len(train),
-        'num_val': len(val),
-        'normalization': {'mean': mean, 'std': std},
-        'savedir': folder,
-        'checkpoint': checkpoint,
-        'resumed': bool(resume),
-        'final_fit': final_info,
-    }
-    metadata.update(_compat.era_a_metadata(
-        dataset=dataset, nets=net_space, optimizers=opt_space, metrics=era.metrics,
-        losses=era.losses, searcher=searcher, trial_scheduler=trial_scheduler, resume=bool(resume),
-        visualizer=visualizer.lower(), backend=era.backend,
-        stop_criterion={'time_limits': time_limits, 'max_metric': max_metric,
-                        'num_trials': num_trials},
-        kwargs=_compat.user_kwargs(fit, arguments)))
-    results = FitResults(metric, config, total, model, metadata, scheduler)
-    _LAST['model'] = model
+
+# -- 7. results ----------------------------------------------------------------------------------
+
+def _results(run, scheduler, best, budget, search_time):
+    """FitResults with the metadata of the run; the model becomes the module's last model."""
+    total = time.monotonic() - budget.start
+    metadata = _metadata(run, scheduler, best, budget, search_time, total)
+    results = FitResults(best.metric, best.config, total, best.model, metadata, scheduler)
+    _LAST['model'] = best.model
     _LAST['results'] = results
     logger.info('fit done in %.1fs: %d trials, best trial %d (%s) val accuracy %.4f at epoch %s',
-                total, len(scheduler.tasks), task.task_id, config.get('net'), metric, best_epoch)
+                total, len(scheduler.tasks), best.task.task_id, best.config.get('net'),
+                best.metric, best.epoch)
     return results
 
 
-def _split_budget(search_end, t0, time_limits, margin, num_trials, slots):
-    """The end of the search when a final fit follows it (``_final_fit.plan``); logs the split."""
-    search_left, refit_time = _final_fit.plan(search_end - time.monotonic(), num_trials, slots)
-    logger.info('time_limits=%gs: %.1fs for the data, %.1fs for the search, %.1fs for the final '
-                'fit on train+val, %.1fs kept for loading the model and stopping workers',
-                time_limits, time.monotonic() - t0, search_left, refit_time, margin)
-    return time.monotonic() + search_left
+def _metadata(run, scheduler, best, budget, search_time, total):
+    terminator = getattr(scheduler, 'terminator', None)
+    goal = run.goal
+    metadata = {
+        'search_space': {k: repr(v) for k, v in run.spaces.items()},
+        'fixed': dict(run.fixed),
+        'scheduler': type(scheduler).__name__,
+        'searcher_class': type(getattr(scheduler, 'searcher', None)).__name__,
+        'terminator': type(getattr(terminator, 'inner', terminator)).__name__,
+        'num_trials': len(scheduler.tasks),
+        'trials': _trial_summary(scheduler),
+        'best_task_id': best.task.task_id,
+        'best_epoch': best.epoch,
+        'time': total,
+        'time_breakdown': {'data': run.t_data, 'search': run.t_search, 'load_model': best.t_load,
+                           'model_build_estimate': budget.t_model,
+                           'final_fit': (best.final_info or {}).get('total_time', 0.0)},
+        'time_limits': run.time_limits,
+        'search_time_limit': search_time,
+        'max_metric': run.max_metric,
+        'max_metric_reached': bool(goal and (goal.reached or best.metric >= goal.max_metric)),
+        'num_training_epochs': run.epochs,
+        'resources_per_trial': {'num_cpus': run.cpus, 'num_gpus': run.gpus,
+                                'num_training_epochs': run.epochs},
+        'image_size': run.train_size,
+        'channels': run.channels,
+        'classes': list(run.dataset.classes),
+        'num_train': len(run.train),
+        'num_val': len(run.val),
+        'normalization': {'mean': run.mean, 'std': run.std},
+        'savedir': run.folder,
+        'checkpoint': run.checkpoint,
+        'resumed': run.resume,
+        'final_fit': best.final_info,
+    }
+    metadata.update(_compat.era_a_metadata(
+        dataset=run.dataset, nets=run.net_space, optimizers=run.opt_space, metrics=run.era.metrics,
+        losses=run.era.losses, searcher=run.searcher, trial_scheduler=run.trial_scheduler,
+        resume=run.resume, visualizer=run.visualizer, backend=run.era.backend,
+        stop_criterion={'time_limits': run.time_limits, 'max_metric': run.max_metric,
+                        'num_trials': run.num_trials},
+        kwargs=_compat.user_kwargs(fit, run.arguments)))
+    return metadata
+
+
+_FIT_PARAMS = tuple(name for name, p in inspect.signature(fit).parameters.items()
+                    if p.kind != p.VAR_KEYWORD)
 
 
 def _parallel_slots(machine, cpus, gpus, dask_client):

@@ -10,6 +10,8 @@ import os
 
 import numpy as np
 
+from ..core._validate import check_instance
+
 logger = logging.getLogger(__name__)
 
 __all__ = ['ImageClassifier', 'Prediction', 'PredictionBatch']
@@ -258,8 +260,7 @@ class ImageClassifier(object):
 
     def save(self, folder):
         """Write ``model.params`` and ``model.json`` into ``folder`` (created if needed)."""
-        if not isinstance(folder, (str, os.PathLike)):
-            raise TypeError('folder must be a path, got %r' % (folder,))
+        check_instance('folder', folder, (str, os.PathLike), 'a folder path (a str or os.PathLike)')
         folder = os.path.abspath(os.path.expanduser(os.fspath(folder)))
         os.makedirs(folder, exist_ok=True)
         params = os.path.join(folder, _PARAMS)
@@ -276,8 +277,7 @@ class ImageClassifier(object):
     @classmethod
     def load(cls, folder, ctx=None):
         """Load a model saved by :meth:`save` (in any process)."""
-        if not isinstance(folder, (str, os.PathLike)):
-            raise TypeError('folder must be a path, got %r' % (folder,))
+        check_instance('folder', folder, (str, os.PathLike), 'a folder path (a str or os.PathLike)')
         folder = os.path.abspath(os.path.expanduser(os.fspath(folder)))
         meta_path = os.path.join(folder, _JSON)
         params = os.path.join(folder, _PARAMS)

@@ -11,6 +11,8 @@ functions, never at module import.
 import logging
 import os
 
+from ..core._validate import fail_type
+
 logger = logging.getLogger(__name__)
 
 __all__ = ['get_net', 'check_net_name', 'default_nets', 'list_nets', 'OWN_NETS',
@@ -81,8 +83,7 @@ def list_nets():
 def check_net_name(name, param='nets'):
     """Raise ValueError (listing the choices) unless ``name`` is a known network name."""
     if not isinstance(name, str):
-        raise TypeError('%s: a network is given by its name (a str), got %r of type %s'
-                        % (param, name, type(name).__name__))
+        raise fail_type(param, 'a network name (a str)', name)
     if name.lower() in OWN_NETS:
         return name.lower()
     names = _gluoncv_names()
@@ -100,7 +101,7 @@ def _compact_cnn(num_classes, stages, dense, dropout):
 
     net = nn.HybridSequential(prefix='compactcnn_')
     with net.name_scope():
-        for i, widths in enumerate(stages):
+        for widths in stages:
             for width in widths:
                 net.add(nn.Conv2D(width, 3, padding=1, use_bias=False),
                         nn.BatchNorm(), nn.Activation('relu'))

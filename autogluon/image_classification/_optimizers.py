@@ -9,35 +9,37 @@ hyperparameter that every optimizer taking it gives with the same value or space
 any other is per optimizer. No MXNet is imported here.
 """
 from ..optimizer.optimizers import TRAINABLE
-from ..space import Categorical, Real, Space
+from ..space import Categorical, Space
+from . import _hparams
+from ._hparams import ADAPTIVE, LR_SCHEDULES
 
 __all__ = ['optimizer_search_space', 'hyperparameter', 'model_config', 'is_optimizer_key', 'LR_SCHEDULES',
            'resolve_lr_scheduler', 'ADAPTIVE']
 
-#: Optimizers that want a small learning rate (their default space is ``<name>_lr``).
-ADAPTIVE = ('adam', 'rmsprop')
-#: Learning-rate schedules a trial can follow (``fit(lr_scheduler=...)``; ``lr_schedule`` too).
-LR_SCHEDULES = ('cosine', 'poly', 'step', 'constant')
 _PARAMS = ('lr', 'momentum', 'wd')
 
 
+def _searched_or_fixed(spaces, fixed, name, opts):
+    """``name``'s default space when one of ``opts`` uses it, else its default value."""
+    if any(_hparams.uses(name, o) for o in opts):
+        spaces[name] = _hparams.default_space(name)
+    else:
+        fixed[name] = _hparams.default(name)
+
+
 def _defaults(opts, given):
-    """Default spaces and fixed values for the optimizer names ``opts``."""
+    """Default spaces and fixed values for the optimizer names ``opts`` (from ``_hparams``)."""
     spaces, fixed = {}, {}
     if 'lr' not in given:
-        if opts & {'sgd', 'nag'}:
-            spaces['lr'] = Real(0.01, 0.4, log=True, default=0.1)
-        else:
-            fixed['lr'] = 1e-3
+        _searched_or_fixed(spaces, fixed, 'lr', opts)
+        if 'lr' in fixed:          # adaptive optimizers only: the shared rate is theirs
+            fixed['lr'] = _hparams.default(ADAPTIVE[0] + '_lr')
         for name in ADAPTIVE:
             key = name + '_lr'
             if name in opts and key not in given:
-                spaces[key] = Real(1e-4, 1e-2, log=True, default=1e-3)
-    spaces['wd'] = Real(1e-5, 1e-3, log=True, default=5e-4)
-    if opts & {'sgd', 'nag'}:
-        spaces['momentum'] = Real(0.85, 0.95, default=0.9)
-    else:
-        fixed['momentum'] = 0.9
+                spaces[key] = _hparams.default_space(key)
+    _searched_or_fixed(spaces, fixed, 'wd', opts)
+    _searched_or_fixed(spaces, fixed, 'momentum', opts)
     return spaces, fixed
 
 

@@ -22,18 +22,16 @@ import time
 
 import numpy as np
 
+from . import _hparams
+
 logger = logging.getLogger(__name__)
 
-__all__ = ['train_image_classification', 'load_split', 'write_split', 'crop_flip',
+__all__ = ['train_image_classification', 'TrialFunction', 'load_split', 'write_split', 'crop_flip',
            'TrainLoop', 'predict_proba', 'evaluate_accuracy', 'OPTIMIZERS', 'lr_at']
 
-#: Optimizers the task knows, with the MXNet name and which hyperparameters apply.
-OPTIMIZERS = {
-    'sgd': dict(mx_name='sgd', momentum=True),
-    'nag': dict(mx_name='nag', momentum=True),
-    'adam': dict(mx_name='adam', momentum=False),
-    'rmsprop': dict(mx_name='rmsprop', momentum=False),
-}
+#: Optimizers the task knows, with the MXNet name and whether momentum applies (``_hparams``).
+OPTIMIZERS = {name: dict(mx_name=name, momentum=_hparams.uses('momentum', name))
+              for name in _hparams.OPTIMIZER_NAMES}
 
 BEST_PARAMS = 'best.params'
 BEST_INFO = 'best.json'
@@ -172,13 +170,16 @@ def evaluate_accuracy(net, images, labels, mean, std, ctx=None, batch_size=256):
 # ----------------------------------------------------------------------------------------------
 # the training loop
 
-def lr_at(progress, base_lr, warmup=0.0, schedule='cosine'):
+def lr_at(progress, base_lr, warmup=0.0, schedule=None):
     """Learning rate at ``progress`` (the fraction in [0, 1] of the whole run done).
 
     ``warmup`` is the warm-up fraction of the run (linear from 0.1x). Schedules: ``'cosine'``
     (half a cosine to 0), ``'poly'`` (``(1 - p) ** 2``, MXNet's PolyScheduler default power),
-    ``'step'`` (x0.1 at 50% and again at 75% of the run after warm-up), ``'constant'``.
+    ``'step'`` (x0.1 at 50% and again at 75% of the run after warm-up), ``'constant'``; None: the
+    table's default (``_hparams``).
     """
+    if schedule is None:
+        schedule = _hparams.default('lr_schedule')
     if warmup > 0 and progress < warmup:
         return base_lr * (0.1 + 0.9 * progress / warmup)
     if schedule == 'constant':
@@ -222,7 +223,7 @@ class TrainLoop(object):
     """
 
     def __init__(self, net, trainer, images, labels, num_classes, mean, std, batch_size, ctx,
-                 augment=True, pad=2, label_smoothing=0.0, seed=0):
+                 augment=True, pad=None, label_smoothing=None, seed=0):
         import mxnet as mx
         from mxnet import gluon
 
@@ -235,8 +236,10 @@ class TrainLoop(object):
         self.ctx = ctx if isinstance(ctx, list) else [ctx]
         self.norms = [Normalizer(mean, std, c) for c in self.ctx]
         self.augment = augment
-        self.pad = pad
-        self.label_smoothing = float(label_smoothing)
+        # defaults of _hparams, as fit's (pad: a tenth of the image side)
+        self.pad = _hparams.default('pad', image_size=images.shape[1]) if pad is None else int(pad)
+        self.label_smoothing = float(_hparams.default('label_smoothing') if label_smoothing is None
+                                     else label_smoothing)
         self.seed = seed
         self.loss_fn = gluon.loss.SoftmaxCrossEntropyLoss(sparse_label=self.label_smoothing <= 0)
         self._mx = mx
@@ -301,7 +304,7 @@ class TrainLoop(object):
                 previous.wait_to_read()
             previous = losses[-1]
         seen = done * bs
-        total_loss = sum(float(l.asscalar()) for l in loss_sum)
+        total_loss = sum(float(part.asscalar()) for part in loss_sum)
         total_correct = sum(float(c.asscalar()) for c in correct)
         return total_loss / seen, total_correct / seen, seen, time.time() - start
 
@@ -379,108 +382,168 @@ def _train_data(data_dir, final):
 
 def _optimizer_settings(args):
     """``(optimizer, lr, wd, momentum)`` of a trial: ``<optimizer>_<name>`` when set, else
-    ``<name>`` (see ``_optimizers.hyperparameter``)."""
-    from ._optimizers import hyperparameter
-
+    ``<name>``, else the default of ``_hparams``."""
     optimizer = args.optimizer
     if optimizer not in OPTIMIZERS:
         raise ValueError('optimizer must be one of %s, got %r' % (', '.join(OPTIMIZERS), optimizer))
-    return (optimizer, float(hyperparameter(args, optimizer, 'lr')),
-            float(hyperparameter(args, optimizer, 'wd', 0.0)),
-            float(hyperparameter(args, optimizer, 'momentum', 0.9)))
+    return (optimizer,) + tuple(_hparams.training_value(args, name, optimizer)
+                                for name in ('lr', 'wd', 'momentum'))
 
 
-def train_image_classification(args, reporter):
-    """Train ``args.net`` with ``args.optimizer`` for ``args.epochs`` epochs; report each epoch.
+def _settings(args, num_train, image_size):
+    """Every training hyperparameter of ``args`` that is not an optimizer's, with the table's
+    defaults for what ``args`` lacks (the same defaults ``fit`` uses)."""
+    data = dict(num_train=num_train, image_size=image_size)
+    names = ('batch_size', 'label_smoothing', 'warmup_epochs', 'lr_schedule', 'augment',
+             'pretrained', 'pad')
+    return {name: _hparams.training_value(args, name, **data) for name in names}
 
-    ``args`` (built by ``fit``): data_dir, num_classes, image_size, channels, mean, std, epochs,
-    batch_size, net, optimizer, lr, adam_lr (used by 'adam' when set), wd, momentum,
-    label_smoothing, warmup_epochs, lr_schedule, augment, pad, pretrained, num_gpus, seed and
-    deadline (``time.time()`` by which the trial should end, or None); per-optimizer values
-    ``<optimizer>_lr``/``_wd``/``_momentum`` when set; ``final_fit`` (train on train+val,
-    report the training accuracy, keep the last epoch's parameters).
-    """
-    import mxnet as mx
 
-    from ._nets import get_net
+class _Trial(object):
+    """One trial being trained: its network, trainer, data, schedule and checkpoint state."""
 
-    t_start = time.time()
-    trial_dir = getattr(reporter, 'trial_dir', None)
-    task_id = getattr(reporter, 'task_id', 0) or 0
-    seed = (int(getattr(args, 'seed', 0) or 0) * 100003 + int(task_id)) % (2 ** 31)
-    ctx = _contexts(int(getattr(args, 'num_gpus', 0) or 0))
-    final = bool(getattr(args, 'final_fit', False))
-    images, labels, val_images, val_labels = _train_data(args.data_dir, final)
-    epochs = int(args.epochs)
-    optimizer, lr, wd, momentum = _optimizer_settings(args)
-    key = _config_key(args)
+    def __init__(self, args, reporter):
+        import mxnet as mx
 
-    mx.random.seed(seed)
-    net, initialized = get_net(args.net, args.num_classes, pretrained=bool(getattr(args, 'pretrained', False)))
-    if not initialized:
-        net.initialize(mx.init.Xavier(magnitude=2.0), ctx=ctx)
-    else:
-        net.collect_params().reset_ctx(ctx)
-    net.hybridize(static_alloc=True, static_shape=True)
-    trainer = make_trainer(net, optimizer, lr, wd, momentum, len(ctx))
+        self.args = args
+        self.reporter = reporter
+        self.trial_dir = getattr(reporter, 'trial_dir', None)
+        self.task_id = getattr(reporter, 'task_id', 0) or 0
+        self.seed = (int(getattr(args, 'seed', 0) or 0) * 100003 + int(self.task_id)) % (2 ** 31)
+        self.ctx = _contexts(int(getattr(args, 'num_gpus', 0) or 0))
+        self.final = bool(getattr(args, 'final_fit', False))
+        self.images, self.labels, self.val_images, self.val_labels = _train_data(args.data_dir,
+                                                                                 self.final)
+        self.epochs = int(args.epochs)
+        self.hp = _settings(args, len(self.labels),
+                            getattr(args, 'image_size', None) or self.images.shape[1])
+        self.optimizer, self.lr, self.wd, self.momentum = _optimizer_settings(args)
+        self.key = _config_key(args)
+        mx.random.seed(self.seed)
+        self.net, self.trainer = self._build(mx)
+        self.start_epoch, self.best_acc = self._restore()
+        self.batch_size = max(1, min(int(self.hp['batch_size']), len(self.labels)))
+        self.loop = TrainLoop(self.net, self.trainer, self.images, self.labels, args.num_classes,
+                              args.mean, args.std, self.batch_size, self.ctx,
+                              augment=self.hp['augment'], pad=self.hp['pad'],
+                              label_smoothing=self.hp['label_smoothing'], seed=self.seed)
+        self.warmup = self.hp['warmup_epochs'] / max(1, self.epochs)
 
-    start_epoch, best_acc = 0, -1.0
-    if trial_dir:
-        os.makedirs(trial_dir, exist_ok=True)
-    state = _load_state(reporter, trial_dir, key)
-    if state is not None:
-        net.load_parameters(os.path.join(trial_dir, state['params']), ctx=ctx)
-        trainer.load_states(os.path.join(trial_dir, state['states']))
-        start_epoch, best_acc = int(state['epoch']), float(state['best_acc'])
-        logger.info('trial %s continues from epoch %d (best accuracy %.4f)', task_id, start_epoch,
-                    best_acc)
+    def _build(self, mx):
+        from ._nets import get_net
 
-    batch_size = max(1, min(int(args.batch_size), len(labels)))
-    loop = TrainLoop(net, trainer, images, labels, args.num_classes, args.mean, args.std, batch_size,
-                     ctx, augment=bool(getattr(args, 'augment', True)), pad=int(getattr(args, 'pad', 2)),
-                     label_smoothing=float(getattr(args, 'label_smoothing', 0.0)), seed=seed)
-    nb = loop.batches_per_epoch
-    warmup = float(getattr(args, 'warmup_epochs', 0.0) or 0.0) / max(1, epochs)
-    schedule = getattr(args, 'lr_schedule', 'cosine')
-    eval_bs = max(256, batch_size)
+        net, initialized = get_net(self.args.net, self.args.num_classes,
+                                   pretrained=self.hp['pretrained'])
+        if not initialized:
+            net.initialize(mx.init.Xavier(magnitude=2.0), ctx=self.ctx)
+        else:
+            net.collect_params().reset_ctx(self.ctx)
+        net.hybridize(static_alloc=True, static_shape=True)
+        return net, make_trainer(net, self.optimizer, self.lr, self.wd, self.momentum, len(self.ctx))
 
-    # With a deadline (fit's time limit), the planned number of epochs shrinks once the measured
-    # epoch time shows they cannot all finish: the schedule then still anneals before the limit.
-    deadline = getattr(args, 'deadline', None)
-    planned = epochs
-    epoch_times = []
-    for epoch in range(start_epoch, epochs):
-        if epoch >= planned:
-            logger.info('trial %s ends after %d of %d epochs to finish before the time limit',
-                        task_id, epoch, epochs)
-            break
-        t_epoch = time.time()
+    def _restore(self):
+        """``(first epoch, best accuracy)``: from the saved state when it matches this trial."""
+        if self.trial_dir:
+            os.makedirs(self.trial_dir, exist_ok=True)
+        state = _load_state(self.reporter, self.trial_dir, self.key)
+        if state is None:
+            return 0, -1.0
+        self.net.load_parameters(os.path.join(self.trial_dir, state['params']), ctx=self.ctx)
+        self.trainer.load_states(os.path.join(self.trial_dir, state['states']))
+        logger.info('trial %s continues from epoch %d (best accuracy %.4f)', self.task_id,
+                    int(state['epoch']), float(state['best_acc']))
+        return int(state['epoch']), float(state['best_acc'])
 
-        def lr_fn(b, epoch=epoch, total=planned):
-            return lr_at((epoch + b / nb) / total, lr, warmup, schedule)
+    def lr_fn(self, epoch, planned):
+        nb = self.loop.batches_per_epoch
+        return lambda b: lr_at((epoch + b / nb) / planned, self.lr, self.warmup,
+                               self.hp['lr_schedule'])
 
-        loss, train_acc, seen, secs = loop.run_epoch(epoch, lr_fn, deadline if final else None)
+    def train_epoch(self, epoch, planned, deadline):
+        """Train and evaluate one epoch, save the best parameters and the state; returns the
+        report (without ``planned_epochs``) and whether the training loss diverged."""
+        lr_fn = self.lr_fn(epoch, planned)
+        loss, train_acc, seen, secs = self.loop.run_epoch(epoch, lr_fn,
+                                                          deadline if self.final else None)
         # A final fit trains on train+val: it has no held-out split, and keeps its last epoch.
-        acc = train_acc if final else evaluate_accuracy(net, val_images, val_labels, args.mean,
-                                                        args.std, ctx[0], eval_bs)
+        acc = train_acc if self.final else evaluate_accuracy(
+            self.net, self.val_images, self.val_labels, self.args.mean, self.args.std, self.ctx[0],
+            max(256, self.batch_size))
         diverged = not math.isfinite(loss)
         done = epoch + 1
-        if trial_dir and (final or acc > best_acc):
-            _atomic_save_params(net, os.path.join(trial_dir, BEST_PARAMS))
-            _atomic_write_json({'epoch': done, 'accuracy': acc, 'net': args.net,
-                                'num_classes': args.num_classes}, os.path.join(trial_dir, BEST_INFO))
-        best_acc = max(best_acc, acc)
-        if trial_dir and not diverged:
-            _save_state(reporter, trial_dir, net, trainer, done, best_acc, key)
+        if self.trial_dir and (self.final or acc > self.best_acc):
+            _atomic_save_params(self.net, os.path.join(self.trial_dir, BEST_PARAMS))
+            _atomic_write_json({'epoch': done, 'accuracy': acc, 'net': self.args.net,
+                                'num_classes': self.args.num_classes},
+                               os.path.join(self.trial_dir, BEST_INFO))
+        self.best_acc = max(self.best_acc, acc)
+        if self.trial_dir and not diverged:
+            _save_state(self.reporter, self.trial_dir, self.net, self.trainer, done, self.best_acc,
+                        self.key)
+        report = dict(epoch=done, training_epoch=done, accuracy=acc, train_acc=train_acc,
+                      train_loss=loss, lr=lr_fn(self.loop.batches_per_epoch), epoch_time=secs,
+                      images_per_sec=seen / max(secs, 1e-9))
+        return report, diverged
+
+
+def _planned_epochs(planned, done, epoch_times, deadline):
+    """Epochs the schedule plans for: fewer once the measured epoch time says the rest cannot
+    finish before ``deadline`` (so the schedule still anneals before the limit)."""
+    per_epoch = 1.1 * float(np.mean(epoch_times[-2:])) + 0.5
+    fit_more = int(max(0.0, float(deadline) - time.time() - 1.0) // per_epoch)
+    return min(planned, done + fit_more)
+
+
+def train_image_classification(args, reporter, deadline=None):
+    """Train ``args.net`` with ``args.optimizer`` for ``args.epochs`` epochs; report each epoch.
+
+    ``args`` (built by ``fit``), the configuration: data_dir, num_classes, image_size, channels,
+    mean, std, epochs, net, optimizer, num_gpus, seed, and the training hyperparameters of
+    ``_hparams`` (lr, adam_lr, rmsprop_lr, wd, momentum, batch_size, label_smoothing,
+    warmup_epochs, lr_schedule, augment, pretrained, pad; per-optimizer values
+    ``<optimizer>_lr``/``_wd``/``_momentum``), each defaulting to the table's value as in ``fit``;
+    ``final_fit`` (train on train+val, report the training accuracy, keep the last epoch's
+    parameters). Run control is beside it: ``deadline`` (``time.time()`` by which the trial
+    should end, or None).
+    """
+    if getattr(args, 'deadline', None) is not None:
+        raise TypeError('args.deadline is run control, not part of the configuration: call '
+                        'train_image_classification(args, reporter, deadline=...)')
+    t_start = time.time()
+    trial = _Trial(args, reporter)
+    planned = trial.epochs
+    epoch_times = []
+    for epoch in range(trial.start_epoch, trial.epochs):
+        if epoch >= planned:
+            logger.info('trial %s ends after %d of %d epochs to finish before the time limit',
+                        trial.task_id, epoch, trial.epochs)
+            break
+        t_epoch = time.time()
+        report, diverged = trial.train_epoch(epoch, planned, deadline)
         epoch_times.append(time.time() - t_epoch)
-        if deadline and not final:   # a final fit's epochs are planned by fit; it stops at the deadline
-            per_epoch = 1.1 * float(np.mean(epoch_times[-2:])) + 0.5
-            fit_more = int(max(0.0, float(deadline) - time.time() - 1.0) // per_epoch)
-            planned = min(planned, done + fit_more)
-        reporter(epoch=done, training_epoch=done, accuracy=acc, train_acc=train_acc, train_loss=loss,
-                 lr=lr_fn(nb), epoch_time=secs, images_per_sec=seen / max(secs, 1e-9),
-                 elapsed=time.time() - t_start, planned_epochs=planned)
+        if deadline and not trial.final:   # a final fit's epochs are planned by fit
+            planned = _planned_epochs(planned, epoch + 1, epoch_times, deadline)
+        report.update(elapsed=time.time() - t_start, planned_epochs=planned)
+        reporter(**report)
         if diverged:
             logger.warning('trial %s diverged at epoch %d (training loss %r, lr=%g): it ends here',
-                           task_id, done, loss, lr)
+                           trial.task_id, epoch + 1, report['train_loss'], trial.lr)
             break
+
+
+class TrialFunction(object):
+    """What the scheduler runs: ``train_image_classification`` with the run control (the
+    deadline) held beside the configuration, so it never enters a trial's ``args``.
+
+    ``fn`` is the training function itself (a checkpoint's fingerprint names it).
+    """
+
+    def __init__(self, deadline=None):
+        self.deadline = deadline
+        self.fn = train_image_classification
+
+    def __call__(self, args, reporter):
+        return train_image_classification(args, reporter, deadline=self.deadline)
+
+    def __repr__(self):
+        return 'TrialFunction(deadline=%r)' % (self.deadline,)

@@ -19,6 +19,7 @@ import time
 import numpy as np
 from PIL import Image
 
+from ..core._validate import check_choice, check_instance, check_int
 from . import _data_builtin
 
 logger = logging.getLogger(__name__)
@@ -82,11 +83,14 @@ def export_fashion_mnist(out, classes=None, per_class_train=100, per_class_test=
     ``classes``: indices (default: all ten). Images per class are a seeded random choice; file
     names hold the source index (``fmnist-train-01234.png``). Returns ``{split: count}``.
     """
-    out = os.path.abspath(os.path.expanduser(out))
-    classes = list(range(len(CLASSES))) if classes is None else sorted(set(classes))
-    if fmt not in _FORMATS:
-        raise ValueError('fmt must be one of %s, got %r' % (', '.join(_FORMATS), fmt))
-    counts = {'train': per_class_train, 'test': per_class_test}
+    out = os.path.abspath(os.path.expanduser(os.fspath(check_instance('out', out, (str, os.PathLike),
+                                                                     'a folder path'))))
+    classes = list(range(len(CLASSES))) if classes is None else sorted(
+        {check_int('classes[%d]' % i, c, low=0, high=len(CLASSES) - 1) for i, c in enumerate(classes)})
+    fmt = check_choice('fmt', fmt, tuple(_FORMATS))
+    counts = {'train': check_int('per_class_train', per_class_train, low=1),
+              'test': check_int('per_class_test', per_class_test, low=1)}
+    seed, size = check_int('seed', seed, low=0), check_int('size', size, low=1)
     for split in ('train', 'test'):
         target = os.path.join(out, split)
         if os.path.isdir(target) and os.listdir(target):
@@ -134,7 +138,7 @@ def _int_between(low, high):
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError('expected an integer, got %r' % text)
+            raise argparse.ArgumentTypeError('expected an integer, got %r' % text) from None
         if not low <= value <= high:
             raise argparse.ArgumentTypeError('must be between %d and %d, got %d'
                                              % (low, high, value))
@@ -146,7 +150,7 @@ def _classes_arg(text):
     try:
         return parse_classes(text)
     except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc))
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _build_parser():

@@ -13,7 +13,8 @@ optimizer and each optimizer's spaces are searched together. No MXNet is importe
 ('sgd', 'adam')
 """
 import math
-import numbers
+
+from ..core._validate import check_str, fail_type, fail_value, is_real
 
 __all__ = ['Optimizer', 'get_optim', 'SGD', 'NAG', 'Adam', 'RMSProp', 'TRAINABLE']
 
@@ -31,29 +32,25 @@ _NOT_TRAINABLE = ('adagrad', 'adadelta', 'adamax', 'nadam', 'dcasgd', 'sgld', 's
 _ALIASES = {'learning_rate': 'lr'}
 
 
-def _check_value(opt, param, value):
-    """A fixed value of ``param``: lr > 0, 0 <= wd < 1, 0 <= momentum < 1."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
-        raise TypeError('%s: %s must be a number or an ag.space, got %r' % (opt, param, value))
-    if param == 'lr' and value <= 0:
-        raise ValueError('%s: lr must be > 0, got %r' % (opt, value))
-    if param in ('wd', 'momentum') and not 0 <= value < 1:
-        raise ValueError('%s: %s must be in [0, 1), got %r' % (opt, param, value))
-    return float(value)
-
-
 def _check_param(opt, param, value):
+    """A value of ``param`` (lr > 0, 0 <= wd < 1, 0 <= momentum < 1), or a space whose choices or
+    bounds all are; returns a value as a float, a space as is."""
     from ..space import Categorical, Space
 
-    if not isinstance(value, Space):
-        return _check_value(opt, param, value)
+    name = '%s: %s' % (opt, param)
+    allowed = 'a finite number > 0' if param == 'lr' else 'a finite number in [0, 1)'
     if isinstance(value, Categorical):
-        for choice in value.choices:
-            _check_value(opt, param, choice)
-    elif hasattr(value, 'lower'):
-        _check_value(opt, param, value.lower)
-        _check_value(opt, param, value.upper)
-    return value
+        values = value.choices
+    elif isinstance(value, Space):
+        values = (value.lower, value.upper) if hasattr(value, 'lower') else ()
+    else:
+        values = (value,)
+    for one in values:
+        if not is_real(one):
+            raise fail_type(name, allowed + ' or an ag.space', one)
+        if not (math.isfinite(one) and (one > 0 if param == 'lr' else 0 <= one < 1)):
+            raise fail_value(name, allowed, one)
+    return value if isinstance(value, Space) else float(value)
 
 
 class Optimizer(object):
@@ -64,9 +61,7 @@ class Optimizer(object):
     """
 
     def __init__(self, name, **hyper_params):
-        if not isinstance(name, str):
-            raise TypeError('optimizer name must be a str, got %r' % (name,))
-        key = name.lower()
+        key = check_str('optimizer name', name).lower()
         if key not in TRAINABLE:
             extra = (' (%r is a 2019 optimizer that the image task does not train with)' % name
                      if key in _NOT_TRAINABLE else '')

@@ -23,6 +23,8 @@ import threading
 import time
 from multiprocessing.connection import answer_challenge, deliver_challenge
 
+from ._wire import no_delay
+
 __all__ = ["Channel", "TrialListener", "TrialChannelError", "connect", "client_tls_context", "tls_config_of"]
 
 logger = logging.getLogger(__name__)
@@ -115,10 +117,10 @@ class Channel:
         self.sock.close()
 
 
-def _no_delay(sock):
-    """Small request/answer messages: turn Nagle's algorithm off (it stalls them ~40 ms)."""
+def _cut(sock):
+    """Shut a socket down both ways, so a thread blocked on it wakes up (the socket may be closed already)."""
     try:
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.shutdown(socket.SHUT_RDWR)
     except OSError:
         pass
 
@@ -133,7 +135,7 @@ def connect(host, port, authkey, ssl_context=None, timeout=60.0):
     try:
         if ssl_context is not None:
             sock = ssl_context.wrap_socket(sock, server_side=False)
-        _no_delay(sock)
+        no_delay(sock)
         channel = Channel(sock, deadline=time.monotonic() + timeout)
         answer_challenge(channel, authkey)
         deliver_challenge(channel, authkey)
@@ -213,7 +215,7 @@ class TrialListener:
             sock.settimeout(self.handshake_timeout)
             if self.ssl_context is not None:
                 conn = self.ssl_context.wrap_socket(sock, server_side=True)  # the TLS handshake runs here
-            _no_delay(conn)
+            no_delay(conn)
             channel = Channel(conn, deadline=start + self.handshake_timeout)
             deliver_challenge(channel, self.authkey)
             answer_challenge(channel, self.authkey)
@@ -245,10 +247,7 @@ class TrialListener:
             late = [s for s, deadline in self._in_flight.items() if deadline < now and s not in self._expired]
             self._expired.update(late)
         for sock in late:
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+            _cut(sock)
 
     def _reject(self, conn, peer, exc, elapsed, expired=False):
         try:
@@ -271,10 +270,7 @@ class TrialListener:
         with self._lock:
             pending = list(self._in_flight)
         for sock in pending:  # their handshake threads fail at once and end
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+            _cut(sock)
         while True:
             try:
                 self._ready.get_nowait()[0].close()

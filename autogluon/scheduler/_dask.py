@@ -22,21 +22,22 @@ launcher elsewhere, which connects again.
 """
 import json
 import logging
-import numbers
 import os
 import secrets
 import selectors
 import socket
 import ssl
-import subprocess
 import sys
 import threading
 import time
 import uuid
 
+from ..core._validate import check_seconds
+from . import _wire
 from ._channel import TLS_FAILED, TrialChannelError, TrialListener, client_tls_context, tls_config_of
 from ._executor import Executor
-from .resource import Slot, validate_resource
+from ._procs import end_process
+from .resource import Slot, count_slots, validate_resource
 
 __all__ = ["DaskExecutor", "get_dask_client"]
 
@@ -97,8 +98,8 @@ def _launcher(address, authkey_hex, slot_index, num_cpus, num_gpus, kill_event_n
     from distributed import Event, get_worker
 
     worker = get_worker()
-    tls_env = {"AUTOGLUON_TLS": _worker_tls(worker)} if tls else {}
-    module = "autogluon.scheduler._dask_trial" if tls else "autogluon.scheduler._worker"
+    tls_env = {_wire.ENV_TLS: _worker_tls(worker)} if tls else {}
+    module = _wire.TLS_WORKER_MODULE if tls else _wire.WORKER_MODULE
     total_gpus = int(worker.state.total_resources.get("GPU", 0)) if hasattr(worker, "state") else 0
     gpu_ids = _acquire("gpu", list(range(total_gpus)), num_gpus) if num_gpus else []
     cpu_ids = _acquire("cpu", sorted(os.sched_getaffinity(0)), num_cpus) if hasattr(os, "sched_getaffinity") else []
@@ -107,21 +108,16 @@ def _launcher(address, authkey_hex, slot_index, num_cpus, num_gpus, kill_event_n
     slot = Slot(slot_index, cpu_ids or range(num_cpus), gpu_ids)
     try:
         while True:
-            env = dict(os.environ)
-            env.update(slot.env())
-            if not cpu_ids:
-                env.pop("AUTOGLUON_CPU_IDS", None)  # more slots than cores here: do not pin
-            env.update({"AUTOGLUON_AUTHKEY": authkey_hex, "AUTOGLUON_SLOT": str(slot_index),
-                        "AUTOGLUON_DRIVER_PID": str(os.getpid()),
-                        "AUTOGLUON_WORKER_PRELOAD": ",".join(preload),
-                        "PYTHONPATH": os.pathsep.join(dict.fromkeys(sys_path + sys.path)), **tls_env})
-            proc = subprocess.Popen([sys.executable, "-m", module, "--connect", address],
-                                    env=env, stdin=subprocess.DEVNULL, start_new_session=True)
+            # pin_cpus: with more slots than cores here, the launcher got no CPU ids: do not pin
+            env = _wire.worker_env(slot, preload, os.getpid(), sys_path + sys.path, pin_cpus=bool(cpu_ids),
+                                   extra={_wire.ENV_AUTHKEY: authkey_hex, _wire.ENV_SLOT: str(slot_index),
+                                          **tls_env})
+            proc = _wire.start_worker(env, connect=address, module=module)
             killed = False
             while proc.poll() is None:
                 if kill_event.wait(timeout=0.2):
                     kill_event.clear()
-                    _killpg(proc)
+                    end_process(proc, timeout=None)  # with everything it started (setsid children too)
                     killed = True
             if done_event.is_set():
                 return proc.returncode
@@ -134,14 +130,6 @@ def _launcher(address, authkey_hex, slot_index, num_cpus, num_gpus, kill_event_n
     finally:
         _release("gpu", gpu_ids)
         _release("cpu", cpu_ids)
-
-
-def _killpg(proc):
-    """Kill a trial process with everything it started (its guard's group, setsid children too)."""
-    from ._procs import kill_tree
-
-    kill_tree(proc.pid)
-    proc.wait()
 
 
 def _driver_tls_context(client):
@@ -188,15 +176,6 @@ def _local_ip_towards(address):
         probe.close()
 
 
-class _Conn:
-    __slots__ = ("slot", "conn", "pid", "task_id", "has_fn")
-
-    def __init__(self, slot, conn, pid):
-        self.slot, self.conn, self.pid = slot, conn, pid
-        self.task_id = None
-        self.has_fn = False
-
-
 class DaskExecutor(Executor):
     """Trials on the workers of a Dask cluster (see the module docstring).
 
@@ -220,9 +199,7 @@ class DaskExecutor(Executor):
 
     def __init__(self, dask_client, listen_host=None, slot_wait_timeout=300.0, preload=(),
                  handshake_timeout=10.0):
-        if isinstance(handshake_timeout, bool) or not isinstance(handshake_timeout, numbers.Real) \
-                or not handshake_timeout > 0:
-            raise ValueError("handshake_timeout must be a number of seconds > 0, got %r" % (handshake_timeout,))
+        handshake_timeout = check_seconds("handshake_timeout", handshake_timeout, allow_none=False)
         self.client = get_dask_client(dask_client)
         self.listen_host = listen_host or os.environ.get("AUTOGLUON_DRIVER_HOST") or _local_ip_towards(
             self.client.scheduler.address)
@@ -237,7 +214,7 @@ class DaskExecutor(Executor):
     def _reset(self):
         self._listener = None
         self._selector = None
-        self._conns = {}        # slot index -> _Conn
+        self._conns = {}        # slot index -> _wire.WorkerLink
         self._pending = {}      # slot index -> (spec, time queued) waiting for a connection
         self._futures = {}
         self._payload = None
@@ -252,22 +229,15 @@ class DaskExecutor(Executor):
         workers = self.client.scheduler_info().get("workers", {})
         if not workers:
             raise ValueError("the Dask cluster at %s has no workers" % self.client.scheduler.address)
-        count, offers = 0, []
+        offers = []
         for info in workers.values():
             res = info.get("resources") or {}
-            cpus = int(res.get("CPU", info.get("nthreads", 1)))
-            gpus = int(res.get("GPU", 0))
-            offers.append("CPU=%d GPU=%d" % (cpus, gpus))
-            fits = cpus // need_c
-            if need_g:
-                fits = min(fits, gpus // need_g)
-            count += fits
+            offers.append((int(res.get("CPU", info.get("nthreads", 1))), int(res.get("GPU", 0))))
+        count = count_slots(resource, offers, max_concurrent)
         if count == 0:
             raise ValueError("%s asks for num_cpus=%d, num_gpus=%d per trial but no Dask worker has that much "
                              "(workers offer %s); start workers with --resources \"CPU=.. GPU=..\""
-                             % (name, need_c, need_g, ", ".join(sorted(set(offers)))))
-        if max_concurrent is not None:
-            count = min(count, max_concurrent)
+                             % (name, need_c, need_g, ", ".join(sorted({"CPU=%d GPU=%d" % o for o in offers}))))
         self._uses_resources = any(info.get("resources") for info in workers.values())
         self._need = (need_c, need_g)
         return [Slot(i, range(need_c), range(need_g)) for i in range(count)]
@@ -305,36 +275,25 @@ class DaskExecutor(Executor):
 
     def _take(self, conn, hello, peer):
         try:
-            kind, slot_index, pid = hello
-        except (TypeError, ValueError):
-            kind = slot_index = pid = None
-        if kind != "hello" or slot_index not in self._slots:
+            hello = _wire.decode(hello)
+        except _wire.WireError:
+            pass
+        if type(hello) is not _wire.Hello or hello.slot not in self._slots:
             logger.warning("trial listener: dropped an authenticated connection from %s:%s that sent %.80r "
                            "instead of a hello for one of this run's slots", peer[0], peer[1], hello)
             conn.close()
             return
+        slot_index, pid = hello
         old = self._conns.pop(slot_index, None)
         if old is not None:
-            self._drop(old)
-        handle = _Conn(self._slots[slot_index], conn, pid)
+            old.close(self._selector)
+        handle = _wire.WorkerLink(self._slots[slot_index], conn, pid)
         self._conns[slot_index] = handle
         self._selector.register(conn, selectors.EVENT_READ, ("conn", handle))
         logger.debug("slot %d connected from pid %d", slot_index, pid)
         pending = self._pending.pop(slot_index, None)
         if pending is not None:
-            self._send_run(handle, pending[0])
-
-    def _send_run(self, handle, spec):
-        from ..core._serialize import dumps, needs_value
-
-        if not handle.has_fn:
-            handle.conn.send(("fn", self._payload))
-            handle.has_fn = True
-        handle.task_id = spec["task_id"]
-        if needs_value(spec["config"]):
-            handle.conn.send(("run-dill", dumps(spec)))
-        else:
-            handle.conn.send(("run", spec))
+            handle.send_run(pending[0], self._payload)
 
     def submit(self, slot_index, spec):
         handle = self._conns.get(slot_index)
@@ -342,19 +301,16 @@ class DaskExecutor(Executor):
             self._pending[slot_index] = (spec, time.monotonic())
         else:
             try:
-                self._send_run(handle, spec)
+                handle.send_run(spec, self._payload)
             except (OSError, EOFError):
-                self._drop(handle)
+                handle.close(self._selector)
                 self._conns.pop(slot_index, None)
                 self._pending[slot_index] = (spec, time.monotonic())
 
     def reply(self, slot_index, task_id, decision):
         handle = self._conns.get(slot_index)
-        if handle is not None and handle.task_id == task_id:
-            try:
-                handle.conn.send(("decision", task_id, bool(decision)))
-            except (OSError, EOFError):
-                pass
+        if handle is not None:
+            handle.send_decision(task_id, decision)  # a lost connection: poll reports it
 
     def poll(self, timeout):
         events = []
@@ -365,19 +321,12 @@ class DaskExecutor(Executor):
                 self._accept()
                 continue
             try:
-                while handle.conn.poll():
-                    msg = handle.conn.recv()
-                    if msg[0] == "report":
-                        events.append(("report", handle.slot.index, msg[1], msg[2]))
-                    elif msg[0] == "started":
-                        events.append(("started", handle.slot.index, msg[1]))
-                    elif msg[0] == "done":
-                        handle.task_id = None
-                        events.append(("done", handle.slot.index, msg[1], msg[2], msg[3]))
+                handle.drain(events)
             except (EOFError, OSError):
-                events.append(("died", handle.slot.index, handle.task_id,
-                               "the trial process on the Dask cluster (pid %s) went away" % handle.pid))
-                self._drop(handle)
+                events.append(_wire.died_event(handle.slot.index, handle.task_id,
+                                               "the trial process on the Dask cluster (pid %s) went away"
+                                               % handle.pid))
+                handle.close(self._selector)
                 self._conns.pop(handle.slot.index, None)
         events.extend(self._check_slots())
         return events
@@ -396,19 +345,9 @@ class DaskExecutor(Executor):
         for slot_index, (spec, since) in list(self._pending.items()):
             if now - since > self.slot_wait_timeout:
                 del self._pending[slot_index]
-                events.append(("died", slot_index, spec["task_id"],
-                               "no Dask worker took slot %d for %gs" % (slot_index, self.slot_wait_timeout)))
+                events.append(_wire.died_event(slot_index, spec["task_id"], "no Dask worker took slot %d for %gs"
+                                               % (slot_index, self.slot_wait_timeout)))
         return events
-
-    def _drop(self, handle):
-        try:
-            self._selector.unregister(handle.conn)
-        except (KeyError, ValueError):
-            pass
-        try:
-            handle.conn.close()
-        except OSError:
-            pass
 
     def kill(self, slot_index):
         from distributed import Event
@@ -416,7 +355,7 @@ class DaskExecutor(Executor):
         self._pending.pop(slot_index, None)
         handle = self._conns.pop(slot_index, None)
         if handle is not None:
-            self._drop(handle)
+            handle.close(self._selector)
             Event(self._event_name(slot_index), client=self.client).set()
 
     def shutdown(self):
@@ -425,16 +364,13 @@ class DaskExecutor(Executor):
         if self._listener is not None:
             self._listener.close()  # no new connections
         for handle in list(self._conns.values()):
-            try:
-                handle.conn.send(("exit",))
-            except (OSError, EOFError):
-                pass
-            self._drop(handle)
+            handle.send_exit()
+            handle.close(self._selector)
         futures = list(self._futures.values())
         if futures:
             # Launchers must not start new processes; those still running a trial are killed.
             Event("autogluon-%s-done" % self._run_id, client=self.client).set()
-            for slot_index, future in self._futures.items():
+            for slot_index in self._futures:
                 if slot_index in self._conns and self._conns[slot_index].task_id is None:
                     continue  # idle: it exits on the message above
                 Event(self._event_name(slot_index), client=self.client).set()

@@ -12,14 +12,14 @@ import socket
 import ssl
 import sys
 
-from . import _worker
+from . import _wire, _worker
 from ._channel import TLS_FAILED, client_tls_context, connect
 
 
 def _connect_tls(address):
     host, port = address.rsplit(":", 1)
-    authkey = bytes.fromhex(os.environ.pop("AUTOGLUON_AUTHKEY"))
-    ctx = client_tls_context(json.loads(os.environ.pop("AUTOGLUON_TLS")))
+    authkey = _wire.pop_authkey()
+    ctx = client_tls_context(json.loads(os.environ.pop(_wire.ENV_TLS)))
     try:
         conn = connect(host.strip("[]"), int(port), authkey, ssl_context=ctx)
     except ssl.SSLError as exc:
@@ -32,7 +32,7 @@ def _connect_tls(address):
         sys.exit(3)  # the driver is gone or unreachable: nothing to do
     except (EOFError, OSError):
         sys.exit(1)  # dropped during the handshake (reset, closed): the launcher starts a fresh process
-    conn.send(("hello", int(os.environ.get("AUTOGLUON_SLOT", "-1")), os.getpid()))
+    _wire.send_hello(conn)
     return conn
 
 

@@ -8,7 +8,7 @@ be swapped without touching the schedulers:
     Prepare one runner per :class:`~autogluon.scheduler.resource.Slot`.
 ``submit(slot_index, spec)``
     Start a trial (``spec``: task_id, config, reward_attr, time_attr, trial_dir) on an idle slot.
-``poll(timeout) -> list of events``
+``poll(timeout) -> list of events`` (tuples; the named records of :mod:`._wire` are such tuples)
     ``("started", slot, task_id)``: the trial's function is about to run (optional);
     ``("report", slot, task_id, result)``: the trial waits for ``reply``;
     ``("done", slot, task_id, outcome, error_text)``: outcome completed | stopped | failed;
@@ -22,18 +22,16 @@ be swapped without touching the schedulers:
 """
 import logging
 import os
-import pickle
 import queue
 import selectors
 import signal
 import subprocess
-import sys
 import threading
 import time
 from multiprocessing import Pipe
 
-from ..core._serialize import dumps, needs_value
-from ._procs import kill_tree
+from . import _wire
+from ._procs import end_process
 
 __all__ = ["Executor", "LocalProcessExecutor", "InProcessExecutor", "make_executor"]
 
@@ -62,15 +60,14 @@ class Executor:
         raise NotImplementedError
 
 
-class _WorkerHandle:
-    __slots__ = ("slot", "proc", "conn", "task_id", "has_fn", "pidfd")
+class _WorkerHandle(_wire.WorkerLink):
+    """A local worker: its connection (see :class:`~._wire.WorkerLink`), its process and that process's pidfd."""
+
+    __slots__ = ("proc", "pidfd")
 
     def __init__(self, slot, proc, conn):
-        self.slot = slot
+        super().__init__(slot, conn, proc.pid)
         self.proc = proc
-        self.conn = conn
-        self.task_id = None
-        self.has_fn = False
         self.pidfd = None
 
 
@@ -79,6 +76,12 @@ def _signal_name(code):
         return signal.Signals(-code).name
     except (ValueError, TypeError):
         return str(code)
+
+
+def _death(proc):
+    code = proc.returncode
+    return "worker process %d died (%s)" % (
+        proc.pid, "signal %s" % _signal_name(code) if code < 0 else "exit code %d" % code)
 
 
 class LocalProcessExecutor(Executor):
@@ -113,19 +116,9 @@ class LocalProcessExecutor(Executor):
 
     def _spawn(self, slot):
         parent_conn, child_conn = Pipe(duplex=True)
-        env = dict(os.environ)
-        env.update(slot.env())
-        env["AUTOGLUON_DRIVER_PID"] = str(os.getpid())
-        env["AUTOGLUON_WORKER_PRELOAD"] = ",".join(self.preload)
-        env["AUTOGLUON_LOG_LEVEL"] = str(self._log_level or logging.WARNING)
-        # The driver's import path, so modules next to the user's script import in the worker.
-        paths = [p if p else os.getcwd() for p in sys.path]
-        env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
-        fd = child_conn.fileno()
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "autogluon.scheduler._worker", str(fd)],
-            pass_fds=(fd,), env=env, stdin=subprocess.DEVNULL, start_new_session=True,
-        )
+        env = _wire.worker_env(slot, self.preload, os.getpid(), _wire.import_paths(),
+                               log_level=self._log_level or logging.WARNING)
+        proc = _wire.start_worker(env, fd=child_conn.fileno())
         child_conn.close()
         handle = _WorkerHandle(slot, proc, parent_conn)
         handle.pidfd = os.pidfd_open(proc.pid)
@@ -144,25 +137,12 @@ class LocalProcessExecutor(Executor):
             if handle is not None:
                 self._reap(handle)
             handle = self._spawn(self._slots[slot_index])
-        if not handle.has_fn:
-            handle.conn.send(("fn", self._payload))
-            handle.has_fn = True
-        handle.task_id = spec["task_id"]
-        if needs_value(spec["config"]):
-            # a configuration holding objects from a notebook cell or __main__: ship it by value
-            message = pickle.dumps(("run-dill", dumps(spec)), protocol=pickle.HIGHEST_PROTOCOL)
-        else:
-            message = pickle.dumps(("run", spec), protocol=pickle.HIGHEST_PROTOCOL)
-        handle.conn.send_bytes(message)
+        handle.send_run(spec, self._payload)
 
     def reply(self, slot_index, task_id, decision):
         handle = self._workers.get(slot_index)
-        if handle is None or handle.task_id != task_id:
-            return
-        try:
-            handle.conn.send(("decision", task_id, bool(decision)))
-        except (OSError, EOFError):
-            pass  # the worker died; its sentinel reports it
+        if handle is not None:
+            handle.send_decision(task_id, decision)  # a dead worker: its pidfd reports it
 
     # -- events -------------------------------------------------------------
     def poll(self, timeout):
@@ -175,56 +155,33 @@ class LocalProcessExecutor(Executor):
         for key, _ in self._selector.select(timeout):
             kind, h = key.data
             if kind == "conn":
-                events.extend(self._drain(h))
+                self._drain(h, events)
             else:
                 dead.append(h)
         for h in dead:
-            events.extend(self._drain(h))
+            self._drain(h, events)
             if h.proc.poll() is None:
                 continue
-            code = h.proc.returncode
-            reason = "worker process %d died (%s)" % (
-                h.proc.pid, "signal %s" % _signal_name(code) if code < 0 else "exit code %d" % code)
-            events.append(("died", h.slot.index, h.task_id, reason))
+            events.append(_wire.died_event(h.slot.index, h.task_id, _death(h.proc)))
             self._reap(h)
             self._workers[h.slot.index] = None
         return events
 
-    def _drain(self, h):
-        events = []
+    def _drain(self, h, events):
         try:
-            while h.conn.poll():
-                msg = h.conn.recv()
-                kind = msg[0]
-                if kind == "report":
-                    events.append(("report", h.slot.index, msg[1], msg[2]))
-                elif kind == "started":
-                    events.append(("started", h.slot.index, msg[1]))
-                elif kind == "done":
-                    h.task_id = None
-                    events.append(("done", h.slot.index, msg[1], msg[2], msg[3]))
+            h.drain(events)
         except (EOFError, OSError):
-            pass
-        return events
+            pass  # the worker is gone: its pidfd reports it
 
     # -- ending ---------------------------------------------------------------
     def _reap(self, h):
-        for obj in (h.conn, h.pidfd):
+        if h.pidfd is not None:
             try:
-                self._selector.unregister(obj)
+                self._selector.unregister(h.pidfd)
             except (KeyError, ValueError):
                 pass
-        try:
-            h.conn.close()
-        except OSError:
-            pass
-        if h.proc.poll() is None:
-            # the worker's guard, the worker, and every process its trial started (even outside the group)
-            kill_tree(h.proc.pid)
-        try:
-            h.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:  # pragma: no cover - kernel trouble
-            logger.error("worker %d did not exit after SIGKILL", h.proc.pid)
+        h.close(self._selector)
+        end_process(h.proc)  # the worker's guard, the worker, and every process its trial started
         if h.pidfd is not None:
             os.close(h.pidfd)
             h.pidfd = None
@@ -239,10 +196,7 @@ class LocalProcessExecutor(Executor):
         handles = [h for h in self._workers.values() if h is not None]
         for h in handles:
             if h.task_id is None:
-                try:
-                    h.conn.send(("exit",))
-                except (OSError, EOFError):
-                    pass
+                h.send_exit()
         deadline = time.monotonic() + 2.0
         for h in handles:
             if h.task_id is None:
@@ -254,7 +208,6 @@ class LocalProcessExecutor(Executor):
         self._workers = {}
         self._selector.close()
         self._selector = selectors.DefaultSelector()
-
 
 
 class InProcessExecutor(Executor):
@@ -283,14 +236,14 @@ class InProcessExecutor(Executor):
         def send(result):
             if task_id in self._killed:
                 return False
-            self._events.put(("report", slot_index, task_id, result))
+            self._events.put(_wire.report_event(slot_index, task_id, result))
             return replies.get()
 
         def body():
-            self._events.put(("started", slot_index, task_id))
+            self._events.put(_wire.started_event(slot_index, task_id))
             outcome, error = run_trial(self._fn, self._args, spec, send)
             if task_id not in self._killed:
-                self._events.put(("done", slot_index, task_id, outcome, error))
+                self._events.put(_wire.done_event(slot_index, task_id, outcome, error))
 
         thread = threading.Thread(target=body, name="trial-%d" % task_id, daemon=True)
         self._threads[slot_index] = (task_id, thread)

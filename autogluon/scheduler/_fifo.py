@@ -1,7 +1,8 @@
 """FIFO_Scheduler: trials run to the end in the order the searcher proposes them."""
 import logging
-import numbers
 
+from ..core._validate import check_real
+from ._protocol import MaxRewardGoal
 from ._scheduler import TaskScheduler
 
 __all__ = ["FIFO_Scheduler", "FIFOScheduler", "era_b_options"]
@@ -22,38 +23,30 @@ def era_b_options(options):
         raise ValueError("dist_ip_addrs=%r is not supported: this library runs trials on a cluster through "
                          "Dask; pass dask_client=<a distributed.Client or a scheduler address> instead" % (addrs,))
     max_reward = options.pop("max_reward", None)
-    if max_reward is not None and (isinstance(max_reward, bool) or not isinstance(max_reward, numbers.Real)):
-        raise TypeError("max_reward must be a number or None, got %r" % (max_reward,))
+    check_real("max_reward", max_reward, allow_none=True, finite=False)  # kept as given
     return max_reward
 
 
 class _MaxRewardMixin:
     """``max_reward``: once a trial reaches it, no new trial starts (running ones finish);
-    ``join_jobs``."""
+    ``join_jobs``. The loop asks the goal (:class:`~._protocol.MaxRewardGoal`) before it takes a
+    trial and shows it each report."""
 
     max_reward = None
-    _max_reward_hit = None  # unknown until the first check; then kept up to date by each report
+    _max_reward_goal = None  # built at the first run; kept (and up to date) across runs
 
-    def _reaches_max_reward(self, reward):
-        return reward is not None and (reward >= self.max_reward if self.mode == "max"
-                                       else reward <= self.max_reward)
+    def _goal(self):
+        if self.max_reward is None:
+            return super()._goal()
+        if self._max_reward_goal is None:
+            self._max_reward_goal = MaxRewardGoal(self.max_reward, self.mode, self.get_best_reward,
+                                                  self._announce_max_reward)
+        return self._max_reward_goal
 
-    def _next_task(self, num_trials):
-        if self.max_reward is not None:
-            if self._max_reward_hit is None:  # once (a resumed run may have reached it already)
-                self._max_reward_hit = self._reaches_max_reward(self.get_best_reward())
-            if self._max_reward_hit:
-                if "max-reward" not in self._noted:
-                    self._note_once("max-reward", "best %s=%s reached max_reward=%s: no new trials start",
-                                    self.reward_attr, self.get_best_reward(), self.max_reward)
-                return None
-        return super()._next_task(num_trials)
-
-    def _on_report(self, slot_index, task, result):
-        super()._on_report(slot_index, task, result)
-        # O(1) per report: the best reward over every trial is only looked up once.
-        if self.max_reward is not None and self._reaches_max_reward(task.best_user_reward):
-            self._max_reward_hit = True
+    def _announce_max_reward(self):
+        if "max-reward" not in self._noted:
+            self._note_once("max-reward", "best %s=%s reached max_reward=%s: no new trials start",
+                            self.reward_attr, self.get_best_reward(), self.max_reward)
 
     def join_jobs(self, timeout=None):
         """The first public release's name of :meth:`join_tasks` (``run()`` already waits)."""

@@ -1,6 +1,5 @@
 """Hyperband_Scheduler: asynchronous Hyperband (successive halving) over trials."""
-import numbers
-
+from ..core._validate import check_choice, check_real
 from ._fifo import _MaxRewardMixin, era_b_options
 from ._scheduler import TaskScheduler
 
@@ -38,11 +37,9 @@ class Hyperband_Scheduler(_MaxRewardMixin, TaskScheduler):
                  time_attr="training_epoch", reward_attr="accuracy", max_t=100, grace_period=10,
                  reduction_factor=4, brackets=1, visualizer="tensorboard", type="stopping",
                  terminator=None, **options):
-        if type not in _TYPES:
-            raise ValueError("type must be one of %s, got %r" % (", ".join(_TYPES), type))
-        for name, value in (("max_t", max_t), ("grace_period", grace_period)):
-            if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 0:
-                raise ValueError("%s must be a positive number, got %r" % (name, value))
+        type = check_choice("type", type, _TYPES)
+        check_real("max_t", max_t, low=0, low_open=True)  # checked; kept as given (an int stays an int)
+        check_real("grace_period", grace_period, low=0, low_open=True)
         self.max_reward = era_b_options(options)
         self.type = type
         self.grace_period = grace_period

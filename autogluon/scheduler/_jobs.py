@@ -30,6 +30,7 @@ from collections import deque
 
 from ..core._decorators import parser_defaults
 from ..core._serialize import dumps, loads
+from . import _wire
 from .resource import Resources, Slot, detect_resources
 
 __all__ = ["Job", "JobScheduler"]
@@ -254,14 +255,13 @@ class JobScheduler:
     def _on_event(self, task_id, event):
         if task_id not in self._running:
             return
-        kind = event[0]
-        if kind == "report":  # a job that reports: nothing decides against it here
-            self._running[task_id][1].reply(event[1], task_id, True)
-        elif kind == "done":
-            outcome, error = event[3], event[4]
-            self._end(task_id, "failed" if outcome == "failed" else "completed", error)
-        elif kind == "died":
-            self._end(task_id, "failed", event[3])
+        kind = event.kind  # the executor's events: the records of _wire
+        if kind == _wire.REPORT:  # a job that reports: nothing decides against it here
+            self._running[task_id][1].reply(event.slot, task_id, True)
+        elif kind == _wire.DONE:
+            self._end(task_id, "failed" if event.outcome == "failed" else "completed", event.error)
+        elif kind == _wire.DIED:
+            self._end(task_id, "failed", event.reason)
 
     def _end(self, task_id, status, error):
         job, executor, cpus, gpus = self._running.pop(task_id)

@@ -6,10 +6,14 @@ workers, a ``subprocess``), and those may start more or leave their session
 subreaper*, so such orphans are re-parented to it instead of to init and stay
 in its tree, where these helpers find them.
 """
+import logging
 import os
 import signal
+import subprocess
 
-__all__ = ["descendants", "kill_descendants", "kill_tree", "set_child_subreaper"]
+__all__ = ["descendants", "kill_descendants", "kill_tree", "end_process", "set_child_subreaper"]
+
+logger = logging.getLogger(__name__)
 
 _PR_SET_CHILD_SUBREAPER = 36
 
@@ -71,10 +75,7 @@ def kill_descendants(pid, exclude=(), rounds=5):
         if not victims:
             break
         for victim in victims:
-            try:
-                os.kill(victim, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
+            _sigkill(os.kill, victim)
         killed.extend(victims)
     return killed
 
@@ -82,11 +83,25 @@ def kill_descendants(pid, exclude=(), rounds=5):
 def kill_tree(pid):
     """SIGKILL ``pid``, its process group (when it leads one) and all its descendants."""
     kill_descendants(pid)
+    _sigkill(os.killpg, pid)
+    _sigkill(os.kill, pid)
+
+
+def _sigkill(kill, target):
+    """``kill(target, SIGKILL)`` (``os.kill`` or ``os.killpg``); a target that is gone (or not ours) is no error."""
     try:
-        os.killpg(pid, signal.SIGKILL)
+        kill(target, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass
+
+
+def end_process(proc, timeout=5.0):
+    """End a worker process (a :class:`subprocess.Popen`): if it still runs, :func:`kill_tree` it (its
+    guard, the worker and everything its trials started); then reap it, waiting at most ``timeout``
+    seconds (None: as long as it takes)."""
+    if proc.poll() is None:
+        kill_tree(proc.pid)
     try:
-        os.kill(pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:  # pragma: no cover - kernel trouble
+        logger.error("process %d did not exit after SIGKILL", proc.pid)

@@ -4,11 +4,8 @@ A worker is started once per resource slot and runs many trials one after the
 other, so imports (MXNet's alone takes over a second) are paid once. It talks
 to the driver over one duplex connection (file descriptor FD):
 
-driver -> worker: ("fn", payload) | ("run", spec) | ("run-dill", payload) | ("decision", task_id, bool)
-                  | ("exit",)
-worker -> driver: ("ready", pid) | ("started", task_id)
-                  | ("report", task_id, result)
-                  | ("done", task_id, outcome, error_text)   outcome: completed | stopped | failed
+driver -> worker: fn, run, decision, exit; worker -> driver: ready (or hello), started, report, done.
+The messages, and the environment the driver starts a worker with, are defined in :mod:`._wire`.
 
 Nothing a worker starts outlives the driver. The process the driver starts
 splits in two at once (on Linux): a small *guard* that stays the driver's child,
@@ -25,9 +22,11 @@ import importlib
 import logging
 import os
 import signal
+import socket
 import sys
 import traceback
 
+from . import _wire
 from ._procs import kill_descendants, set_child_subreaper
 
 _PR_SET_PDEATHSIG = 1
@@ -94,23 +93,23 @@ def _exit_like(status):
 
 
 def _setup_process(fd=None):
-    parent_pid = int(os.environ.get("AUTOGLUON_DRIVER_PID", os.getppid()))
+    parent_pid = int(os.environ.get(_wire.ENV_DRIVER_PID, os.getppid()))
     # A catchable signal at the driver's death: the guard uses it to kill its whole tree.
     _die_with_parent(parent_pid, signal.SIGTERM)
     # Ctrl-C in a terminal goes to the whole foreground process group: the
     # driver decides what happens to trials, so workers ignore it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _split_off_guard(fd)
-    cpus = os.environ.get("AUTOGLUON_CPU_IDS")
+    cpus = os.environ.get(_wire.ENV_CPU_IDS)
     if cpus and hasattr(os, "sched_setaffinity"):
         try:
             os.sched_setaffinity(0, [int(c) for c in cpus.split(",")])
         except OSError:
             pass
-    level = os.environ.get("AUTOGLUON_LOG_LEVEL")
+    level = os.environ.get(_wire.ENV_LOG_LEVEL)
     if level:
         logging.basicConfig(level=int(level), format="%(levelname)s:%(name)s:[worker %(process)d] %(message)s")
-    for name in filter(None, os.environ.get("AUTOGLUON_WORKER_PRELOAD", "").split(",")):
+    for name in filter(None, os.environ.get(_wire.ENV_PRELOAD, "").split(",")):
         try:
             importlib.import_module(name)
         except Exception:  # the trial will fail with the real error if it needs it
@@ -150,27 +149,18 @@ def _connect(address):
     from multiprocessing.connection import Client
 
     host, port = address.rsplit(":", 1)
-    authkey = bytes.fromhex(os.environ.pop("AUTOGLUON_AUTHKEY"))
+    authkey = _wire.pop_authkey()
     try:
         conn = Client((host, int(port)), authkey=authkey)
     except OSError:
         sys.exit(3)  # the driver is gone: nothing to do
-    _no_delay(conn)
-    conn.send(("hello", int(os.environ.get("AUTOGLUON_SLOT", "-1")), os.getpid()))
-    return conn
-
-
-def _no_delay(conn):
-    """Small request/answer messages over TCP: turn Nagle's algorithm off (it stalls them ~40 ms)."""
-    import socket
-
     sock = socket.socket(fileno=os.dup(conn.fileno()))
     try:
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    except OSError:
-        pass
+        _wire.no_delay(sock)
     finally:
         sock.close()
+    _wire.send_hello(conn)
+    return conn
 
 
 def main(fd=None, connect=None, connector=None):
@@ -178,53 +168,75 @@ def main(fd=None, connect=None, connector=None):
     (HOST:PORT, a Dask trial process) made by ``connector`` (default: the plain channel)."""
     from multiprocessing.connection import Connection
 
-    from ..core._serialize import loads
-
     _setup_process(fd)
     if connect:
         conn = (connector or _connect)(connect)
     else:
         conn = Connection(fd)
-        conn.send(("ready", os.getpid()))
-    fn = args = None
+        _wire.send(conn, _wire.Ready, os.getpid())
+    _serve(conn)
+
+
+def _serve(conn):
+    """Run the driver's trials, one after the other, until it says exit or the connection closes."""
+    from ..core._serialize import loads
+
+    fn = None
     while True:
         try:
-            msg = conn.recv()
+            msg = _wire.receive(conn)
         except (EOFError, OSError):
             return
-        kind = msg[0]
-        if kind == "exit":
+        kind = type(msg)
+        if kind is _wire.Exit:
             return
-        if kind == "fn":
+        if kind is _wire.Fn:
             try:
-                fn, args = loads(msg[1])
+                train_fn, args = loads(msg.payload)
+                fn = (train_fn, args)
             except BaseException:  # noqa: BLE001
                 fn = _Unloadable(traceback.format_exc())
-        elif kind in ("run", "run-dill"):
-            spec = msg[1] if kind == "run" else loads(msg[1])
-            task_id = spec["task_id"]
-
-            def send_report(result, task_id=task_id):
-                conn.send(("report", task_id, result))
-                while True:
-                    try:
-                        reply = conn.recv()
-                    except (EOFError, OSError):
-                        os._exit(0)  # the driver is gone
-                    if reply[0] == "decision" and reply[1] == task_id:
-                        return reply[2]
-                    if reply[0] == "exit":
-                        os._exit(0)
-
-            conn.send(("started", task_id))  # the trial's clock (trial_timeout) starts now
-            if isinstance(fn, _Unloadable):
-                outcome, error = "failed", "the training function could not be loaded in the worker:\n" + fn.error
-            else:
-                outcome, error = run_trial(fn, args, spec, send_report)
-            try:
-                conn.send(("done", task_id, outcome, error))
-            except (EOFError, OSError):
+        elif kind is _wire.Run:
+            if not _serve_trial(conn, fn, msg.spec):
                 return
+        else:
+            logging.getLogger(__name__).warning("worker %d dropped a %s message: only the driver receives it",
+                                                os.getpid(), kind.__name__)
+
+
+def _serve_trial(conn, fn, spec):
+    """Run one trial for the driver; False when the driver is gone."""
+    task_id = spec["task_id"]
+
+    def send_report(result):
+        _wire.send(conn, _wire.Report, task_id, result)
+        return _await_decision(conn, task_id)
+
+    _wire.send(conn, _wire.Started, task_id)  # the trial's clock (trial_timeout) starts now
+    if isinstance(fn, _Unloadable):
+        outcome, error = "failed", "the training function could not be loaded in the worker:\n" + fn.error
+    elif fn is None:
+        outcome, error = "failed", "the driver sent no training function before the trial"
+    else:
+        outcome, error = run_trial(fn[0], fn[1], spec, send_report)
+    try:
+        _wire.send(conn, _wire.Done, task_id, outcome, error)
+    except (EOFError, OSError):
+        return False
+    return True
+
+
+def _await_decision(conn, task_id):
+    """The driver's answer to the trial's report: True continues, False stops it."""
+    while True:
+        try:
+            reply = _wire.receive(conn)
+        except (EOFError, OSError):
+            os._exit(0)  # the driver is gone
+        if type(reply) is _wire.Decision and reply.task_id == task_id:
+            return reply.keep_going
+        if type(reply) is _wire.Exit:
+            os._exit(0)
 
 
 class _Unloadable:

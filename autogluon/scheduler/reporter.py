@@ -11,6 +11,8 @@ import math
 import numbers
 import os
 
+from ..core._validate import fail_type, is_real
+
 __all__ = ["StatusReporter", "LocalStatusReporter", "TrialStopped"]
 
 logger = logging.getLogger(__name__)
@@ -46,8 +48,8 @@ def validate_result(result, reward_attr, time_attr):
     clean = {k: _plain(v) for k, v in result.items()}
     for key in (reward_attr, time_attr):
         value = clean[key]
-        if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            raise TypeError("reporter(): %s=%r must be a number" % (key, result[key]))
+        if not is_real(value):
+            raise fail_type("reporter(): " + key, "a number", result[key])
     if math.isnan(clean[time_attr]):
         raise ValueError("reporter(): %s must not be NaN" % time_attr)
     return clean

@@ -3,7 +3,9 @@ import logging
 import numbers
 import os
 
-__all__ = ["Resources", "Slot", "detect_resources", "plan_slots", "validate_resource"]
+from ..core._validate import check_instance, check_int
+
+__all__ = ["Resources", "Slot", "count_slots", "detect_resources", "plan_slots", "validate_resource"]
 
 logger = logging.getLogger(__name__)
 
@@ -58,10 +60,8 @@ class Resources:
             gpu_ids, num_gpus = num_gpus, None
         self.is_request = cpu_ids is None and gpu_ids is None
         if self.is_request:
-            for name, value, low in (("num_cpus", num_cpus, 1), ("num_gpus", num_gpus, 0)):
-                if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
-                    raise ValueError("%s must be an integer >= %d, got %r" % (name, low, value))
-            self._num_cpus, self._num_gpus = int(num_cpus), int(num_gpus)
+            self._num_cpus = check_int("num_cpus", num_cpus, low=1)
+            self._num_gpus = check_int("num_gpus", num_gpus, low=0)
         self.cpu_ids = list(cpu_ids or [])
         self.gpu_ids = list(gpu_ids or [])
         self.ready = False
@@ -111,17 +111,13 @@ def validate_resource(resource, name="resource"):
     """Normalize a per-trial request ``{'num_cpus': c, 'num_gpus': g}``."""
     if resource is None:
         resource = {}
-    if not isinstance(resource, dict):
-        raise TypeError("%s must be a dict like {'num_cpus': 1, 'num_gpus': 0}, got %r" % (name, resource))
+    check_instance(name, resource, dict, "a dict like {'num_cpus': 1, 'num_gpus': 0}")
     unknown = set(resource) - {"num_cpus", "num_gpus"}
     if unknown:
         raise ValueError("%s has unknown keys %s; allowed keys: num_cpus, num_gpus" % (name, sorted(unknown)))
     out = {"num_cpus": resource.get("num_cpus", 1), "num_gpus": resource.get("num_gpus", 0)}
     for key, low in (("num_cpus", 1), ("num_gpus", 0)):
-        value = out[key]
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
-            raise ValueError("%s[%r] must be an integer >= %d, got %r" % (name, key, low, value))
-        out[key] = int(value)
+        out[key] = check_int("%s[%r]" % (name, key), out[key], low=low)
     return out
 
 
@@ -140,14 +136,19 @@ def plan_slots(resource, machine=None, max_concurrent=None, name="resource"):
         raise ValueError("%s asks for num_gpus=%d per trial but this machine has %d GPU(s)%s"
                          % (name, need_g, machine.num_gpus,
                             "" if machine.num_gpus else "; use num_gpus=0 to train on the CPU"))
-    count = machine.num_cpus // need_c
-    if need_g:
-        count = min(count, machine.num_gpus // need_g)
-    if max_concurrent is not None:
-        if isinstance(max_concurrent, bool) or not isinstance(max_concurrent, numbers.Integral) or max_concurrent < 1:
-            raise ValueError("max_concurrent must be an integer >= 1 or None, got %r" % (max_concurrent,))
-        count = min(count, int(max_concurrent))
+    count = count_slots(resource, [(machine.num_cpus, machine.num_gpus)], max_concurrent)
     return [
         Slot(i, machine.cpu_ids[i * need_c:(i + 1) * need_c], machine.gpu_ids[i * need_g:(i + 1) * need_g])
         for i in range(count)
     ]
+
+
+def count_slots(resource, offers, max_concurrent=None):
+    """How many trials of a validated ``resource`` fit on machines that offer ``(cpus, gpus)`` each,
+    at most ``max_concurrent`` (None: no limit). The one slot count of every executor."""
+    max_concurrent = check_int("max_concurrent", max_concurrent, low=1, allow_none=True)
+    need_c, need_g = resource["num_cpus"], resource["num_gpus"]
+    count = 0
+    for cpus, gpus in offers:
+        count += min(cpus // need_c, gpus // need_g) if need_g else cpus // need_c
+    return count if max_concurrent is None else min(count, max_concurrent)

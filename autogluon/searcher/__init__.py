@@ -13,8 +13,8 @@ from ._grid import GridSearcher
 from ._random import RandomSampling, RandomSearcher
 from ._registry import SEARCHERS, get_searcher, register_searcher, searcher_factory
 from ._skopt import BayesOptSearcher, SKoptSearcher
-from ._sample import Sample, sample_from
-from ._rl import RLSearcher
+from ._sample import Sample as Sample, sample_from as sample_from
+from ._rl import RLSearcher as RLSearcher
 
 __all__ = ['BaseSearcher', 'RandomSampling', 'RandomSearcher', 'GridSearcher', 'SKoptSearcher',
            'BayesOptSearcher', 'SEARCHERS', 'register_searcher', 'searcher_factory', 'get_searcher']

@@ -2,26 +2,16 @@
 import copy
 import logging
 import math
-import numbers
 
 import numpy as np
 
+from ..core._validate import check_choice, check_instance, check_int, fail_type, is_real
 from ..space import SearchSpace
 
 logger = logging.getLogger(__name__)
 
 _STATE_VERSION = 1
-_MODES = (None, 'max', 'min')
-
-
-def _check_seed(seed):
-    if seed is None:
-        return None
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral):
-        raise TypeError(f"seed must be None or a non-negative int, got {seed!r}")
-    if seed < 0:
-        raise ValueError(f"seed must be None or a non-negative int, got {seed!r}")
-    return int(seed)
+_MODES = ('max', 'min')
 
 
 class BaseSearcher:
@@ -46,10 +36,8 @@ class BaseSearcher:
 
     def __init__(self, configspace, seed=None, mode=None, **kwargs):
         self.configspace = SearchSpace.from_any(configspace, name='configspace')
-        self.seed = _check_seed(seed)
-        if mode not in _MODES:
-            raise ValueError(f"mode must be one of None, 'max', 'min', got {mode!r}")
-        self.mode = mode
+        self.seed = check_int('seed', seed, low=0, allow_none=True)
+        self.mode = check_choice('mode', mode, _MODES, allow_none=True)
         if kwargs:
             logger.info("%s ignores unknown options: %s", type(self).__name__, sorted(kwargs))
         self.rng = np.random.default_rng(self.seed)
@@ -79,10 +67,9 @@ class BaseSearcher:
 
     def update(self, config, reward, **kwargs):
         """Record a finished trial: ``config`` got ``reward`` (larger is better)."""
-        if not isinstance(config, dict):
-            raise TypeError(f"config must be a dict {{name: value}}, got {type(config).__name__}")
-        if isinstance(reward, (bool, np.bool_)) or not isinstance(reward, numbers.Real):
-            raise TypeError(f"reward must be a real number, got {reward!r} of type {type(reward).__name__}")
+        check_instance('config', config, dict, 'a dict {name: value}')
+        if not is_real(reward):
+            raise fail_type('reward', 'a real number', reward)
         reward = float(reward)
         if math.isnan(reward):
             logger.warning("reward for config %s is NaN; it is recorded but never counts as the best", config)
@@ -162,8 +149,7 @@ class BaseSearcher:
     def load_state_dict(self, state):
         """Restore what :meth:`state_dict` returned; the next suggestions are then the same as the original's."""
         self._journal_mark = None
-        if not isinstance(state, dict):
-            raise TypeError(f"state must be a dict from state_dict(), got {type(state).__name__}")
+        check_instance('state', state, dict, 'a dict from state_dict()')
         missing = [k for k in ('version', 'rng_state', 'results', 'failed', 'num_suggested', 'exhausted')
                    if k not in state]
         if missing:

@@ -1,9 +1,7 @@
 """Grid search: walk the cartesian product of every space's grid values in a fixed order."""
 import logging
-import numbers
 
-import numpy as np
-
+from ..core._validate import check_int
 from ._base import BaseSearcher, register_delta_aware
 
 logger = logging.getLogger(__name__)
@@ -26,10 +24,7 @@ class GridSearcher(BaseSearcher):
 
     def __init__(self, configspace, num_grid_points=4, seed=None, **kwargs):
         super().__init__(configspace, seed=seed, **kwargs)
-        if (isinstance(num_grid_points, (bool, np.bool_)) or not isinstance(num_grid_points, numbers.Integral)
-                or num_grid_points < 2):
-            raise ValueError(f"num_grid_points must be an int >= 2, got {num_grid_points!r}")
-        self.num_grid_points = int(num_grid_points)
+        self.num_grid_points = check_int('num_grid_points', num_grid_points, low=2)
         self._position = 0
         # Grid values per name; the config at a position is decoded from them (no generator is kept, so
         # the searcher pickles). Same order as SearchSpace.grid: the first name varies slowest.

@@ -1,10 +1,8 @@
 """Random search without repeats."""
 import logging
 import math
-import numbers
 
-import numpy as np
-
+from ..core._validate import check_bool, check_int
 from ._base import BaseSearcher, register_delta_aware
 
 logger = logging.getLogger(__name__)
@@ -29,13 +27,8 @@ class RandomSampling(BaseSearcher):
 
     def __init__(self, configspace, seed=None, first_is_default=True, max_retries=100, **kwargs):
         super().__init__(configspace, seed=seed, **kwargs)
-        if not isinstance(first_is_default, (bool, np.bool_)):
-            raise TypeError(f"first_is_default must be True or False, got {first_is_default!r}")
-        if (isinstance(max_retries, (bool, np.bool_)) or not isinstance(max_retries, numbers.Integral)
-                or max_retries < 1):
-            raise ValueError(f"max_retries must be an int >= 1, got {max_retries!r}")
-        self.first_is_default = bool(first_is_default)
-        self.max_retries = int(max_retries)
+        self.first_is_default = check_bool('first_is_default', first_is_default)
+        self.max_retries = check_int('max_retries', max_retries, low=1)
         self._size = self.configspace.size
         self._seen = set()
         self._seen_log = []  # the keys of _seen in the order they were added (for state_delta)

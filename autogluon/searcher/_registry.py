@@ -1,6 +1,7 @@
 """Searchers by name: ``searcher_factory('random', space, seed=0)``."""
 import logging
 
+from ..core._validate import check_str, fail_type
 from ._base import BaseSearcher
 from ._grid import GridSearcher
 from ._random import RandomSampling
@@ -27,10 +28,9 @@ def register_searcher(name, cls):
 
         >>> register_searcher('my_random', RandomSampling)  # doctest: +SKIP
     """
-    if not isinstance(name, str) or not name:
-        raise TypeError(f"name must be a non-empty str, got {name!r}")
+    check_str('name', name)
     if not isinstance(cls, type) or not _is_searcher_like(cls):
-        raise TypeError(f"cls must be a searcher class with get_config and update methods, got {cls!r}")
+        raise fail_type('cls', 'a searcher class with get_config and update methods', cls)
     key = name.lower()
     if key in SEARCHERS and SEARCHERS[key] is not cls:
         logger.info("searcher %r now refers to %s (was %s)", key, cls.__name__, SEARCHERS[key].__name__)
@@ -46,9 +46,7 @@ def searcher_factory(name, configspace, **kwargs):
         >>> searcher_factory('random', {'units': Int(8, 64)}, seed=0)  # doctest: +ELLIPSIS
         RandomSampling(...)
     """
-    if not isinstance(name, str):
-        raise TypeError(f"name must be a str searcher name, got {name!r}")
-    cls = SEARCHERS.get(name.lower())
+    cls = SEARCHERS.get(check_str('name', name, allow_empty=True).lower())
     if cls is None:
         raise ValueError(f"Unknown searcher {name!r}; valid names: {', '.join(sorted(SEARCHERS))}")
     return cls(configspace, **kwargs)

@@ -20,26 +20,18 @@ Example::
 """
 import logging
 import math
-import numbers
 import os
 import tempfile
 
 import numpy as np
 
+from ..core._validate import check_int, check_real
 from ..space._space import Categorical, Int, Real
 from ._base import BaseSearcher
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["RLSearcher"]
-
-
-def _check_number(value, name, low, high=math.inf, integer=False):
-    kinds = numbers.Integral if integer else numbers.Real
-    if isinstance(value, bool) or not isinstance(value, kinds) or not low <= value <= high:
-        raise ValueError("%s must be %s in [%s, %s], got %r" % (name, "an int" if integer else "a number",
-                                                                low, high, value))
-    return int(value) if integer else float(value)
 
 
 def discretize(name, space, num_bins, max_int_choices=100):
@@ -154,12 +146,12 @@ class RLSearcher(BaseSearcher):
         super().__init__(configspace, seed=seed, **kwargs)
         if not len(self.configspace):
             raise ValueError("configspace must hold at least one search space for RLSearcher")
-        self.controller_lr = _check_number(controller_lr, "controller_lr", 1e-12)
-        self.controller_batch_size = _check_number(controller_batch_size, "controller_batch_size", 1, integer=True)
-        self.ema_baseline_decay = _check_number(ema_baseline_decay, "ema_baseline_decay", 0.0, 1.0)
-        self.hidden_size = _check_number(hidden_size, "hidden_size", 1, integer=True)
-        self.softmax_temperature = _check_number(softmax_temperature, "softmax_temperature", 1e-6)
-        self.num_bins = _check_number(num_bins, "num_bins", 2, integer=True)
+        self.controller_lr = check_real("controller_lr", controller_lr, low=0, low_open=True)
+        self.controller_batch_size = check_int("controller_batch_size", controller_batch_size, low=1)
+        self.ema_baseline_decay = check_real("ema_baseline_decay", ema_baseline_decay, low=0, high=1)
+        self.hidden_size = check_int("hidden_size", hidden_size, low=1)
+        self.softmax_temperature = check_real("softmax_temperature", softmax_temperature, low=1e-6)
+        self.num_bins = check_int("num_bins", num_bins, low=2)
         self.names = list(self.configspace)
         self.choices = [discretize(k, self.configspace[k], self.num_bins) for k in self.names]
         self.controller = _Controller([len(c) for c in self.choices], self.hidden_size,

@@ -13,7 +13,8 @@ import random
 
 import numpy as np
 
-from ..space._space import Space, _check_rng
+from ..core._validate import check_callable, check_instance
+from ..space._space import RNG_ALLOWED, Space
 
 __all__ = ["Sample", "sample_from"]
 
@@ -32,8 +33,7 @@ class sample_from(Sample):  # noqa: N801 -- the 2019 spelling
 
     def __init__(self, func, name=None):
         super().__init__(name)
-        if not callable(func):
-            raise TypeError("func must be a callable taking no arguments, got %r" % (func,))
+        check_callable('func', func, allowed='a function taking no arguments')
         self.func = func
 
     def _draw(self, seed):
@@ -51,7 +51,7 @@ class sample_from(Sample):  # noqa: N801 -- the 2019 spelling
         return self._draw(0)
 
     def sample(self, rng):
-        _check_rng(rng)
+        check_instance('rng', rng, np.random.Generator, RNG_ALLOWED)
         return self._draw(int(rng.integers(2 ** 31)))
 
     def __call__(self):

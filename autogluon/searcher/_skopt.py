@@ -10,6 +10,7 @@ import numbers
 import numpy as np
 
 from ..space import Categorical, Int, Real
+from ..core._validate import check_bool, check_choice, check_instance, check_int, fail_type, fail_value
 from ._base import BaseSearcher
 from ._random import draw_unseen
 
@@ -66,12 +67,6 @@ def _gbrt_estimator(random_state):
 
     return _GBRT_CLASS(base_estimator=GradientBoostingRegressor(n_estimators=30, loss='quantile'),
                        random_state=random_state)
-
-
-def _check_int(value, name, minimum):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
-    return int(value)
 
 
 def _time_key(time):
@@ -175,34 +170,22 @@ class SKoptSearcher(BaseSearcher):
             logger.info("SKoptSearcher: seed=%r is used, random_state=%r is ignored", seed, random_state)
         super().__init__(configspace, seed=seed, **kwargs)
         self.base_estimator = self._check_estimator(base_estimator)
-        if not isinstance(acq_func, str) or acq_func.lower() not in _ACQ_FUNCS:
-            raise ValueError(f"acq_func must be one of {', '.join(_ACQ_FUNCS.values())}, got {acq_func!r}")
-        self.acq_func = _ACQ_FUNCS[acq_func.lower()]
-        if not isinstance(acq_optimizer, str) or acq_optimizer.lower() not in _ACQ_OPTIMIZERS:
-            raise ValueError(f"acq_optimizer must be one of {', '.join(_ACQ_OPTIMIZERS)}, got {acq_optimizer!r}")
-        self.acq_optimizer = acq_optimizer.lower()
+        self.acq_func = check_choice('acq_func', acq_func, tuple(_ACQ_FUNCS.values()))
+        self.acq_optimizer = check_choice('acq_optimizer', acq_optimizer, _ACQ_OPTIMIZERS)
         if self.acq_optimizer == 'lbfgs' and self.base_estimator != 'GP':
             raise ValueError(f"acq_optimizer='lbfgs' needs base_estimator='GP' (it follows the model's "
                              f"gradients), got base_estimator={base_estimator!r}; use 'sampling' or 'auto'")
-        self.n_initial_points = _check_int(n_initial_points, 'n_initial_points', 1)
-        for name, value in (('acq_func_kwargs', acq_func_kwargs), ('acq_optimizer_kwargs', acq_optimizer_kwargs)):
-            if value is not None and not isinstance(value, dict):
-                raise TypeError(f"{name} must be a dict or None, got {value!r}")
-        self.acq_func_kwargs = dict(acq_func_kwargs or {})
-        self.acq_optimizer_kwargs = dict(acq_optimizer_kwargs or {})
+        self.n_initial_points = check_int('n_initial_points', n_initial_points, low=1)
+        self.acq_func_kwargs = dict(check_instance('acq_func_kwargs', acq_func_kwargs, dict, 'a dict',
+                                                   allow_none=True) or {})
+        self.acq_optimizer_kwargs = dict(check_instance('acq_optimizer_kwargs', acq_optimizer_kwargs, dict,
+                                                        'a dict', allow_none=True) or {})
         self.acq_optimizer_kwargs.setdefault('n_points', _N_POINTS)
-        if pending_strategy not in _PENDING:
-            raise ValueError(f"pending_strategy must be one of {', '.join(_PENDING)}, got {pending_strategy!r}")
-        self.pending_strategy = pending_strategy
-        for name, value in (('rung_evidence', rung_evidence), ('first_is_default', first_is_default)):
-            if not isinstance(value, (bool, np.bool_)):
-                raise TypeError(f"{name} must be True or False, got {value!r}")
-        self.rung_evidence = bool(rung_evidence)
-        if not isinstance(warp_rewards, (bool, np.bool_)):
-            raise TypeError(f"warp_rewards must be True or False, got {warp_rewards!r}")
-        self.warp_rewards = bool(warp_rewards)
-        self.first_is_default = bool(first_is_default)
-        self.max_retries = _check_int(max_retries, 'max_retries', 1)
+        self.pending_strategy = check_choice('pending_strategy', pending_strategy, _PENDING)
+        self.rung_evidence = check_bool('rung_evidence', rung_evidence)
+        self.warp_rewards = check_bool('warp_rewards', warp_rewards)
+        self.first_is_default = check_bool('first_is_default', first_is_default)
+        self.max_retries = check_int('max_retries', max_retries, low=1)
 
         _, sk_real, sk_integer, sk_categorical = _import_skopt()
         # (name, our space, skopt dimension or None for a one-value space that needs no modelling). Log-scale
@@ -238,16 +221,15 @@ class SKoptSearcher(BaseSearcher):
     # -- validation ----------------------------------------------------------------
     @staticmethod
     def _check_estimator(base_estimator):
+        allowed = f"one of {', '.join(map(repr, _ESTIMATORS))} or a scikit-learn regressor instance"
         if isinstance(base_estimator, str):
             if base_estimator.upper() not in _ESTIMATORS:
-                raise ValueError(f"base_estimator must be one of {', '.join(_ESTIMATORS)} or a scikit-learn "
-                                 f"regressor, got {base_estimator!r}")
+                raise fail_value('base_estimator', allowed, base_estimator)
             return base_estimator.upper()
         if (not isinstance(base_estimator, type) and callable(getattr(base_estimator, 'fit', None))
                 and callable(getattr(base_estimator, 'predict', None))):
             return base_estimator
-        raise ValueError(f"base_estimator must be one of {', '.join(_ESTIMATORS)} or a scikit-learn regressor, "
-                         f"got {base_estimator!r}")
+        raise fail_type('base_estimator', allowed, base_estimator)
 
     # -- conversions -----------------------------------------------------------------
     def _key(self, config):

@@ -12,7 +12,7 @@ Example::
     ['lr', 'wd']
 """
 from ._space import Bool, Categorical, Int, Linear, Log, Real, SearchSpace, Space
-from ._nested import AutoGluonObject, Dict, List, NestedSpace
+from ._nested import AutoGluonObject as AutoGluonObject, Dict as Dict, List, NestedSpace as NestedSpace
 
 Choice = Categorical  # the first public release's older spelling
 

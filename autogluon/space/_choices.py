@@ -12,6 +12,7 @@ categorical hyperparameter. No MXNet is imported here.
 >>> ag.Optimizers(['sgd', 'adam']).choices
 ('sgd', 'adam')
 """
+from ..core._validate import check_str
 from ._space import Categorical
 
 __all__ = ['Nets', 'Optimizers', 'Losses', 'Metrics', 'OPTIMIZER_NAMES', 'LOSS_NAMES',
@@ -40,9 +41,7 @@ def _names(values, what, cls_name, lower=True):
                 raise ValueError('%s: %r is listed twice' % (cls_name, value))
             out.append(value)
             continue
-        if not isinstance(value, str) or not value:
-            raise TypeError('%s: each %s is given by its name (a non-empty str); item #%d is %r of '
-                            'type %s' % (cls_name, what, i, value, type(value).__name__))
+        check_str('%s item #%d (a %s name)' % (cls_name, i, what), value)
         if value.lower() in out:
             raise ValueError('%s: %r is listed twice' % (cls_name, value))
         out.append(value.lower())
@@ -82,7 +81,7 @@ class Optimizers(Categorical):
             optimizers = tuple(optimizers[0])
         objects = {}
         items = []
-        for i, item in enumerate(optimizers):
+        for item in optimizers:
             if hasattr(item, 'get_hyper_params') and isinstance(getattr(item, 'name', None), str):
                 if item.name in objects:
                     raise ValueError('Optimizers: %r is listed twice' % item.name)

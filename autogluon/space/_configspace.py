@@ -3,6 +3,7 @@ import logging
 
 import ConfigSpace as CS
 
+from ..core._validate import check_instance
 from ._space import Bool, Categorical, Int, Real, _to_python
 
 logger = logging.getLogger(__name__)
@@ -71,8 +72,7 @@ def _convert(hp, param, exact):
 
 def from_configspace(cs, param='configspace'):
     """Return ``{name: Space}`` for a ConfigurationSpace without conditions or forbidden clauses."""
-    if not isinstance(cs, CS.ConfigurationSpace):
-        raise TypeError(f"{param} must be a ConfigSpace.ConfigurationSpace, got {type(cs).__name__}")
+    check_instance(param, cs, CS.ConfigurationSpace, 'a ConfigSpace.ConfigurationSpace')
     if _conditions(cs):
         raise ValueError(f"{param}: ConfigurationSpace with conditions is not supported "
                          f"(found {len(_conditions(cs))} condition(s)); remove the conditions")

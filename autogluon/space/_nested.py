@@ -18,6 +18,7 @@ Example::
 """
 import numpy as np
 
+from ..core._validate import check_int
 from ._space import Categorical, Space, SearchSpace
 
 __all__ = ['NestedSpace', 'Dict', 'NestedList', 'NestedCategorical', 'AutoGluonObject',
@@ -167,10 +168,8 @@ class NestedCategorical(_NestedSequence):
         return leaves
 
     def _build(self, config):
-        index = config.get('choice', 0)
-        if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or not 0 <= index < len(self.data):
-            raise ValueError("choice must be an index in [0, %d), got %r" % (len(self.data), index))
-        return resolve(str(int(index)), self.data[int(index)], config)
+        index = check_int('choice', config.get('choice', 0), low=0, high=len(self.data) - 1)
+        return resolve(str(index), self.data[index], config)
 
     def __repr__(self):
         return 'Categorical%r' % (self.data,)

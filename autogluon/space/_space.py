@@ -15,16 +15,18 @@ import contextlib
 import itertools
 import logging
 import math
-import numbers
 from collections.abc import Mapping
 
 import numpy as np
+
+from ..core._validate import check_bool, check_instance, check_int, check_str, fail_type, fail_value, is_int, is_real
 
 logger = logging.getLogger(__name__)
 
 __all__ = ['Space', 'Categorical', 'Real', 'Int', 'Bool', 'List', 'Linear', 'Log', 'SearchSpace']
 
 _MISSING = object()
+RNG_ALLOWED = 'a numpy.random.Generator (numpy.random.default_rng(seed))'
 _INT_MIN, _INT_MAX = -(2 ** 62), 2 ** 62  # keeps upper + 1 and lower * upper sampling-safe
 
 
@@ -41,36 +43,6 @@ def _to_python(value):
 
 def _is_bool(value):
     return isinstance(value, (bool, np.bool_))
-
-
-def _is_real_number(value):
-    return isinstance(value, numbers.Real) and not _is_bool(value)
-
-
-def _is_integer(value):
-    return isinstance(value, numbers.Integral) and not _is_bool(value)
-
-
-def _check_name(name):
-    if name is None:
-        return None
-    if not isinstance(name, str):
-        raise TypeError(f"name must be a str or None, got {name!r} of type {type(name).__name__}")
-    if not name:
-        raise ValueError("name must be a non-empty string, got ''")
-    return name
-
-
-def _check_log(log):
-    if not _is_bool(log):
-        raise TypeError(f"log must be True or False, got {log!r}")
-    return bool(log)
-
-
-def _check_num_points(num_points):
-    if not _is_integer(num_points) or num_points < 1:
-        raise ValueError(f"num_points must be an int >= 1, got {num_points!r}")
-    return int(num_points)
 
 
 def _same_value(a, b):
@@ -98,7 +70,7 @@ class Space:
     """
 
     def __init__(self, name=None):
-        self.name = _check_name(name)
+        self.name = check_str('name', name, allow_none=True)
 
     # -- interface -----------------------------------------------------------
     @property
@@ -178,13 +150,6 @@ def _naming(name):
         raise type(exc)(f"hyperparameter {name!r}: {exc}") from None
 
 
-def _check_rng(rng):
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator (numpy.random.default_rng(seed)), "
-                        f"got {type(rng).__name__}")
-    return rng
-
-
 class Categorical(Space):
     """A choice among fixed values; the default is the first choice.
 
@@ -246,7 +211,7 @@ class Categorical(Space):
         return self.choices[self._default_index]
 
     def sample(self, rng):
-        _check_rng(rng)
+        check_instance('rng', rng, np.random.Generator, RNG_ALLOWED)
         return self.choices[int(rng.integers(len(self.choices)))]
 
     def contains(self, value):
@@ -257,7 +222,7 @@ class Categorical(Space):
         return len(self.choices)
 
     def grid(self, num_points):
-        _check_num_points(num_points)
+        check_int('num_points', num_points, low=1)
         return list(self.choices)
 
     def _all_values(self):
@@ -298,8 +263,8 @@ class Bool(Categorical):
 
     def __init__(self, default=False, name=None):
         if not _is_bool(default):
-            with _naming(_check_name(name)):
-                raise TypeError(f"default must be True or False, got {default!r}")
+            with _naming(check_str('name', name, allow_none=True)):
+                check_bool('default', default)
         super().__init__(False, True, name=name, default=bool(default))
 
     def __repr__(self):
@@ -323,7 +288,7 @@ class _Numeric(Space):
         kind = 'Int' if self._integer else 'Real'
         lower = self._check_bound('lower', lower)
         upper = self._check_bound('upper', upper)
-        self.log = _check_log(log)
+        self.log = check_bool('log', log)
         if lower >= upper:
             raise ValueError(f"lower must be < upper for {kind}, got lower={lower!r}, upper={upper!r}")
         if self.log and lower <= 0:
@@ -340,17 +305,17 @@ class _Numeric(Space):
 
     def _check_bound(self, param, value):
         kind = 'Int' if self._integer else 'Real'
-        if not _is_real_number(value):
-            raise TypeError(f"{param} must be a number for {kind}, got {value!r} of type {type(value).__name__}")
+        if not is_real(value):
+            raise fail_type(param, f"a number for {kind}", value)
         value = _to_python(value)
         if not math.isfinite(value):
-            raise ValueError(f"{param} must be finite, got {value!r}")
+            raise fail_value(param, "finite", value)
         if self._integer:
-            if not _is_integer(value) and not float(value).is_integer():
-                raise ValueError(f"{param} must be an integer for Int, got {value!r}")
+            if not is_int(value) and not float(value).is_integer():
+                raise fail_value(param, "an integer for Int", value)
             value = int(value)
             if not _INT_MIN <= value <= _INT_MAX:
-                raise ValueError(f"{param} must lie within [{_INT_MIN}, {_INT_MAX}] (64-bit), got {value!r}")
+                raise fail_value(param, f"within [{_INT_MIN}, {_INT_MAX}] (64-bit)", value)
             return value
         return float(value)
 
@@ -399,7 +364,7 @@ class Real(_Numeric):
         return min(max(value, self.lower), self.upper)
 
     def sample(self, rng):
-        _check_rng(rng)
+        check_instance('rng', rng, np.random.Generator, RNG_ALLOWED)
         if self.log:
             lo, hi = self._bounds_log
             value = math.exp(float(rng.uniform(lo, hi)))
@@ -409,7 +374,7 @@ class Real(_Numeric):
         return min(max(value, self.lower), self.upper)
 
     def contains(self, value):
-        if not _is_real_number(value):
+        if not is_real(value):
             return False
         value = float(value)
         return math.isfinite(value) and self.lower <= value <= self.upper
@@ -419,7 +384,7 @@ class Real(_Numeric):
         return math.inf
 
     def grid(self, num_points):
-        num_points = _check_num_points(num_points)
+        num_points = check_int('num_points', num_points, low=1)
         if num_points == 1:
             return [self._default]
         if self.log:
@@ -464,7 +429,7 @@ class Int(_Numeric):
         return min(max(middle, self.lower), self.upper)
 
     def sample(self, rng):
-        _check_rng(rng)
+        check_instance('rng', rng, np.random.Generator, RNG_ALLOWED)
         if self.log:
             # Log-uniform over the continuous range [lower - 0.5, upper + 0.5], rounded to the nearest int:
             # every integer owns the bin around it, so the bounds are as likely as their neighbours.
@@ -476,14 +441,14 @@ class Int(_Numeric):
         return min(max(value, self.lower), self.upper)
 
     def contains(self, value):
-        return _is_integer(value) and self.lower <= int(value) <= self.upper
+        return is_int(value) and self.lower <= int(value) <= self.upper
 
     @property
     def size(self):
         return self.upper - self.lower + 1
 
     def grid(self, num_points):
-        num_points = _check_num_points(num_points)
+        num_points = check_int('num_points', num_points, low=1)
         if self.size <= num_points:
             return list(range(self.lower, self.upper + 1))
         if num_points == 1:
@@ -517,15 +482,9 @@ class Int(_Numeric):
 # era-A spellings
 # ---------------------------------------------------------------------------
 
-def _check_era_a_name(name):
-    if not isinstance(name, str) or not name:
-        raise TypeError(f"name must be a non-empty str (the hyperparameter name), got {name!r}")
-    return name
-
-
 def List(name, choices):
     """Era-A categorical: ``List('optimizer', ['sgd', 'adam'])`` is ``Categorical('sgd', 'adam', name=...)``."""
-    _check_era_a_name(name)
+    check_str('name', name)
     if isinstance(choices, (str, bytes, Mapping)) or not hasattr(choices, '__iter__'):
         raise TypeError(f"hyperparameter {name!r}: choices must be a list or tuple of values, got {choices!r}")
     return Categorical(*choices, name=name)
@@ -533,15 +492,15 @@ def List(name, choices):
 
 def Linear(name, lower, upper, default=None):
     """Era-A uniform space: an :class:`Int` if both bounds are ints, otherwise a :class:`Real`."""
-    _check_era_a_name(name)
-    cls = Int if _is_integer(lower) and _is_integer(upper) else Real
+    check_str('name', name)
+    cls = Int if is_int(lower) and is_int(upper) else Real
     return cls(lower, upper, default=default, log=False, name=name)
 
 
 def Log(name, lower, upper, default=None):
     """Era-A log-uniform space: an :class:`Int` (``log=True``) if both bounds are ints, else a :class:`Real`."""
-    _check_era_a_name(name)
-    cls = Int if _is_integer(lower) and _is_integer(upper) else Real
+    check_str('name', name)
+    cls = Int if is_int(lower) and is_int(upper) else Real
     return cls(lower, upper, default=default, log=True, name=name)
 
 
@@ -569,14 +528,12 @@ class SearchSpace(Mapping):
         if isinstance(spaces, SearchSpace):
             spaces = dict(spaces.items())
         if not isinstance(spaces, Mapping):
-            raise TypeError(f"spaces must be a dict {{name: Space}}, got {type(spaces).__name__}")
+            raise fail_type('spaces', 'a dict {name: Space}', spaces)
         self._spaces = {}
         for key, space in spaces.items():
-            if not isinstance(key, str) or not key:
-                raise TypeError(f"spaces keys must be non-empty str names, got {key!r}")
+            check_str('spaces keys', key)
             if not isinstance(space, Space):
-                raise TypeError(f"spaces[{key!r}] must be a Space (Categorical, Real, Int, Bool), "
-                                f"got {space!r}")
+                raise fail_type(f"spaces[{key!r}]", 'a Space (Categorical, Real, Int, Bool)', space)
             self._spaces[key] = space
 
     # -- construction ----------------------------------------------------------
@@ -604,8 +561,7 @@ class SearchSpace(Mapping):
             spaces = {}
             dropped = []
             for key, value in obj.items():
-                if not isinstance(key, str) or not key:
-                    raise TypeError(f"{name} keys must be non-empty str names, got {key!r}")
+                check_str(f"{name} keys", key)
                 if isinstance(value, Space):
                     spaces[key] = value
                 else:
@@ -617,7 +573,7 @@ class SearchSpace(Mapping):
             spaces = {}
             for i, space in enumerate(obj):
                 if not isinstance(space, Space):
-                    raise TypeError(f"{name}[{i}] must be a named Space, got {space!r}")
+                    raise fail_type(f"{name}[{i}]", 'a named Space', space)
                 if space.name is None:
                     raise ValueError(f"{name}[{i}] is a Space without a name ({space!r}); every Space in "
                                      f"a list needs a name")
@@ -625,7 +581,7 @@ class SearchSpace(Mapping):
                     raise ValueError(f"{name}[{i}]: duplicate hyperparameter name {space.name!r}")
                 spaces[space.name] = space
             return cls(spaces)
-        raise TypeError(f"{name} must be {_ACCEPTED}; got {type(obj).__name__}: {obj!r}")
+        raise fail_type(name, _ACCEPTED, obj)
 
     # -- mapping ----------------------------------------------------------------
     @property
@@ -647,7 +603,7 @@ class SearchSpace(Mapping):
     # -- search-space behaviour ---------------------------------------------------
     def sample(self, rng):
         """One config ``{name: value}``, drawn with ``rng`` in name order."""
-        _check_rng(rng)
+        check_instance('rng', rng, np.random.Generator, RNG_ALLOWED)
         return {key: space.sample(rng) for key, space in self._spaces.items()}
 
     def default(self):
@@ -665,7 +621,7 @@ class SearchSpace(Mapping):
 
     def grid(self, num_points):
         """Iterate the cartesian product of every space's grid; the first name varies slowest."""
-        _check_num_points(num_points)
+        check_int('num_points', num_points, low=1)
         keys = list(self._spaces)
         axes = [self._spaces[k].grid(num_points) for k in keys]
         for values in itertools.product(*axes):

@@ -9,6 +9,8 @@ import urllib.parse
 import urllib.request
 import zipfile
 
+from ..core._validate import check_str, fail_value
+
 __all__ = ["download", "unzip", "check_sha1"]
 
 logger = logging.getLogger(__name__)
@@ -45,8 +47,9 @@ def download(url, path=None, overwrite=False, sha1_hash=None, timeout=60):
     An existing file is kept unless ``overwrite`` (or its SHA-1 differs from ``sha1_hash``).
     The file appears only once it is complete and, with ``sha1_hash``, checked.
     """
-    if not isinstance(url, str) or urllib.parse.urlparse(url).scheme not in ("http", "https", "ftp", "file"):
-        raise ValueError("url must be an http(s), ftp or file URL, got %r" % (url,))
+    allowed = "an http(s), ftp or file URL"
+    if urllib.parse.urlparse(check_str("url", url)).scheme not in ("http", "https", "ftp", "file"):
+        raise fail_value("url", allowed, url)
     fname = _target(url, path)
     if os.path.exists(fname) and not overwrite and (not sha1_hash or check_sha1(fname, sha1_hash)):
         return fname

@@ -1,7 +1,9 @@
 """A Kaggle-style submission file from predicted class indices."""
 import csv
-import numbers
+import math
 import os
+
+from ..core._validate import check_instance, fail_type, fail_value, is_real
 
 __all__ = ["generate_csv"]
 
@@ -12,9 +14,11 @@ def _as_index(value, position):
         value = value.asscalar()
     elif hasattr(value, "item") and getattr(value, "size", 1) == 1:
         value = value.item()
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or value != int(value):
-        raise ValueError("inds[%d] must be a class index (an int, or what task.predict returns), "
-                         "got %r" % (position, value))
+    allowed = "a class index (an int, or what task.predict returns)"
+    if not is_real(value):
+        raise fail_type("inds[%d]" % position, allowed, value)
+    if not math.isfinite(value) or value != int(value):
+        raise fail_value("inds[%d]" % position, allowed, value)
     return int(value)
 
 
@@ -26,9 +30,8 @@ def generate_csv(inds, path):
     ``task.predict_batch`` returns). The file is written whole or not at all.
     """
     if isinstance(inds, (str, bytes)) or not hasattr(inds, "__iter__"):
-        raise TypeError("inds must be a sequence of class indices, got %r" % (inds,))
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError("path must be a file path, got %r" % (path,))
+        raise fail_type("inds", "a sequence of class indices", inds)
+    check_instance("path", path, (str, os.PathLike), "a file path (a str or os.PathLike)")
     rows = [(i + 1, _as_index(ind, i)) for i, ind in enumerate(inds)]
     path = os.path.expanduser(os.fspath(path))
     folder = os.path.dirname(os.path.abspath(path))

@@ -94,7 +94,8 @@ def run_child(argv, timeout):
     except subprocess.TimeoutExpired:
         _kill_group(proc.pid)
         out, err = proc.communicate()
-        raise RuntimeError("%s timed out after %ss; stderr tail:\n%s" % (" ".join(argv), timeout, err[-3000:]))
+        raise RuntimeError("%s timed out after %ss; stderr tail:\n%s"
+                           % (" ".join(argv), timeout, err[-3000:])) from None
     _kill_group(proc.pid)  # stragglers of a peer (there should be none after ray.shutdown())
     lines = [line for line in out.splitlines() if line.startswith("{")]
     if proc.returncode != 0 or not lines:

@@ -33,7 +33,7 @@ def _range(text):
     try:
         low, high = (float(v) for v in text.split(','))
     except ValueError:
-        raise argparse.ArgumentTypeError('expected LOW,HIGH, got %r' % text)
+        raise argparse.ArgumentTypeError('expected LOW,HIGH, got %r' % text) from None
     if not 0 < low < high:
         raise argparse.ArgumentTypeError('expected 0 < LOW < HIGH, got %r' % text)
     return low, high
@@ -43,7 +43,7 @@ def _ints(text):
     try:
         return [int(v) for v in _names(text)]
     except ValueError:
-        raise argparse.ArgumentTypeError('expected comma-separated integers, got %r' % text)
+        raise argparse.ArgumentTypeError('expected comma-separated integers, got %r' % text) from None
 
 
 def parse_args(argv=None):
@@ -85,7 +85,7 @@ def load_dataset(task, data, max_images_per_class):
             return task.Dataset(data, **common)      # a built-in name
         except ValueError as err:
             raise SystemExit('error: --data %r is neither a folder nor a built-in dataset: %s'
-                             % (data, err))
+                             % (data, err)) from None
     root = os.path.abspath(os.path.expanduser(data)) if data else task.sample_data_path()
     paths = {split: os.path.join(root, split) for split in ('train', 'val', 'test')}
     if not os.path.isdir(paths['train']):

@@ -112,7 +112,7 @@ def main(argv=None):
                                max_images_per_class=opts.max_images_per_class,
                                seed=opts.seed)
     except (FileNotFoundError, ValueError) as err:
-        raise SystemExit('error: %s' % err)
+        raise SystemExit('error: %s' % err) from None
     print(dataset)
     print('validation: %s' % ('the val/ folder' if dataset.val_path
                               else 'a stratified 10%% of train/ (no val/ folder)'))

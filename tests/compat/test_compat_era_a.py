@@ -187,6 +187,13 @@ def test_optimizer_objects_build_shared_and_per_optimizer_spaces():
         ag.optimizers.SGD(lr=-0.1)
     with pytest.raises(ValueError, match='adagrad'):
         ag.get_optim('adagrad')
+    # a non-finite value is a wrong value: ValueError (was TypeError before the checks were shared)
+    with pytest.raises(ValueError, match=r'^SGD: lr must be a finite number > 0, got inf$'):
+        ag.optimizers.SGD(lr=float('inf'))
+    with pytest.raises(ValueError, match=r'^NAG: momentum must be a finite number in \[0, 1\), got 1.0$'):
+        ag.optimizers.NAG(momentum=1.0)
+    with pytest.raises(TypeError, match=r"^Adam: wd must be .* or an ag.space, got '0' of type str$"):
+        ag.optimizers.Adam(wd='0')
     with pytest.raises(ValueError, match='HingeLoss'):
         task.fit(task.sample_data_path('train'), losses=ag.Losses(['HingeLoss']))
 

@@ -256,6 +256,32 @@ def test_dataset_names_and_errors(tmp_path, monkeypatch):
     assert named.name == 'shopeeiet' and len(named) == 80
 
 
+# Wrong types are TypeError, wrong values ValueError (the shared checks of autogluon/core/_validate.py);
+# the rows marked "was ValueError" raised ValueError for a wrong type before.
+ERA_B_ARGUMENTS = [
+    (dict(epochs=2.5), TypeError, r'^epochs must be an int >= 1, got 2.5 of type float$'),     # was ValueError
+    (dict(epochs=0), ValueError, r'^epochs must be an int >= 1, got 0$'),
+    (dict(metric=None), TypeError, r"^metric must be 'accuracy' .*, got None of type NoneType$"),  # was ValueError
+    (dict(loss=3), TypeError, r'^loss must be SoftmaxCrossEntropyLoss .*, got 3 of type int$'),  # was ValueError
+    (dict(search_strategy=3), TypeError, r"^search_strategy must be one of 'random', .*, got 3 of type int$"),  # was ValueError
+    (dict(search_strategy='hyperband', grace_period=0.5), TypeError,
+     r'^grace_period must be an int between 1 and epochs \(1\), got 0.5 of type float$'),        # was ValueError
+    (dict(nthreads_per_trial='2'), TypeError, r"^nthreads_per_trial must be an int >= 1, got '2' of type str$"),  # was ValueError
+    (dict(ngpus_per_trial=True), TypeError, r'^ngpus_per_trial must be an int >= 0 or None, got True of type bool$'),  # was ValueError
+    (dict(ngpus_per_trial=-1), ValueError, r'^ngpus_per_trial must be an int >= 0 or None, got -1$'),
+    (dict(split_ratio='0.8'), TypeError, r"^split_ratio must be a number strictly between 0 and 1 .*, got '0.8' of type str$"),  # was ValueError
+    (dict(verbose='yes'), TypeError, r"^verbose must be True or False, got 'yes' of type str$"),
+]
+
+
+@pytest.mark.parametrize('kwargs, error, message', ERA_B_ARGUMENTS)
+def test_era_b_fit_argument_classes(tmp_path, kwargs, error, message):
+    small = dict(net=SMALL, epochs=1, num_trials=1, checkpoint=str(tmp_path / 'exp1.ag'))
+    with pytest.raises(error, match=message):
+        task.fit(task.Dataset(TRAIN), **dict(small, **kwargs))
+    assert not os.listdir(str(tmp_path))
+
+
 def test_import_autogluon_imagecl_does_not_import_mxnet():
     code = ('import sys; from autogluon import ImageClassification as task; import autogluon as ag; '
             'ag.task.ImageClassification; print("mxnet" in sys.modules)')

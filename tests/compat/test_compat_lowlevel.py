@@ -154,6 +154,9 @@ def test_resources_is_a_request_or_a_machine_description():
         Resources(num_cpus=0, num_gpus=0)
     with pytest.raises(ValueError, match="num_gpus"):
         Resources(num_cpus=1, num_gpus=-1)
+    # a bool is not a count: TypeError (was ValueError before the checks were shared)
+    with pytest.raises(TypeError, match=r"^num_cpus must be an int >= 1, got True of type bool$"):
+        Resources(num_cpus=True, num_gpus=0)
 
 
 def test_task_is_a_job_or_the_trial_record_by_its_arguments():

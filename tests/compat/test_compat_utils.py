@@ -55,6 +55,13 @@ def test_generate_csv_rejects_non_indices_and_writes_nothing(tmp_path):
         ag.utils.generate_csv([1, 0.5], str(path))
     with pytest.raises(TypeError, match="inds"):
         ag.utils.generate_csv(7, str(path))
+    # a wrong type is a TypeError (was ValueError before the checks were shared); inf is a ValueError
+    with pytest.raises(TypeError, match=r"^inds\[0\] must be a class index .*, got 'cat' of type str$"):
+        ag.utils.generate_csv(['cat'], str(path))
+    with pytest.raises(ValueError, match=r"^inds\[0\] must be a class index .*, got inf$"):
+        ag.utils.generate_csv([float('inf')], str(path))
+    with pytest.raises(TypeError, match=r"^path must be a file path .*, got 3 of type int$"):
+        ag.utils.generate_csv([1], 3)
     assert not path.exists()
 
 
@@ -90,6 +97,9 @@ def test_download_with_wrong_sha1_leaves_no_file(http_root, tmp_path):
 def test_download_refuses_a_non_url():
     with pytest.raises(ValueError, match="url"):
         ag.download("data.zip")
+    # not a str: TypeError (was ValueError before the checks were shared)
+    with pytest.raises(TypeError, match=r"^url must be a non-empty str, got None of type NoneType$"):
+        ag.download(None)
 
 
 def test_download_then_unzip_a_dataset_archive(http_root, tmp_path):

@@ -211,16 +211,21 @@ ARGUMENT_CASES = [
     (dict(), ValueError, r'built-in name .*fashionmnist.*train_path'),
     (dict(name='shopeeiet'), ValueError,
      r"unknown built-in dataset name 'shopeeiet'.*fashionmnist, mnist, cifar10, cifar100, digits"),
-    (dict(name=5), TypeError, r'name must be a str'),
+    (dict(name=5), TypeError, r'^name must be a non-empty str or None, got 5 of type int$'),
     (dict(name='x', train_path=3), TypeError, r'train_path must be a str'),
     (dict(name='digits', split_ratio=0), ValueError, r'split_ratio'),
     (dict(name='digits', split_ratio=1.0), ValueError, r'split_ratio'),
-    (dict(name='digits', split_ratio=True), ValueError, r'split_ratio'),
-    (dict(name='digits', image_size=0), ValueError, r'image_size must be between 1'),
+    # a wrong type is a TypeError (bool split_ratio, str channels, str split_ratio were ValueError before the
+    # checks were shared)
+    (dict(name='digits', split_ratio=True), TypeError, r'^split_ratio must be a finite number, got True of type bool$'),
+    (dict(name='digits', split_ratio='0.5'), TypeError, r'^split_ratio must be .*, got .0.5. of type str$'),
+    (dict(name='digits', image_size=0), ValueError, r'^image_size must be an int between 1 and 4096 or None, got 0$'),
     (dict(name='digits', image_size='28'), TypeError, r'image_size must be an int'),
     (dict(name='digits', channels=2), ValueError, r'channels must be 1 .* or 3'),
-    (dict(name='digits', seed=-1), ValueError, r'seed must be >= 0'),
+    (dict(name='digits', channels='3'), TypeError, r"^channels must be 1 .* or 3 .*, got '3' of type str$"),
+    (dict(name='digits', seed=-1), ValueError, r'^seed must be an int >= 0 or None, got -1$'),
     (dict(name='digits', max_images_per_class=0), ValueError, r'max_images_per_class'),
+    (dict(name=''), ValueError, r"^name must be a non-empty str or None, got ''$"),  # was the 'built-in name' error
     (dict(name='digits', shuffle=True), TypeError, r'unexpected keyword.*shuffle'),
 ]
 
@@ -279,3 +284,13 @@ def test_a_single_class_training_folder_is_a_clear_error(tmp_path):
     assert root in message and "'only'" in message and 'at least 2 classes' in message
     test_only = Dataset(test_path=root)        # a test split of one class is fine
     assert test_only.classes == ['only'] and len(test_only.test) == 5
+
+
+def test_sample_data_path_split_is_checked():
+    from autogluon.image_classification._data import sample_data_path
+
+    with pytest.raises(ValueError, match=r"^split must be one of 'train', 'test' or None, got 'val'$"):
+        sample_data_path('val')
+    # a wrong type is a TypeError (was ValueError before the checks were shared)
+    with pytest.raises(TypeError, match=r"^split must be one of 'train', 'test' or None, got 1 of type int$"):
+        sample_data_path(1)

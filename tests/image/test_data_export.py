@@ -10,7 +10,7 @@ from PIL import Image
 
 from autogluon.image_classification import _data_builtin
 from autogluon.image_classification._data import Dataset
-from autogluon.image_classification.export import main, parse_classes
+from autogluon.image_classification.export import export_fashion_mnist, main, parse_classes
 
 HAVE_FMNIST = all(os.path.isfile(os.path.join(_data_builtin.DEBIAN_FASHION_MNIST_DIR, f + '.gz'))
                   for f in _data_builtin._IDX_FILES.values())
@@ -108,3 +108,19 @@ def test_runs_as_module(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert 'Exported 1 train and 1 test images' in proc.stderr
     assert _files(str(out))[0].startswith(os.path.join('test', 't-shirt_top'))
+
+
+@pytest.mark.parametrize('kwargs, error, message', [
+    (dict(fmt='gif'), ValueError, r"^fmt must be one of 'png', 'jpg', got 'gif'$"),
+    (dict(fmt=None), TypeError, r"^fmt must be one of 'png', 'jpg', got None of type NoneType$"),
+    (dict(classes=[1, 10]), ValueError, r'^classes\[1\] must be an int between 0 and 9, got 10$'),
+    (dict(per_class_train='5'), TypeError, r"^per_class_train must be an int >= 1, got '5' of type str$"),
+    (dict(per_class_test=0), ValueError, r'^per_class_test must be an int >= 1, got 0$'),
+    (dict(size=2.5), TypeError, r'^size must be an int >= 1, got 2.5 of type float$'),
+    (dict(seed=-1), ValueError, r'^seed must be an int >= 0, got -1$'),
+])
+def test_export_arguments_are_checked_before_any_work(tmp_path, kwargs, error, message):
+    # checked up front (before the idx files are read), so this needs no Fashion-MNIST files
+    with pytest.raises(error, match=message):
+        export_fashion_mnist(str(tmp_path / 'o'), source_dir=str(tmp_path / 'nowhere'), **kwargs)
+    assert not (tmp_path / 'o').exists()

@@ -24,11 +24,12 @@ class FakeScheduler(object):
     """Not a scheduler: no run()."""
 
 
+# A wrong type is a TypeError, a wrong value a ValueError (core/_validate.py), as in the scheduler.
 BAD_FIT = [
     (dict(num_training_epochs=0), ValueError, 'num_training_epochs'),
-    (dict(num_training_epochs=2.5), ValueError, 'num_training_epochs'),
+    (dict(num_training_epochs=2.5), TypeError, 'num_training_epochs'),   # was ValueError
     (dict(time_limits=-5), ValueError, 'time_limits'),
-    (dict(time_limits='1h'), ValueError, 'time_limits'),
+    (dict(time_limits='1h'), TypeError, 'time_limits'),                 # was ValueError
     (dict(num_trials=0), ValueError, 'num_trials'),
     (dict(trial_scheduler='bogus'), ValueError, 'trial_scheduler'),
     (dict(trial_scheduler=FakeScheduler), TypeError, 'run'),
@@ -43,7 +44,7 @@ BAD_FIT = [
     (dict(losses=ag.Losses(['L2Loss'])), ValueError, 'losses'),
     (dict(metrics=['F1']), ValueError, 'metrics'),
     (dict(metrics=7), TypeError, 'metrics'),
-    (dict(final_fit='yes'), ValueError, 'final_fit'),
+    (dict(final_fit='yes'), TypeError, 'final_fit'),                   # was ValueError
     (dict(searcher=ag.Metrics(['Accuracy'])), TypeError, 'metrics='),
     (dict(backend='ray'), ValueError, 'backend'),
     (dict(lr_scheduler='linear'), ValueError, 'lr_scheduler'),
@@ -54,9 +55,9 @@ BAD_FIT = [
     (dict(resources_per_trial={'gpus': 1}), ValueError, 'resources_per_trial'),
     (dict(num_gpus=64), ValueError, 'num_gpus'),
     (dict(num_gpus=-1), ValueError, 'num_gpus'),
-    (dict(max_metric='high'), ValueError, 'max_metric'),
+    (dict(max_metric='high'), TypeError, 'max_metric'),                 # was ValueError
     (dict(visualizer='matplotlib'), ValueError, 'visualizer'),
-    (dict(resume='yes'), ValueError, 'resume'),
+    (dict(resume='yes'), TypeError, 'resume'),    # was ValueError; the scheduler's class
     (dict(lr=-0.1), ValueError, 'lr'),
     (dict(lr=ag.space.Real(-1.0, 0.1)), ValueError, 'lr'),
     (dict(batch_size=0), ValueError, 'batch_size'),
@@ -70,6 +71,16 @@ BAD_FIT = [
     (dict(scheduler_options=[1]), TypeError, 'scheduler_options'),
     (dict(learning_rate=0.1), TypeError, 'learning_rate'),
     (dict(foo=ag.space.Real(0.0, 1.0), bar=1), TypeError, "'bar', 'foo'"),
+    # one rule for every argument: a wrong type is a TypeError, a wrong value a ValueError
+    (dict(seed='1'), TypeError, 'seed'),
+    (dict(seed=-1), ValueError, 'seed'),
+    (dict(visualizer=3), TypeError, 'visualizer'),
+    (dict(num_gpus=0.5), TypeError, 'num_gpus'),
+    (dict(augment='yes'), TypeError, 'augment'),
+    (dict(label_smoothing='0.1'), TypeError, 'label_smoothing'),
+    (dict(batch_size=ag.space.Real(16.0, 64.0)), TypeError, 'batch_size'),
+    (dict(resume=1), TypeError, 'resume'),
+    (dict(num_trials=1.0), TypeError, 'num_trials'),
 ]
 
 

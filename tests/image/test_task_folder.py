@@ -57,7 +57,7 @@ def _wait_for_trials(folder, proc, timeout=120):
 def _finish(proc):
     out, _ = proc.communicate(timeout=300)
     assert proc.returncode == 0, out
-    line = [l for l in out.splitlines() if l.startswith('RESULT ')][-1].split()
+    line = [row for row in out.splitlines() if row.startswith('RESULT ')][-1].split()
     return float(line[1]), float(line[2]), line[3]
 
 

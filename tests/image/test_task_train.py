@@ -155,8 +155,8 @@ def test_a_deadline_shrinks_the_schedule_so_it_still_anneals(tmp_path, data_dir,
 
     rec = Recorder(str(tmp_path / 'trial_0'))
     deadline = time.time() + 6.0
-    _train.train_image_classification(_args(data_dir, sample, epochs=500, deadline=deadline),
-                                      rec.reporter)
+    _train.train_image_classification(_args(data_dir, sample, epochs=500), rec.reporter,
+                                      deadline=deadline)
     assert time.time() < deadline + 1.0
     last = rec.results[-1]
     assert 1 <= last['training_epoch'] < 500

@@ -156,3 +156,20 @@ def slow_epoch_fn(args, reporter):
     """One very long epoch: the time limit must cut it short."""
     time.sleep(args.epoch_seconds)
     reporter(epoch=1, accuracy=args.x)
+
+
+@ag.args(epochs=2)
+def garbage_fn(args, reporter):
+    """Writes messages that are not of the worker protocol onto its own worker's connection to the
+    driver (the pipe whose descriptor is the worker's argument), then reports as usual."""
+    import sys
+    from multiprocessing.connection import Connection
+
+    conn = Connection(os.dup(int(sys.argv[1])))
+    conn.send(42)
+    conn.send_bytes(b"not a pickle")
+    conn.send(("bogus", 1))
+    conn.send(("report", "not a task id", {"epoch": 1}))
+    conn.close()
+    for epoch in range(1, args.epochs + 1):
+        reporter(epoch=epoch, accuracy=0.5)

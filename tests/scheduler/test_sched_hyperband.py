@@ -17,7 +17,7 @@ CPU1 = {"num_cpus": 1, "num_gpus": 0}
 GRID = ag.space.Categorical(0.9, 0.85, 0.8, 0.3, 0.2, 0.75, 0.1, 0.25, 0.7, 0.15, 0.05, 0.6)
 
 
-from tutorial_classes import MediamStoppingRule, MedianStopping_Scheduler  # the tutorial's code, verbatim
+from tutorial_classes import MediamStoppingRule, MedianStopping_Scheduler  # noqa: E402 (the tutorial's code, verbatim)
 
 
 def test_tutorial_median_scheduler_really_stops_bad_trials(tmp_path, monkeypatch, caplog):
@@ -218,7 +218,7 @@ def test_hyperband_constructor_keeps_the_historical_positional_order():
     assert params == ["train_fn", "args", "resource", "searcher", "checkpoint", "resume", "num_trials",
                       "time_attr", "reward_attr", "max_t", "grace_period", "reduction_factor", "brackets",
                       "visualizer"]
-    with pytest.raises(ValueError, match="type must be one of stopping, promotion"):
+    with pytest.raises(ValueError, match="type must be one of 'stopping', 'promotion'"):  # core/_validate.py's message
         Hyperband_Scheduler(curve_fn, None, CPU1, "random", checkpoint=None, type="sync")
 
 

@@ -35,7 +35,7 @@ def test_hyperband_still_stops_poor_trials_after_a_nan_at_a_rung(caplog, bad):
     for poor in (0.1, 0.2, 0.05):
         assert status[poor] == (TaskStatus.STOPPED, 1), status
     assert status[0.9] == (TaskStatus.COMPLETED, 4)
-    for level, counts in s.rung_counts()[0].items():
+    for level in s.rung_counts()[0]:
         cutoff = s.terminator._rungs[0].cutoff(level, s.terminator._quantile)
         assert not math.isnan(cutoff), (level, cutoff)
     assert caplog.text.count("trial 0 reported accuracy=") == 1  # once per trial, not once per report

@@ -21,13 +21,20 @@ BAD = [
     ({"checkpoint": 5}, TypeError, "checkpoint"),
     ({"resume": "yes"}, TypeError, "resume"),
     ({"num_trials": 0}, ValueError, "num_trials"),
-    ({"num_trials": 2.5}, ValueError, "num_trials"),
-    ({"time_attr": ""}, TypeError, "time_attr"),
+    # core/_validate.py: a wrong type is a TypeError, a wrong value of the right type a ValueError
+    ({"num_trials": 2.5}, TypeError, "num_trials must be an int >= 1 or None"),
+    ({"num_trials": "5"}, TypeError, "num_trials"),
+    ({"time_attr": ""}, ValueError, "time_attr"),
+    ({"time_attr": 3}, TypeError, "time_attr"),
     ({"reward_attr": None}, TypeError, "reward_attr"),
-    ({"visualizer": "mxboard"}, ValueError, "visualizer must be one of none, tensorboard"),
-    ({"mode": "maximize"}, ValueError, "mode must be 'max' or 'min'"),
+    ({"visualizer": "mxboard"}, ValueError, "visualizer must be one of 'none', 'tensorboard'"),
+    ({"mode": "maximize"}, ValueError, "mode must be one of 'max', 'min'"),
+    ({"mode": 1}, TypeError, "mode"),
     ({"seed": "seven"}, TypeError, "seed"),
     ({"time_out": -3}, ValueError, "time_out"),
+    ({"time_out": "60"}, TypeError, "time_out"),
+    ({"max_retries": -1}, ValueError, "max_retries"),
+    ({"max_retries": 1.5}, TypeError, "max_retries"),
     ({"time_out": 5, "time_limits": 5}, ValueError, "time_out or time_limits"),
     ({"max_concurrent": 0}, ValueError, "max_concurrent"),
     ({"terminator": "sometimes"}, ValueError, "sometimes"),
@@ -55,6 +62,18 @@ def test_hyperband_constructor_rejects_bad_values(override, message):
     kw = dict(checkpoint=None, progress=False, visualizer="none")
     kw.update(override)
     with pytest.raises(ValueError, match=message):
+        Hyperband_Scheduler(linear_fn, None, CPU1, "random", **kw)
+
+
+@pytest.mark.parametrize("override, message", [
+    ({"max_t": "100"}, "max_t"),
+    ({"grace_period": None}, "grace_period"),
+    ({"type": 2}, "type"),
+])
+def test_hyperband_constructor_rejects_wrong_types(override, message):
+    kw = dict(checkpoint=None, progress=False, visualizer="none")
+    kw.update(override)
+    with pytest.raises(TypeError, match=message):
         Hyperband_Scheduler(linear_fn, None, CPU1, "random", **kw)
 
 

@@ -108,13 +108,24 @@ def test_slots_fit_the_machine():
 @pytest.mark.parametrize("resource, message", [
     ({"num_cpus": 1, "num_gpus": 4}, "num_gpus=4 per trial but this machine has 2 GPU"),
     ({"num_cpus": 9}, "num_cpus=9 per trial but this machine has 4 CPU"),
-    ({"num_cpus": 0}, r"resource\['num_cpus'\] must be an integer >= 1"),
-    ({"num_cpus": 1.5}, r"resource\['num_cpus'\] must be an integer"),
+    ({"num_cpus": 0}, r"resource\['num_cpus'\] must be an int >= 1, got 0$"),
     ({"num_gpu": 1}, "unknown keys"),
 ])
 def test_unsatisfiable_resources_are_clear_errors(resource, message):
     with pytest.raises(ValueError, match=message):
         plan_slots(resource, Resources([0, 1, 2, 3], [0, 1]))
+
+
+@pytest.mark.parametrize("resource, kwargs, message", [
+    # a wrong type is a TypeError (all of these were ValueError before the checks were shared)
+    ({"num_cpus": 1.5}, {}, r"^resource\['num_cpus'\] must be an int >= 1, got 1.5 of type float$"),
+    ({"num_gpus": "1"}, {}, r"^resource\['num_gpus'\] must be an int >= 0, got '1' of type str$"),
+    ({"num_cpus": True}, {}, r"^resource\['num_cpus'\] must be an int >= 1, got True of type bool$"),
+    ({}, {"max_concurrent": 2.0}, r"^max_concurrent must be an int >= 1 or None, got 2.0 of type float$"),
+])
+def test_resources_of_a_wrong_type_are_type_errors(resource, kwargs, message):
+    with pytest.raises(TypeError, match=message):
+        plan_slots(resource, Resources([0, 1, 2, 3], [0, 1]), **kwargs)
 
 
 def test_gpu_request_on_this_machine_fails_at_construction():

@@ -47,9 +47,13 @@ def test_grid_default_points_and_seed_unused():
     assert seq == [{'w': 0.0}, {'w': 1.0}, {'w': 2.0}, {'w': 3.0}, None]
 
 
-@pytest.mark.parametrize('bad', [1, 0, -3, 2.5, '4', True, None])
-def test_grid_rejects_bad_num_grid_points(bad):
-    with pytest.raises(ValueError, match='num_grid_points'):
+@pytest.mark.parametrize('bad, error', [
+    (1, ValueError), (0, ValueError), (-3, ValueError),
+    # a wrong type is a TypeError (was ValueError before the checks were shared)
+    (2.5, TypeError), ('4', TypeError), (True, TypeError), (None, TypeError),
+])
+def test_grid_rejects_bad_num_grid_points(bad, error):
+    with pytest.raises(error, match=r'^num_grid_points must be an int >= 2, got '):
         GridSearcher(grid_space(), num_grid_points=bad)
 
 
@@ -142,6 +146,11 @@ def test_register_searcher():
         SEARCHERS.pop('reverse_grid', None)
     with pytest.raises(TypeError, match='cls'):
         register_searcher('bad', object)
-    with pytest.raises(TypeError, match='name'):
+    # an empty name is a wrong value: ValueError (was TypeError before the checks were shared)
+    with pytest.raises(ValueError, match=r"^name must be a non-empty str, got ''$"):
         register_searcher('', RandomSampling)
+    with pytest.raises(TypeError, match=r"^name must be a non-empty str, got 3 of type int$"):
+        register_searcher(3, RandomSampling)
+    with pytest.raises(TypeError, match=r"^name must be a str, got None of type NoneType$"):
+        searcher_factory(None, grid_space())
     assert issubclass(GridSearcher, BaseSearcher)

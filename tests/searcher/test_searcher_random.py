@@ -173,8 +173,10 @@ def test_bad_calls(call, error, fragment):
     ({'seed': 'abc'}, TypeError, 'seed'),
     ({'seed': 1.5}, TypeError, 'seed'),
     ({'seed': -1}, ValueError, 'seed'),
-    ({'mode': 'best'}, ValueError, 'mode'),
+    ({'mode': 'best'}, ValueError, "^mode must be one of 'max', 'min' or None, got 'best'$"),
+    ({'mode': 1}, TypeError, '^mode must be .*, got 1 of type int$'),                # was ValueError
     ({'max_retries': 0}, ValueError, 'max_retries'),
+    ({'max_retries': 2.0}, TypeError, '^max_retries must be an int >= 1, got 2.0 of type float$'),  # was ValueError
     ({'first_is_default': 'yes'}, TypeError, 'first_is_default'),
 ])
 def test_bad_arguments(kwargs, error, fragment):

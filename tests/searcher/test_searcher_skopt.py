@@ -266,13 +266,16 @@ class Weird(Space):
 
 @pytest.mark.parametrize('kwargs, error, fragment', [
     ({'space': {'w': Weird(), 'x': Real(0, 1)}}, TypeError, "hyperparameter 'w' of type Weird"),
-    ({'base_estimator': 'SVM'}, ValueError, 'GP, RF, ET, GBRT'),
-    ({'base_estimator': 3}, ValueError, 'base_estimator'),
-    ({'acq_func': 'MES'}, ValueError, 'EI, LCB, PI, gp_hedge'),
+    ({'base_estimator': 'SVM'}, ValueError, "'GP', 'RF', 'ET', 'GBRT'"),
+    # a wrong type is a TypeError (was ValueError before the checks were shared)
+    ({'base_estimator': 3}, TypeError, '^base_estimator must be .* regressor instance, got 3 of type int$'),
+    ({'acq_func': 'MES'}, ValueError, "'EI', 'LCB', 'PI', 'gp_hedge'"),
+    ({'acq_func': None}, TypeError, '^acq_func must be one of .*, got None of type NoneType$'),   # was ValueError
     ({'acq_optimizer': 'lbfgs'}, ValueError, "needs base_estimator='GP'"),
     ({'acq_optimizer': 'adam'}, ValueError, 'acq_optimizer'),
     ({'n_initial_points': 0}, ValueError, 'n_initial_points'),
-    ({'pending_strategy': 'kriging'}, ValueError, 'cl_min, cl_mean, cl_max'),
+    ({'n_initial_points': '5'}, TypeError, '^n_initial_points must be an int >= 1, got .5. of type str$'),  # was ValueError
+    ({'pending_strategy': 'kriging'}, ValueError, "'cl_min', 'cl_mean', 'cl_max'"),
     ({'acq_func_kwargs': [1]}, TypeError, 'acq_func_kwargs'),
     ({'rung_evidence': 'yes'}, TypeError, 'rung_evidence'),
 ])
@@ -295,7 +298,8 @@ def test_a_failing_surrogate_is_logged_and_the_search_goes_on(caplog):
 
 
 def test_estimator_class_instead_of_instance_is_rejected():
-    with pytest.raises(ValueError, match='base_estimator'):
+    # a class is the wrong type (an instance is needed): TypeError (was ValueError before the checks were shared)
+    with pytest.raises(TypeError, match='^base_estimator must be .* regressor instance, got .* of type'):
         make(base_estimator=RandomForestRegressor)
 
 

@@ -51,7 +51,10 @@ def test_from_any_single_named_space_and_identity():
     (42, TypeError, ['configspace', 'int', 'ConfigurationSpace', 'dict']),
     (None, TypeError, ['configspace', 'NoneType']),
     ({3: Real(0, 1)}, TypeError, ['configspace', 'keys']),
-], ids=['unnamed-in-list', 'unnamed-single', 'duplicate-names', 'non-space-in-list', 'int', 'none', 'int-key'])
+    # an empty key is a wrong value: ValueError (was TypeError before the checks were shared)
+    ({'': Real(0, 1)}, ValueError, ['configspace keys', 'non-empty str']),
+], ids=['unnamed-in-list', 'unnamed-single', 'duplicate-names', 'non-space-in-list', 'int', 'none', 'int-key',
+        'empty-key'])
 def test_from_any_rejects(obj, error, fragments):
     with pytest.raises(error) as info:
         SearchSpace.from_any(obj)
@@ -67,6 +70,8 @@ def test_from_any_uses_given_parameter_name_in_errors():
 def test_constructor_requires_spaces():
     with pytest.raises(TypeError, match="spaces\\['x'\\]"):
         SearchSpace({'x': 3})
+    with pytest.raises(ValueError, match="^spaces keys must be a non-empty str, got ''$"):
+        SearchSpace({'': Real(0, 1)})
 
 
 # --------------------------------------------------------------------------- mapping and behaviour

@@ -7,6 +7,7 @@ import pytest
 
 import autogluon.space as space_mod
 from autogluon.space import Bool, Categorical, Int, Linear, List, Log, Real, Space
+from autogluon.space._choices import Nets
 
 
 # --------------------------------------------------------------------------- validation table
@@ -45,6 +46,10 @@ BAD_INPUTS = [
     ('list-empty', lambda: List('x', []), ValueError, ['choices']),
     ('list-string-choices', lambda: List('x', 'abc'), TypeError, ['choices', "'abc'"]),
     ('list-bad-name', lambda: List(3, [1]), TypeError, ['name', '3']),
+    # an empty name is a wrong value: ValueError (was TypeError before the checks were shared)
+    ('list-empty-name', lambda: List('', [1]), ValueError, ['name', 'non-empty str']),
+    ('linear-empty-name', lambda: Linear('', 0, 1), ValueError, ['name', 'non-empty str']),
+    ('real-bad-rng', lambda: Real(0, 1).sample(0), TypeError, ['rng', 'numpy.random.Generator']),
     ('linear-reversed', lambda: Linear('x', 5, 1), ValueError, ['lower']),
     ('linear-default-outside', lambda: Linear('x', 0, 1, default=5), ValueError, ['default', '5']),
     ('log-zero-int', lambda: Log('x', 0, 10), ValueError, ['lower']),
@@ -200,9 +205,13 @@ def test_int_log_grid_has_no_duplicates():
     assert values == sorted(values)
 
 
-@pytest.mark.parametrize('bad', [0, -1, 2.5, 'x', True])
-def test_grid_rejects_bad_num_points(bad):
-    with pytest.raises(ValueError, match='num_points'):
+@pytest.mark.parametrize('bad, error', [
+    (0, ValueError), (-1, ValueError),
+    # a wrong type is a TypeError (was ValueError before the checks were shared)
+    (2.5, TypeError), ('x', TypeError), (True, TypeError),
+])
+def test_grid_rejects_bad_num_points(bad, error):
+    with pytest.raises(error, match=r'^num_points must be an int >= 1, got '):
         Real(0, 1).grid(bad)
 
 
@@ -305,3 +314,18 @@ def test_every_space_error_names_the_hyperparameter(make, error):
 def test_space_errors_keep_their_message_without_a_name():
     with pytest.raises(ValueError, match=r"^lower must be > 0 when log=True, got lower=0.0$"):
         space_mod.Real(0.0, 1.0, log=True)
+
+
+def test_shared_checks_in_nested_choices_and_named_choices():
+    # a choice index of a wrong type is a TypeError (was ValueError before the checks were shared)
+    nested = Categorical(space_mod.Dict(a=Real(0, 1)), 'b')
+    assert nested.sample(choice=1) == 'b'
+    with pytest.raises(TypeError, match=r"^choice must be an int between 0 and 1, got '1' of type str$"):
+        nested.sample(choice='1')
+    with pytest.raises(ValueError, match=r'^choice must be an int between 0 and 1, got 5$'):
+        nested.sample(choice=5)
+    # an empty name among Nets/Optimizers/... is a wrong value: ValueError (was TypeError)
+    with pytest.raises(ValueError, match=r"^Nets item #1 \(a network name\) must be a non-empty str, got ''$"):
+        Nets(['compact_cnn', ''])
+    with pytest.raises(TypeError, match=r'^Nets item #0 \(a network name\) must be a non-empty str, got 3 of type int$'):
+        Nets([3])

@@ -57,6 +57,20 @@ def test_record_twice_and_unknown_level_raise():
         RungSystem([1, 1])
 
 
+@pytest.mark.parametrize('call, error, message', [
+    # a wrong type is a TypeError, a wrong value a ValueError (shared checks, autogluon/core/_validate.py)
+    (lambda r: r.cutoff(1, 1.5), ValueError, r'^quantile must be a finite number between 0 and 1, got 1.5$'),
+    (lambda r: r.cutoff(1, 'x'), TypeError, r'^quantile must be .*, got .x. of type str$'),  # was ValueError
+    (lambda r: r.top_k(1, -1), ValueError, r'^k must be an int >= 0, got -1$'),
+    (lambda r: r.top_k(1, 1.5), TypeError, r'^k must be an int >= 0, got 1.5 of type float$'),  # was ValueError
+    (lambda r: RungSystem([1, float('nan')]), ValueError, r'^levels\[1\] must be a finite number, got nan$'),  # was TypeError
+    (lambda r: RungSystem([1, 'a']), TypeError, r'^levels\[1\] must be a finite number, got .a. of type str$'),
+])
+def test_rung_argument_errors_name_the_parameter(call, error, message):
+    with pytest.raises(error, match=message):
+        call(RungSystem([1, 3]))
+
+
 def test_rung_system_state_round_trip():
     rungs = RungSystem([1, 3])
     for task_id, reward in [(0, 0.3), (1, 0.8), (2, 0.8)]:

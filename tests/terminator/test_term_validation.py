@@ -38,6 +38,8 @@ BAD = [
     ([MedianStoppingRule], dict(grace_period='1'), TypeError, ['grace_period', "'1'"]),
     ([MedianStoppingRule], dict(min_samples_required=0), ValueError, ['min_samples_required', '0', '>= 1']),
     ([MedianStoppingRule], dict(min_samples_required=2.5), TypeError, ['min_samples_required', '2.5']),
+    (HB, dict(reduction_factor=float('inf')), ValueError, ['reduction_factor', 'inf']),
+    (HB, dict(grace_period=float('nan')), ValueError, ['grace_period', 'nan']),
 ]
 
 
@@ -120,6 +122,13 @@ def test_factory_passes_only_accepted_kwargs():
         terminator_factory('hyperband', grace_period=0)
 
 
+def test_factory_rejects_bad_names():
+    with pytest.raises(TypeError, match=r"^terminator name must be one of 'fifo', .*, got 3 of type int$"):
+        terminator_factory(3)
+    with pytest.raises(ValueError, match=r"^terminator name must be one of 'fifo', 'hyperband', .*'none'.*, got 'asha'$"):
+        terminator_factory('asha')
+
+
 def test_factory_unknown_name_lists_valid_names():
     with pytest.raises(ValueError) as info:
         terminator_factory('asha')
@@ -127,7 +136,8 @@ def test_factory_unknown_name_lists_valid_names():
     assert "'asha'" in message
     for name in TERMINATORS:
         assert name in message
-    with pytest.raises(TypeError, match='str'):
+    # the shared check names the allowed strings (the old message said 'must be a str')
+    with pytest.raises(TypeError, match=r"^terminator name must be one of 'fifo', .*HyperbandStopping.* of type type$"):
         terminator_factory(HyperbandStopping)
 
 

@@ -21,7 +21,8 @@ Example::
 import copy
 import logging
 import math
-import numbers
+
+from ...core._validate import check_choice, check_instance, check_str, fail_type, is_int, is_real
 
 logger = logging.getLogger(__name__)
 
@@ -30,65 +31,18 @@ __all__ = ['BaseTerminator']
 _MODES = {'max': 1.0, 'min': -1.0}
 
 
-# ---------------------------------------------------------------------------
-# validation helpers (shared by the subclasses)
-# ---------------------------------------------------------------------------
-def _is_real(value):
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
-
-
-def _is_int(value):
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
-
-def _check_name(param, value):
-    if not isinstance(value, str):
-        raise TypeError('{} must be a str (the key of the reported value), got {!r} of type {}'
-                        .format(param, value, type(value).__name__))
-    if not value:
-        raise ValueError('{} must be a non-empty str, got {!r}'.format(param, value))
-    return value
-
-
-def _check_mode(mode):
-    if not isinstance(mode, str):
-        raise TypeError("mode must be 'max' or 'min', got {!r} of type {}"
-                        .format(mode, type(mode).__name__))
-    key = mode.strip().lower()
-    if key not in _MODES:
-        raise ValueError("mode must be 'max' or 'min', got {!r}".format(mode))
-    return key, _MODES[key]
-
-
-def _check_real(param, value, allowed):
-    """``value`` must be a finite real number (not a bool); ``allowed`` is prose for errors."""
-    if not _is_real(value):
-        raise TypeError('{} must be a number ({}), got {!r} of type {}'
-                        .format(param, allowed, value, type(value).__name__))
-    if not math.isfinite(float(value)):
-        raise ValueError('{} must be a finite number ({}), got {!r}'.format(param, allowed, value))
-    return value
-
-
-def _check_int(param, value, allowed):
-    if not _is_int(value):
-        raise TypeError('{} must be an int ({}), got {!r} of type {}'
-                        .format(param, allowed, value, type(value).__name__))
-    return int(value)
 
 
 def _task_id_of(task):
     """The int key a terminator files a trial under (``task.task_id``; a bare int is accepted too)."""
-    if _is_int(task):
+    if is_int(task):
         return int(task)
     try:
         task_id = task.task_id
     except AttributeError:
-        raise TypeError('a task must have an int attribute task_id, got {!r} of type {}'
-                        .format(task, type(task).__name__)) from None
-    if not _is_int(task_id):
-        raise TypeError('task.task_id must be an int, got {!r} of type {}'
-                        .format(task_id, type(task_id).__name__))
+        raise fail_type('task', 'an int or an object with an int attribute task_id', task) from None
+    if not is_int(task_id):
+        raise fail_type('task.task_id', 'an int', task_id)
     return int(task_id)
 
 
@@ -120,9 +74,10 @@ class BaseTerminator:
     rule = 'base'
 
     def __init__(self, time_attr='training_epoch', reward_attr='accuracy', mode='max'):
-        self.time_attr = _check_name('time_attr', time_attr)
-        self.reward_attr = _check_name('reward_attr', reward_attr)
-        self.mode, self._sign = _check_mode(mode)
+        self.time_attr = check_str('time_attr', time_attr)
+        self.reward_attr = check_str('reward_attr', reward_attr)
+        self.mode = check_choice('mode', mode, tuple(_MODES))
+        self._sign = _MODES[self.mode]
         self.last_stop_info = None
 
     # ------------------------------------------------------------------ protocol
@@ -132,6 +87,24 @@ class BaseTerminator:
     def on_task_report(self, task, result):
         """A trial reported ``result``; return ``True`` to let it continue."""
         return True
+
+    def decide(self, task, result):
+        """The answer to a report in one piece: a :class:`~autogluon.scheduler.terminator.Decision`
+        (continue, stop or pause, with the rule's explanation from ``last_stop_info``).
+
+        Built from :meth:`on_task_report`, so a subclass that overrides only ``on_task_report``
+        is asked through it (the scheduler does the same for terminators without ``decide``).
+        """
+        from .._protocol import Decision, stop_detail
+
+        if self.on_task_report(task, result):
+            return Decision.GO
+        info = self.last_stop_info or {}
+        detail = stop_detail(info)
+        if self.pauses_trials and info.get('paused', False):
+            return Decision.pause(detail)
+        return Decision.stop('stopped by {}'.format(type(self).__name__)
+                             + (' ({})'.format(detail) if detail else ''), detail)
 
     def on_task_complete(self, task, result):
         """A trial finished normally; ``result`` is its last real report."""
@@ -157,9 +130,7 @@ class BaseTerminator:
 
     def load_state_dict(self, state):
         """Restore what :meth:`state_dict` returned (possibly after a pickle round trip)."""
-        if not isinstance(state, dict):
-            raise TypeError('state must be a dict returned by state_dict(), got {!r} of type {}'
-                            .format(state, type(state).__name__))
+        check_instance('state', state, dict, 'a dict returned by state_dict()')
         kind = state.get('kind')
         if kind != type(self).__name__:
             raise ValueError('state was saved by a {!r} terminator and cannot be loaded into a {!r}'
@@ -199,10 +170,10 @@ class BaseTerminator:
         except KeyError:
             raise KeyError('the reported result has no reward_attr {!r}; it has {}'
                            .format(self.reward_attr, sorted(map(str, result)))) from None
-        if not _is_real(time):
-            raise TypeError('the reported {} must be a number, got {!r}'.format(self.time_attr, time))
-        if not _is_real(reward):
-            raise TypeError('the reported {} must be a number, got {!r}'.format(self.reward_attr, reward))
+        if not is_real(time):
+            raise fail_type('the reported ' + self.time_attr, 'a number', time)
+        if not is_real(reward):
+            raise fail_type('the reported ' + self.reward_attr, 'a number', reward)
         reward = float(reward)
         if not math.isfinite(reward):
             return time, reward, -math.inf

@@ -8,7 +8,8 @@ from fractions import Fraction
 
 import numpy as np
 
-from ._base import BaseTerminator, _check_int, _check_real, _is_int, _task_id_of
+from ...core._validate import check_int, check_real, fail_type, fail_value, is_int, is_real
+from ._base import BaseTerminator, _task_id_of
 from ._rungs import RungSystem
 
 logger = logging.getLogger(__name__)
@@ -54,35 +55,28 @@ def bracket_weights(s_max, reduction_factor, brackets):
     return weights
 
 
+def _check_reduction_factor(value):
+    """An int >= 2 or a float > 1 (the int and the float spelling of the same rule)."""
+    allowed = 'an int >= 2 or a float > 1'
+    if not is_real(value):
+        raise fail_type('reduction_factor', allowed, value)
+    if value < 2 if is_int(value) else not (math.isfinite(value) and value > 1):
+        raise fail_value('reduction_factor', allowed, value)
+
+
 class _Hyperband(BaseTerminator):
     """Shared parameters, rungs and bracket assignment of the two Hyperband types."""
 
     def __init__(self, time_attr='training_epoch', reward_attr='accuracy', max_t=100,
                  grace_period=10, reduction_factor=4, brackets=1, mode='max', seed=None):
         super().__init__(time_attr, reward_attr, mode)
-        _check_real('max_t', max_t, 'allowed: a finite number > 0')
-        if not max_t > 0:
-            raise ValueError('max_t must be > 0, got {!r}'.format(max_t))
-        _check_real('grace_period', grace_period, 'allowed: a number with 0 < grace_period <= max_t')
-        if not 0 < grace_period <= max_t:
-            raise ValueError('grace_period must satisfy 0 < grace_period <= max_t (max_t={!r}), got {!r}'
-                             .format(max_t, grace_period))
-        if _is_int(reduction_factor):
-            if reduction_factor < 2:
-                raise ValueError('reduction_factor must be an int >= 2 (or a float > 1), got the int {!r}'
-                                 .format(reduction_factor))
-        else:
-            _check_real('reduction_factor', reduction_factor, 'allowed: an int >= 2 or a float > 1')
-            if not reduction_factor > 1:
-                raise ValueError('reduction_factor must be a float > 1 (or an int >= 2), got the float {!r}'
-                                 .format(reduction_factor))
-        brackets = _check_int('brackets', brackets, 'allowed: an int >= 1')
-        if brackets < 1:
-            raise ValueError('brackets must be an int >= 1, got {!r}'.format(brackets))
-        if seed is not None:
-            seed = _check_int('seed', seed, 'allowed: None or an int >= 0')
-            if seed < 0:
-                raise ValueError('seed must be None or an int >= 0, got {!r}'.format(seed))
+        check_real('max_t', max_t, low=0, low_open=True)
+        if not 0 < check_real('grace_period', grace_period) <= max_t:
+            raise fail_value('grace_period', 'a number with 0 < grace_period <= max_t (max_t=%r)' % max_t,
+                             grace_period)
+        _check_reduction_factor(reduction_factor)
+        brackets = check_int('brackets', brackets, low=1)
+        seed = check_int('seed', seed, low=0, allow_none=True)
         self.max_t = max_t
         self.grace_period = grace_period
         self.reduction_factor = reduction_factor

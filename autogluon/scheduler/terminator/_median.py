@@ -5,7 +5,8 @@ import math
 
 import numpy as np
 
-from ._base import BaseTerminator, _check_int, _check_real, _task_id_of
+from ...core._validate import check_int, check_real
+from ._base import BaseTerminator, _task_id_of
 
 logger = logging.getLogger(__name__)
 
@@ -98,14 +99,9 @@ class MedianStoppingRule(BaseTerminator):
     def __init__(self, time_attr='training_epoch', reward_attr='accuracy', mode='max',
                  grace_period=1, min_samples_required=3):
         super().__init__(time_attr, reward_attr, mode)
-        self.grace_period = _check_real('grace_period', grace_period, 'allowed: a number >= 0')
-        if grace_period < 0:
-            raise ValueError('grace_period must be >= 0, got {!r}'.format(grace_period))
-        self.min_samples_required = _check_int('min_samples_required', min_samples_required,
-                                               'allowed: an int >= 1')
-        if self.min_samples_required < 1:
-            raise ValueError('min_samples_required must be an int >= 1, got {!r}'
-                             .format(min_samples_required))
+        check_real('grace_period', grace_period, low=0)
+        self.grace_period = grace_period
+        self.min_samples_required = check_int('min_samples_required', min_samples_required, low=1)
         # task_id -> list of (time, normalized reward), in report order
         self._history = {}
         self._stopped = set()

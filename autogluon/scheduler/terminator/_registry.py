@@ -2,6 +2,8 @@
 import inspect
 import logging
 
+from ...core._validate import check_choice
+
 from ._hyperband import HyperbandPromotion, HyperbandStopping
 from ._median import MedianStoppingRule
 from ._nostop import NoStop
@@ -42,13 +44,7 @@ def terminator_factory(name, **kwargs):
         ...                    num_trials=20)   # doctest: +ELLIPSIS
         HyperbandStopping(time_attr='training_epoch', ..., max_t=9, grace_period=1, ...)
     """
-    if not isinstance(name, str):
-        raise TypeError('terminator name must be a str, one of {}, got {!r} of type {}'
-                        .format(sorted(TERMINATORS), name, type(name).__name__))
-    key = name.strip().lower()
-    if key not in TERMINATORS:
-        raise ValueError('unknown terminator name {!r}; valid names are {}'
-                         .format(name, ', '.join(sorted(TERMINATORS))))
+    key = check_choice('terminator name', name, tuple(sorted(TERMINATORS)))
     cls = TERMINATORS[key]
     accepted = _accepted_kwargs(cls, kwargs)
     dropped = sorted(set(kwargs) - set(accepted))

@@ -2,7 +2,7 @@
 import bisect
 import math
 
-from ._base import _is_int, _is_real
+from ...core._validate import check_int, check_real
 
 __all__ = ['RungSystem']
 
@@ -26,9 +26,8 @@ class RungSystem:
 
     def __init__(self, levels=()):
         levels = list(levels)
-        for level in levels:
-            if not _is_real(level) or not math.isfinite(float(level)):
-                raise TypeError('levels must be finite numbers, got {!r} in {!r}'.format(level, levels))
+        for i, level in enumerate(levels):
+            check_real('levels[%d]' % i, level)
         if len(set(levels)) != len(levels):
             raise ValueError('levels must be distinct, got {!r}'.format(levels))
         self._levels = sorted(levels)
@@ -97,8 +96,7 @@ class RungSystem:
         in the interpolation, so the cutoff is never NaN nor ``-inf`` while some
         reward at the level is finite.
         """
-        if not _is_real(quantile) or not 0.0 <= float(quantile) <= 1.0:
-            raise ValueError('quantile must be a number in [0, 1], got {!r}'.format(quantile))
+        quantile = check_real('quantile', quantile, low=0, high=1)
         entries = self._entries(level)
         if not entries:
             return float('-inf')
@@ -113,8 +111,7 @@ class RungSystem:
 
     def top_k(self, level, k):
         """The ``k`` best task_ids at ``level``, best first; ties go to the earlier record."""
-        if not _is_int(k) or k < 0:
-            raise ValueError('k must be an int >= 0, got {!r}'.format(k))
+        k = check_int('k', k, low=0)
         entries = self._entries(level)
         return [entries[position][0] for _, position in self._ranked[level][:int(k)]]
 
