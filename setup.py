@@ -1,4 +1,5 @@
 """Install with ``pip install -e .`` (add ``[test]`` for the test suite, ``[docs]`` for the docs)."""
+
 import os
 import re
 
@@ -37,15 +38,22 @@ EXTRAS = {
     "dask": ["dask[distributed]>=2023.1"],
     "docs": DOCS,
     # The tests build the docs and run every code block in them.
-    "test": ["pytest>=7", "pytest-timeout>=2", "hypothesis>=6", "psutil>=5.9",
-             "dask[distributed]>=2023.1"] + DOCS,
+    "test": [
+        "pytest>=7",
+        "pytest-timeout>=2",
+        "hypothesis>=6",
+        "psutil>=5.9",
+        "ruff==0.17.6",
+        "dask[distributed]>=2023.1",
+    ]
+    + DOCS,
 }
 
 setup(
     name="autogluon",
     version=VERSION,
     description="AutoML for image classification and a trial scheduler with early stopping "
-                "for any training function (drop-in for the 2019 AutoGluon API)",
+    "for any training function (drop-in for the 2019 AutoGluon API)",
     long_description=LONG_DESCRIPTION,
     long_description_content_type="text/markdown",
     license="Apache-2.0",

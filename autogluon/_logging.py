@@ -9,6 +9,7 @@ the root logger included). As soon as the user calls ``logging.basicConfig()``
 or adds a handler of their own, theirs wins and this one prints nothing, so no
 line appears twice.
 """
+
 import logging
 import sys
 

@@ -22,15 +22,23 @@ def unsupported_error(qualified_name, key):
     return ImportError(
         "%s (%s of the 2019 AutoGluon releases) is not part of this library, which carries the "
         "image-classification task, the schedulers, searchers and search spaces; see "
-        "docs/guides/compatibility.md" % (qualified_name, UNSUPPORTED[key]))
+        "docs/guides/compatibility.md" % (qualified_name, UNSUPPORTED[key])
+    )
 
 
 # Modules users imported from those releases: autogluon.<first>... or autogluon.task.<first>...
-_MODULES = {("autogluon", "contrib"), ("autogluon", "nas"), ("autogluon", "text_classification"),
-            ("autogluon", "tabular_prediction"), ("autogluon", "object_detection"),
-            ("autogluon.task", "text_classification"), ("autogluon.task", "tabular_prediction"),
-            ("autogluon.task", "object_detection"), ("autogluon.utils", "tabular"),
-            ("autogluon.utils", "torch")}
+_MODULES = {
+    ("autogluon", "contrib"),
+    ("autogluon", "nas"),
+    ("autogluon", "text_classification"),
+    ("autogluon", "tabular_prediction"),
+    ("autogluon", "object_detection"),
+    ("autogluon.task", "text_classification"),
+    ("autogluon.task", "tabular_prediction"),
+    ("autogluon.task", "object_detection"),
+    ("autogluon.utils", "tabular"),
+    ("autogluon.utils", "torch"),
+}
 
 
 class UnsupportedFinder:

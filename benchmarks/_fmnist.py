@@ -7,6 +7,7 @@ per epoch, and keeps its full state (parameters, optimizer state, epoch) with
 ``reporter.save_dict`` so a trial that Hyperband pauses and later promotes continues where it
 stopped, on exactly the trajectory it would have followed without the pause.
 """
+
 import gzip
 import os
 import struct
@@ -20,11 +21,11 @@ FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist"
 def _read_idx(path):
     with gzip.open(path, "rb") as f:
         data = f.read()
-    magic, = struct.unpack(">I", data[:4])
+    (magic,) = struct.unpack(">I", data[:4])
     if magic >> 8 != 0x08:  # 0x08: unsigned byte
         raise ValueError("%s: not an idx file of unsigned bytes (magic %#x)" % (path, magic))
     ndim = magic & 0xFF
-    shape = struct.unpack(">" + "I" * ndim, data[4:4 + 4 * ndim])
+    shape = struct.unpack(">" + "I" * ndim, data[4 : 4 + 4 * ndim])
     return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(shape)
 
 
@@ -40,7 +41,7 @@ def prepare_subset(folder, n_train=6000, n_val=2000, seed=0, source=FASHION_MNIS
         raise ValueError("asked for %d images, the training set has %d" % (n_train + n_val, len(images)))
     order = np.random.RandomState(seed).permutation(len(images))
     os.makedirs(folder, exist_ok=True)
-    for name, index in (("train", order[:n_train]), ("val", order[n_train:n_train + n_val])):
+    for name, index in (("train", order[:n_train]), ("val", order[n_train : n_train + n_val])):
         x = images[index].reshape(len(index), -1).astype(np.float32) / 255.0
         np.save(os.path.join(folder, name + "_x.npy"), x)
         np.save(os.path.join(folder, name + "_y.npy"), labels[index].astype(np.float32))
@@ -48,8 +49,10 @@ def prepare_subset(folder, n_train=6000, n_val=2000, seed=0, source=FASHION_MNIS
 
 
 def _load(folder):
-    return [np.load(os.path.join(folder, name + ".npy"), mmap_mode="r")
-            for name in ("train_x", "train_y", "val_x", "val_y")]
+    return [
+        np.load(os.path.join(folder, name + ".npy"), mmap_mode="r")
+        for name in ("train_x", "train_y", "val_x", "val_y")
+    ]
 
 
 def build_net(hidden, layers, dropout):
@@ -116,7 +119,7 @@ def train_mlp(args, reporter):
         order = mx.nd.array(order, dtype="int32")
         total = mx.nd.zeros((1,))
         for i in range(0, n - batch + 1, batch):  # drop the last partial batch (static shapes)
-            idx = order[i:i + batch]
+            idx = order[i : i + batch]
             x = train_x.take(idx)
             y = train_y.take(idx)
             with autograd.record():
@@ -125,8 +128,9 @@ def train_mlp(args, reporter):
             trainer.step(batch)
             total += loss.sum()
         train_loss = float(total.asscalar()) / (n - n % batch)
-        pred = np.concatenate([net(val_x[i:i + 1000]).argmax(axis=1).asnumpy()
-                               for i in range(0, val_x.shape[0], 1000)])
+        pred = np.concatenate(
+            [net(val_x[i : i + 1000]).argmax(axis=1).asnumpy() for i in range(0, val_x.shape[0], 1000)]
+        )
         accuracy = float((pred == val_y_np).mean())
         if args.save_state and reporter.trial_dir:  # save before reporting: a pause raises inside reporter()
             states_file = os.path.join(reporter.trial_dir, "trainer.states")
@@ -134,7 +138,11 @@ def train_mlp(args, reporter):
             trainer.save_states(states_file)
             with open(states_file, "rb") as f:
                 trainer_bytes = f.read()
-            reporter.save_dict(epoch=epoch, trainer=trainer_bytes,
-                               params={k: p.data().asnumpy() for k, p in net.collect_params().items()})
-        reporter(epoch=epoch, training_epoch=epoch, accuracy=accuracy, train_loss=train_loss,
-                 time=time.time())
+            reporter.save_dict(
+                epoch=epoch,
+                trainer=trainer_bytes,
+                params={k: p.data().asnumpy() for k, p in net.collect_params().items()},
+            )
+        reporter(
+            epoch=epoch, training_epoch=epoch, accuracy=accuracy, train_loss=train_loss, time=time.time()
+        )

@@ -9,6 +9,7 @@ the same code for every searcher. Protocol, one JSON document per line:
 * child -> parent: ``{"config": {...}}``; parent -> child: ``{"reward": r}`` (larger is better), n times;
 * child -> parent: ``{"done": true, "searcher_time_s": t}``.
 """
+
 import json
 import sys
 import time

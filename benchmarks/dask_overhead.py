@@ -7,6 +7,7 @@ overhead of each, medians over --repeat runs.
 
     python benchmarks/dask_overhead.py [--trials 200] [--reports 10] [--repeat 3]
 """
+
 import argparse
 import os
 import statistics
@@ -22,9 +23,18 @@ from autogluon.scheduler import FIFO_Scheduler  # noqa: E402
 
 
 def run(trials, reports, dask_client=None):
-    s = FIFO_Scheduler(train_fn, {"reports": reports, "sleep": 0.0}, {"num_cpus": 1, "num_gpus": 0}, "random",
-                       checkpoint=None, num_trials=trials, progress=False, seed=0, max_concurrent=2,
-                       dask_client=dask_client)
+    s = FIFO_Scheduler(
+        train_fn,
+        {"reports": reports, "sleep": 0.0},
+        {"num_cpus": 1, "num_gpus": 0},
+        "random",
+        checkpoint=None,
+        num_trials=trials,
+        progress=False,
+        seed=0,
+        max_concurrent=2,
+        dask_client=dask_client,
+    )
     start = time.perf_counter()
     s.run()
     wall = time.perf_counter() - start
@@ -40,17 +50,30 @@ def main():
     opts = parser.parse_args()
     from distributed import Client, LocalCluster
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address="127.0.0.1:0", resources={"CPU": 1}) as cluster, Client(cluster) as client:
+    with LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address="127.0.0.1:0",
+        resources={"CPU": 1},
+    ) as cluster, Client(cluster) as client:
         local, dask = [], []
         for _ in range(opts.repeat):  # interleaved, so both see the same machine load
             local.append(run(opts.trials, opts.reports))
             dask.append(run(opts.trials, opts.reports, client))
     for name, walls in (("local", local), ("dask", dask)):
         wall = statistics.median(walls)
-        print("%-6s wall %.2fs (median of %s)  per trial %.1f ms  reports/s %.0f" % (
-            name, wall, ", ".join("%.2f" % w for w in walls), 1000 * wall / opts.trials * 2,
-            opts.trials * opts.reports / wall))
+        print(
+            "%-6s wall %.2fs (median of %s)  per trial %.1f ms  reports/s %.0f"
+            % (
+                name,
+                wall,
+                ", ".join("%.2f" % w for w in walls),
+                1000 * wall / opts.trials * 2,
+                opts.trials * opts.reports / wall,
+            )
+        )
     ratio = statistics.median(dask) / statistics.median(local)
     extra = (statistics.median(dask) - statistics.median(local)) / opts.trials * 2 * 1000
     print("dask/local wall ratio %.2f; extra per trial on Dask %.1f ms (per slot, 2 slots)" % (ratio, extra))

@@ -27,6 +27,7 @@ final best (0.8569) at 44.9 s; Hyperband promotion at 23.0 s (ratio 0.31, target
 stopping at 25.5 s (0.45, not met), the median rule at 32.5 s (0.69). Both Hyperband types ended
 higher (0.8629) after trying about 5 times as many configurations.
 """
+
 import argparse
 import json
 import logging
@@ -43,11 +44,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 
+import _fmnist  # noqa: E402
+
 import autogluon as ag  # noqa: E402
 from autogluon.scheduler import FIFO_Scheduler, Hyperband_Scheduler  # noqa: E402
 from autogluon.scheduler.terminator import MedianStoppingRule  # noqa: E402
-
-import _fmnist  # noqa: E402
 
 SCHEDULERS = ("fifo", "hyperband-stopping", "hyperband-promotion", "median-rule")
 TARGET_RATIO = 1.0 / 3.0
@@ -68,25 +69,45 @@ def make_train_fn():
 
 
 def build(name, train_fn, args, budget, seed, max_t, folder):
-    common = dict(checkpoint=os.path.join(folder, "checkpoint.ag"), seed=seed, progress=False,
-                  time_out=budget, visualizer="none")
+    common = dict(
+        checkpoint=os.path.join(folder, "checkpoint.ag"),
+        seed=seed,
+        progress=False,
+        time_out=budget,
+        visualizer="none",
+    )
     resource = {"num_cpus": 1, "num_gpus": 0}
     if name == "fifo":
         return FIFO_Scheduler(train_fn, args, resource, "random", time_attr="training_epoch", **common)
     if name == "median-rule":
         rule = MedianStoppingRule("training_epoch", "accuracy", grace_period=1, min_samples_required=3)
-        return FIFO_Scheduler(train_fn, args, resource, "random", time_attr="training_epoch",
-                              terminator=rule, **common)
+        return FIFO_Scheduler(
+            train_fn, args, resource, "random", time_attr="training_epoch", terminator=rule, **common
+        )
     kind = name.split("-")[1]
-    return Hyperband_Scheduler(train_fn, args, resource, "random", time_attr="training_epoch",
-                               max_t=max_t, grace_period=1, reduction_factor=3, type=kind, **common)
+    return Hyperband_Scheduler(
+        train_fn,
+        args,
+        resource,
+        "random",
+        time_attr="training_epoch",
+        max_t=max_t,
+        grace_period=1,
+        reduction_factor=3,
+        type=kind,
+        **common,
+    )
 
 
 def run_one(name, data_path, budget, seed, max_t):
     folder = tempfile.mkdtemp(prefix="ag-es-%s-" % name)
     try:
-        args = {"data_path": data_path, "epochs": max_t, "trial_seed": seed,
-                "save_state": name == "hyperband-promotion"}
+        args = {
+            "data_path": data_path,
+            "epochs": max_t,
+            "trial_seed": seed,
+            "save_state": name == "hyperband-promotion",
+        }
         sched = build(name, make_train_fn(), args, budget, seed, max_t, folder)
         t0 = time.time()
         sched.run()
@@ -96,19 +117,31 @@ def run_one(name, data_path, budget, seed, max_t):
         for task in sched.tasks.values():
             for r in task.history:
                 reports.append((r["time"] - t0, r["accuracy"], task.task_id))
-            trials.append({"task_id": task.task_id, "status": task.status, "epochs": len(task.history),
-                           "last_epoch": task.history[-1]["training_epoch"] if task.history else 0,
-                           "best_accuracy": task.best_user_reward, "config": task.config})
+            trials.append(
+                {
+                    "task_id": task.task_id,
+                    "status": task.status,
+                    "epochs": len(task.history),
+                    "last_epoch": task.history[-1]["training_epoch"] if task.history else 0,
+                    "best_accuracy": task.best_user_reward,
+                    "config": task.config,
+                }
+            )
         reports.sort()
         statuses = {}
         for t in trials:
             statuses[t["status"]] = statuses.get(t["status"], 0) + 1
         return {
-            "scheduler": name, "seed": seed, "budget_s": budget, "wall_s": wall,
-            "configs_tried": len(sched.tasks), "statuses": statuses,
+            "scheduler": name,
+            "seed": seed,
+            "budget_s": budget,
+            "wall_s": wall,
+            "configs_tried": len(sched.tasks),
+            "statuses": statuses,
             "trained_to_max_t": sum(1 for t in trials if t["last_epoch"] >= max_t),
             "epochs": len(reports),
-            "best_accuracy": sched.get_best_reward(), "best_config": sched.get_best_config(),
+            "best_accuracy": sched.get_best_reward(),
+            "best_config": sched.get_best_config(),
             "reports": [[round(t, 3), a, tid] for t, a, tid in reports],
             "trials": trials,
             "rung_counts": _jsonable(sched.rung_counts()),
@@ -153,8 +186,12 @@ def main():
     parser.add_argument("--seeds", type=int, default=3, help="repeat with seeds 0..N-1, report medians")
     parser.add_argument("--max-t", type=int, default=27, help="epochs of a full trial")
     parser.add_argument("--n-train", type=int, default=6000)
-    parser.add_argument("--n-val", type=int, default=10000,
-                        help="validation images (many: the best accuracies differ by less than 1%%)")
+    parser.add_argument(
+        "--n-val",
+        type=int,
+        default=10000,
+        help="validation images (many: the best accuracies differ by less than 1%%)",
+    )
     parser.add_argument("--quick", action="store_true", help="~1 minute smoke run")
     parser.add_argument("--out", default=os.path.join(HERE, "results", "early_stopping.json"))
     opts = parser.parse_args()
@@ -167,16 +204,28 @@ def main():
     try:
         t = time.time()
         _fmnist.prepare_subset(data_dir, opts.n_train, opts.n_val, seed=0)
-        print("Fashion-MNIST subset: %d train / %d val images, decoded in %.1fs; budget %gs per scheduler, "
-              "max_t=%d, %d seed(s), 2 trials at a time" % (opts.n_train, opts.n_val, time.time() - t,
-                                                             opts.budget, opts.max_t, opts.seeds), flush=True)
+        print(
+            "Fashion-MNIST subset: %d train / %d val images, decoded in %.1fs; budget %gs per scheduler, "
+            "max_t=%d, %d seed(s), 2 trials at a time"
+            % (opts.n_train, opts.n_val, time.time() - t, opts.budget, opts.max_t, opts.seeds),
+            flush=True,
+        )
         for seed in range(opts.seeds):
             for name in SCHEDULERS:
                 result = run_one(name, data_dir, opts.budget, seed, opts.max_t)
                 runs.append(result)
-                print("  seed %d %-20s %3d configs, %4d epochs, best %.4f (%.0fs)" % (
-                    seed, name, result["configs_tried"], result["epochs"], result["best_accuracy"] or 0,
-                    result["wall_s"]), flush=True)
+                print(
+                    "  seed %d %-20s %3d configs, %4d epochs, best %.4f (%.0fs)"
+                    % (
+                        seed,
+                        name,
+                        result["configs_tried"],
+                        result["epochs"],
+                        result["best_accuracy"] or 0,
+                        result["wall_s"],
+                    ),
+                    flush=True,
+                )
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
 
@@ -209,38 +258,69 @@ def main():
         }
 
     print()
-    print("%s over %d seed(s); budget %gs each; FIFO's final best: %s" % (
-        "medians" if opts.seeds > 1 else "results", opts.seeds, opts.budget,
-        ", ".join("%.4f" % r["fifo_final_best"] for r in runs if r["scheduler"] == "fifo")))
-    header = "%-20s %8s %7s %9s %14s %9s" % ("scheduler", "configs", "epochs", "best acc", "t(FIFO best)",
-                                            "vs FIFO")
+    print(
+        "%s over %d seed(s); budget %gs each; FIFO's final best: %s"
+        % (
+            "medians" if opts.seeds > 1 else "results",
+            opts.seeds,
+            opts.budget,
+            ", ".join("%.4f" % r["fifo_final_best"] for r in runs if r["scheduler"] == "fifo"),
+        )
+    )
+    header = "%-20s %8s %7s %9s %14s %9s" % (
+        "scheduler",
+        "configs",
+        "epochs",
+        "best acc",
+        "t(FIFO best)",
+        "vs FIFO",
+    )
     print(header)
     print("-" * len(header))
     for name in SCHEDULERS:
         s = summary[name]
-        print("%-20s %8g %7g %9.4f %14s %9s" % (name, s["configs_tried"], s["epochs"], s["best_accuracy"],
-                                               _fmt_time(s["time_to_fifo_best_s"]),
-                                               _fmt_ratio(s["ratio_to_fifo_time"])))
+        print(
+            "%-20s %8g %7g %9.4f %14s %9s"
+            % (
+                name,
+                s["configs_tried"],
+                s["epochs"],
+                s["best_accuracy"],
+                _fmt_time(s["time_to_fifo_best_s"]),
+                _fmt_ratio(s["ratio_to_fifo_time"]),
+            )
+        )
     print()
     verdict = {}
     for name in ("hyperband-stopping", "hyperband-promotion"):
         ratio = summary[name]["ratio_to_fifo_time"]
         met = ratio is not None and ratio <= TARGET_RATIO
         verdict[name] = met
-        print("target (time to FIFO's final best <= 1/3 of FIFO's): %-20s %s (ratio %s)" % (
-            name, "MET" if met else "NOT MET", _fmt_ratio(ratio)))
+        print(
+            "target (time to FIFO's final best <= 1/3 of FIFO's): %-20s %s (ratio %s)"
+            % (name, "MET" if met else "NOT MET", _fmt_ratio(ratio))
+        )
     if opts.quick:
         print("(--quick: a smoke run; its figures say nothing about the target)")
 
     if opts.out:
         os.makedirs(os.path.dirname(os.path.abspath(opts.out)), exist_ok=True)
         payload = {
-            "benchmark": "early_stopping", "quick": opts.quick, "budget_s": opts.budget, "seeds": opts.seeds,
-            "max_t": opts.max_t, "n_train": opts.n_train, "n_val": opts.n_val, "concurrency": 2,
+            "benchmark": "early_stopping",
+            "quick": opts.quick,
+            "budget_s": opts.budget,
+            "seeds": opts.seeds,
+            "max_t": opts.max_t,
+            "n_train": opts.n_train,
+            "n_val": opts.n_val,
+            "concurrency": 2,
             "hyperband": {"grace_period": 1, "reduction_factor": 3},
             "median_rule": {"grace_period": 1, "min_samples_required": 3},
-            "cpus": os.cpu_count(), "python": platform.python_version(),
-            "target_ratio": TARGET_RATIO, "target_met": verdict, "summary": _jsonable(summary),
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "target_ratio": TARGET_RATIO,
+            "target_met": verdict,
+            "summary": _jsonable(summary),
             "runs": runs,
         }
         tmp = opts.out + ".tmp"

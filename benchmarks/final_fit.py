@@ -12,6 +12,7 @@ test accuracy, trials, and what the refit did.
 ``--data fmnist`` reads 300 images per class of Fashion-MNIST from Debian's
 ``dataset-fashion-mnist`` package (2,700 training, 300 validation, 3,000 test images).
 """
+
 import argparse
 import json
 import logging
@@ -24,8 +25,10 @@ def _data(name):
 
     if name == 'sample':
         root = task.sample_data_path()
-        return (task.Dataset(name='shopeeiet', train_path=root + '/train'),
-                task.Dataset(name='shopeeiet', test_path=root + '/test'))
+        return (
+            task.Dataset(name='shopeeiet', train_path=root + '/train'),
+            task.Dataset(name='shopeeiet', test_path=root + '/test'),
+        )
     dataset = task.Dataset('fashionmnist', max_images_per_class=300)
     return dataset, dataset
 
@@ -33,17 +36,34 @@ def _data(name):
 def _one(dataset, test, seed, final, opts):
     from autogluon import image_classification as task
 
-    budget = ({'time_limits': opts.time} if opts.mode == 'time'
-              else {'num_trials': opts.trials, 'nets': ['compact_cnn']})
+    budget = (
+        {'time_limits': opts.time}
+        if opts.mode == 'time'
+        else {'num_trials': opts.trials, 'nets': ['compact_cnn']}
+    )
     start = time.time()
-    results = task.fit(dataset, num_training_epochs=opts.epochs, seed=seed, final_fit=final,
-                       savedir=tempfile.mkdtemp(prefix='ag-final-fit-') + '/exp.ag', **budget)
+    results = task.fit(
+        dataset,
+        num_training_epochs=opts.epochs,
+        seed=seed,
+        final_fit=final,
+        savedir=tempfile.mkdtemp(prefix='ag-final-fit-') + '/exp.ag',
+        **budget,
+    )
     wall = time.time() - start
     info = results.metadata['final_fit'] or {}
-    return dict(data=opts.data, seed=seed, final_fit=final, wall=round(wall, 1),
-                val=round(results.metric, 4), test=round(task.evaluate(test), 4),
-                trials=results.metadata['num_trials'], refit_epochs=info.get('epochs_trained'),
-                refit_skipped=info.get('reason'), **budget)
+    return dict(
+        data=opts.data,
+        seed=seed,
+        final_fit=final,
+        wall=round(wall, 1),
+        val=round(results.metric, 4),
+        test=round(task.evaluate(test), 4),
+        trials=results.metadata['num_trials'],
+        refit_epochs=info.get('epochs_trained'),
+        refit_skipped=info.get('reason'),
+        **budget,
+    )
 
 
 def main(argv=None):

@@ -36,6 +36,7 @@ like of Optuna's in-memory storage.
 Targets: ms per trial at 10,000 at most 1.3x that at 100 for every variant of ours, and no
 higher than Optuna's in-memory figure for the same pruner; driver memory at 10,000 under 300 MB.
 """
+
 import argparse
 import json
 import os
@@ -62,26 +63,43 @@ def _peak_mb():
 def measure_ours(variant, trials, seed, checkpoint=True):
     sys.path[:0] = [ROOT, HERE]
     import scheduler_overhead  # its no-work train_fn
+
     from autogluon.scheduler import FIFO_Scheduler, Hyperband_Scheduler
     from autogluon.scheduler.terminator import MedianStoppingRule
 
     folder = tempfile.mkdtemp(prefix="ag-scaling-")
     try:
         ck = os.path.join(folder, "checkpoint.ag")
-        common = dict(checkpoint=ck if checkpoint else None, num_trials=trials, progress=False,
-                      seed=seed, max_concurrent=2, visualizer="none")
+        common = dict(
+            checkpoint=ck if checkpoint else None,
+            num_trials=trials,
+            progress=False,
+            seed=seed,
+            max_concurrent=2,
+            visualizer="none",
+        )
         args = {"reports": REPORTS, "sleep": 0.0}
         cpu = {"num_cpus": 1, "num_gpus": 0}
         if variant == "fifo":
             sched = FIFO_Scheduler(scheduler_overhead.train_fn, args, cpu, "random", **common)
         elif variant == "median":
             rule = MedianStoppingRule("epoch", "accuracy", grace_period=1, min_samples_required=3)
-            sched = FIFO_Scheduler(scheduler_overhead.train_fn, args, cpu, "random", time_attr="epoch",
-                                   terminator=rule, **common)
+            sched = FIFO_Scheduler(
+                scheduler_overhead.train_fn, args, cpu, "random", time_attr="epoch", terminator=rule, **common
+            )
         else:
-            sched = Hyperband_Scheduler(scheduler_overhead.train_fn, args, cpu, "random", time_attr="epoch",
-                                        max_t=REPORTS, grace_period=1, reduction_factor=3,
-                                        type=variant.split("-")[1], **common)
+            sched = Hyperband_Scheduler(
+                scheduler_overhead.train_fn,
+                args,
+                cpu,
+                "random",
+                time_attr="epoch",
+                max_t=REPORTS,
+                grace_period=1,
+                reduction_factor=3,
+                type=variant.split("-")[1],
+                **common,
+            )
         final_save = sched._save_at_end
 
         def keep_the_journaled_checkpoint():
@@ -111,9 +129,15 @@ def measure_ours(variant, trials, seed, checkpoint=True):
         # promotion leaves the trials that were never promoted paused at their rung
         ended = sum(1 for t in sched.tasks.values() if t.status in ("completed", "stopped", "paused"))
         assert ended == len(sched.tasks) == trials, "%d of %d trials ended" % (ended, trials)
-        return {"wall_s": wall, "ms_per_trial": 1000.0 * wall / trials, "reports": reports,
-                "steady_ms_per_trial": _steady_ms(ends), "peak_mb": peak, "peak_mb_before_run": before,
-                **load}
+        return {
+            "wall_s": wall,
+            "ms_per_trial": 1000.0 * wall / trials,
+            "reports": reports,
+            "steady_ms_per_trial": _steady_ms(ends),
+            "peak_mb": peak,
+            "peak_mb_before_run": before,
+            **load,
+        }
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -134,8 +158,12 @@ def _time_load(path):
     journal = os.path.getsize(path + ".journal") if os.path.exists(path + ".journal") else 0
     start = time.perf_counter()
     state = load_checkpoint(path)
-    return {"load_s": time.perf_counter() - start, "load_trials": len(state["tasks"]),
-            "snapshot_mb": os.path.getsize(path) / 1e6, "journal_mb": journal / 1e6}
+    return {
+        "load_s": time.perf_counter() - start,
+        "load_trials": len(state["tasks"]),
+        "snapshot_mb": os.path.getsize(path) / 1e6,
+        "journal_mb": journal / 1e6,
+    }
 
 
 def measure_optuna(variant, trials, seed, checkpoint=None):
@@ -155,8 +183,12 @@ def measure_optuna(variant, trials, seed, checkpoint=None):
             from optuna.storages.journal import JournalFileBackend
 
             storage = JournalStorage(JournalFileBackend(os.path.join(folder, "journal.log")))
-        study = optuna.create_study(direction="maximize", storage=storage, pruner=pruner,
-                                    sampler=optuna.samplers.RandomSampler(seed=seed))
+        study = optuna.create_study(
+            direction="maximize",
+            storage=storage,
+            pruner=pruner,
+            sampler=optuna.samplers.RandomSampler(seed=seed),
+        )
         reports = []
 
         def objective(trial):
@@ -173,10 +205,19 @@ def measure_optuna(variant, trials, seed, checkpoint=None):
         start = time.perf_counter()
         study.optimize(objective, n_trials=trials, n_jobs=2)
         wall = time.perf_counter() - start
-        ends = [t.datetime_complete.timestamp() for t in study.get_trials(deepcopy=False)
-                if t.datetime_complete is not None]
-        return {"wall_s": wall, "ms_per_trial": 1000.0 * wall / trials, "reports": len(reports),
-                "steady_ms_per_trial": _steady_ms(ends), "peak_mb": _peak_mb(), "peak_mb_before_run": before}
+        ends = [
+            t.datetime_complete.timestamp()
+            for t in study.get_trials(deepcopy=False)
+            if t.datetime_complete is not None
+        ]
+        return {
+            "wall_s": wall,
+            "ms_per_trial": 1000.0 * wall / trials,
+            "reports": len(reports),
+            "steady_ms_per_trial": _steady_ms(ends),
+            "peak_mb": _peak_mb(),
+            "peak_mb_before_run": before,
+        }
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -190,7 +231,16 @@ def optuna_python():
 
 
 def run_child(python, variant, trials, seed, timeout, checkpoint=True):
-    argv = [python, os.path.abspath(__file__), "--child", variant, "--sizes", str(trials), "--seed", str(seed)]
+    argv = [
+        python,
+        os.path.abspath(__file__),
+        "--child",
+        variant,
+        "--sizes",
+        str(trials),
+        "--seed",
+        str(seed),
+    ]
     argv += [] if checkpoint else ["--no-checkpoint"]
     env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
     try:
@@ -215,11 +265,17 @@ def table(figures, sizes):
     header += ["x steady (@%d / @%d)" % (sizes[-1], sizes[0]), "peak MB @%d" % sizes[-1]]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for variant, by_size in figures.items():
-        cells = ["%s (%s)" % (_cell(by_size[n], "ms_per_trial", "%.2f"), _cell(by_size[n], "steady_ms_per_trial", "%.2f"))
-                 for n in sizes]
+        cells = [
+            "%s (%s)"
+            % (_cell(by_size[n], "ms_per_trial", "%.2f"), _cell(by_size[n], "steady_ms_per_trial", "%.2f"))
+            for n in sizes
+        ]
         first, last = by_size[sizes[0]], by_size[sizes[-1]]
-        growth = ("%.2f" % (last["steady_ms_per_trial"] / first["steady_ms_per_trial"])
-                  if first.get("steady_ms_per_trial") and last.get("steady_ms_per_trial") else "-")
+        growth = (
+            "%.2f" % (last["steady_ms_per_trial"] / first["steady_ms_per_trial"])
+            if first.get("steady_ms_per_trial") and last.get("steady_ms_per_trial")
+            else "-"
+        )
         lines.append("| " + " | ".join([variant] + cells + [growth, _cell(last, "peak_mb", "%.0f")]) + " |")
     return "\n".join(lines)
 
@@ -231,8 +287,12 @@ def main():
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--timeout", type=int, default=1200, help="seconds per (variant, size) run")
     parser.add_argument("--out", default=os.path.join(HERE, "results", "scaling.json"))
-    parser.add_argument("--no-checkpoint", dest="checkpoint", action="store_false",
-                        help="this library's variants write no checkpoint (checkpoint=None)")
+    parser.add_argument(
+        "--no-checkpoint",
+        dest="checkpoint",
+        action="store_false",
+        help="this library's variants write no checkpoint (checkpoint=None)",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     opts = parser.parse_args()
     sizes = [int(n) for n in opts.sizes.split(",")]
@@ -243,11 +303,21 @@ def main():
     peer = optuna_python()
     variants = [v for v in opts.variants.split(",") if not v.startswith("optuna") or peer]
     if peer is None:
-        print("Optuna: not found (set AG_SCALING_OPTUNA_PYTHON or run benchmarks/compare/setup.sh); "
-              "only this library's variants run", flush=True)
-    print("scaling: %s no-work trials x %d reports, 2 at a time, %s; load average %s"
-          % (", ".join(map(str, sizes)), REPORTS, "checkpointing" if opts.checkpoint else "no checkpoint",
-             " ".join("%.2f" % x for x in os.getloadavg())), flush=True)
+        print(
+            "Optuna: not found (set AG_SCALING_OPTUNA_PYTHON or run benchmarks/compare/setup.sh); "
+            "only this library's variants run",
+            flush=True,
+        )
+    print(
+        "scaling: %s no-work trials x %d reports, 2 at a time, %s; load average %s"
+        % (
+            ", ".join(map(str, sizes)),
+            REPORTS,
+            "checkpointing" if opts.checkpoint else "no checkpoint",
+            " ".join("%.2f" % x for x in os.getloadavg()),
+        ),
+        flush=True,
+    )
     figures = {}
     for variant in variants:
         figures[variant] = {}
@@ -256,13 +326,23 @@ def main():
             r = run_child(python, variant, n, opts.seed, opts.timeout, opts.checkpoint)
             r["load"] = os.getloadavg()[0]
             figures[variant][n] = r
-            print("  %-22s %6d trials  %s ms/trial (steady %s)  peak %s MB  (%s reports, load %.2f)%s" % (
-                variant, n, _cell(r, "ms_per_trial", "%.2f"), _cell(r, "steady_ms_per_trial", "%.2f"),
-                _cell(r, "peak_mb", "%.0f"),
-                r.get("reports", "-"), r["load"],
-                "  checkpoint read back in %.3fs (%d trials; snapshot %.1f MB + journal %.1f MB)" % (
-                    r["load_s"], r["load_trials"], r["snapshot_mb"], r["journal_mb"]) if "load_s" in r else ""),
-                  flush=True)
+            print(
+                "  %-22s %6d trials  %s ms/trial (steady %s)  peak %s MB  (%s reports, load %.2f)%s"
+                % (
+                    variant,
+                    n,
+                    _cell(r, "ms_per_trial", "%.2f"),
+                    _cell(r, "steady_ms_per_trial", "%.2f"),
+                    _cell(r, "peak_mb", "%.0f"),
+                    r.get("reports", "-"),
+                    r["load"],
+                    "  checkpoint read back in %.3fs (%d trials; snapshot %.1f MB + journal %.1f MB)"
+                    % (r["load_s"], r["load_trials"], r["snapshot_mb"], r["journal_mb"])
+                    if "load_s" in r
+                    else "",
+                ),
+                flush=True,
+            )
     print()
     print(table(figures, sizes))
     for ours, theirs in PAIRS.items():
@@ -274,9 +354,19 @@ def main():
     if opts.out:
         os.makedirs(os.path.dirname(opts.out), exist_ok=True)
         with open(opts.out, "w") as f:
-            json.dump({"benchmark": "scaling", "date": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
-                       "cpus": os.cpu_count(), "reports": REPORTS, "sizes": sizes, "checkpoint": opts.checkpoint,
-                       "figures": figures}, f, indent=2)
+            json.dump(
+                {
+                    "benchmark": "scaling",
+                    "date": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
+                    "cpus": os.cpu_count(),
+                    "reports": REPORTS,
+                    "sizes": sizes,
+                    "checkpoint": opts.checkpoint,
+                    "figures": figures,
+                },
+                f,
+                indent=2,
+            )
         print("raw figures: %s" % os.path.relpath(opts.out))
 
 

@@ -8,6 +8,7 @@ reports/s and the overhead over the ideal; repeats each workload and reports med
 
 Targets on a 2-core machine: no-work < 3 s; sleeping within 5% of its ideal.
 """
+
 import argparse
 import json
 import os
@@ -33,9 +34,17 @@ def train_fn(args, reporter):
 def run_once(trials, reports, sleep, concurrency, executor="local"):
     folder = tempfile.mkdtemp(prefix="ag-bench-")
     scheduler = FIFO_Scheduler(
-        train_fn, {"reports": reports, "sleep": sleep}, {"num_cpus": 1, "num_gpus": 0}, "random",
-        checkpoint=os.path.join(folder, "checkpoint.ag"), num_trials=trials, progress=False, seed=0,
-        max_concurrent=concurrency, executor=executor)
+        train_fn,
+        {"reports": reports, "sleep": sleep},
+        {"num_cpus": 1, "num_gpus": 0},
+        "random",
+        checkpoint=os.path.join(folder, "checkpoint.ag"),
+        num_trials=trials,
+        progress=False,
+        seed=0,
+        max_concurrent=concurrency,
+        executor=executor,
+    )
     start = time.perf_counter()
     scheduler.run()
     wall = time.perf_counter() - start
@@ -55,24 +64,46 @@ def main():
     parser.add_argument("--json", help="also write the figures to this JSON file")
     opts = parser.parse_args()
     figures = {}
-    workloads = [("no-work", 0.0)] + ([] if opts.skip_sleep else [("sleep-%gms" % (opts.sleep * 1000), opts.sleep)])
+    workloads = [("no-work", 0.0)] + (
+        [] if opts.skip_sleep else [("sleep-%gms" % (opts.sleep * 1000), opts.sleep)]
+    )
     for name, sleep in workloads:
         walls = [run_once(opts.trials, opts.reports, sleep, opts.concurrency) for _ in range(opts.repeat)]
         wall = statistics.median(walls)
         ideal = opts.trials * opts.reports * sleep / opts.concurrency
         reports = opts.trials * opts.reports
-        figures[name] = {"wall_s_median": wall, "walls": walls, "ideal_s": ideal,
-                         "trials_per_s": opts.trials / wall, "reports_per_s": reports / wall,
-                         "overhead_over_ideal": (wall / ideal - 1) if ideal else None}
+        figures[name] = {
+            "wall_s_median": wall,
+            "walls": walls,
+            "ideal_s": ideal,
+            "trials_per_s": opts.trials / wall,
+            "reports_per_s": reports / wall,
+            "overhead_over_ideal": (wall / ideal - 1) if ideal else None,
+        }
         line = "%-12s wall %.2fs (median of %d: %s)  trials/s %.1f  reports/s %.0f" % (
-            name, wall, len(walls), ", ".join("%.2f" % w for w in walls), opts.trials / wall, reports / wall)
+            name,
+            wall,
+            len(walls),
+            ", ".join("%.2f" % w for w in walls),
+            opts.trials / wall,
+            reports / wall,
+        )
         if ideal:
             line += "  ideal %.1fs  overhead %+.1f%%" % (ideal, 100 * (wall / ideal - 1))
         print(line, flush=True)
     if opts.json:
         with open(opts.json, "w") as f:
-            json.dump({"trials": opts.trials, "reports": opts.reports, "concurrency": opts.concurrency,
-                       "cpus": os.cpu_count(), "figures": figures}, f, indent=2)
+            json.dump(
+                {
+                    "trials": opts.trials,
+                    "reports": opts.reports,
+                    "concurrency": opts.concurrency,
+                    "cpus": os.cpu_count(),
+                    "figures": figures,
+                },
+                f,
+                indent=2,
+            )
 
 
 if __name__ == "__main__":

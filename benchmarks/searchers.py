@@ -45,6 +45,7 @@ random's final best in <= 0.6 of random's time.
 ``--quick`` (1 seed, 12 trials, one Hyperband run of 12 trials) takes about a minute on a quiet 2-core machine
 and only checks that everything runs. ``--jobs N`` runs N part-1 runs (one searcher, one seed) at once.
 """
+
 import argparse
 import json
 import logging
@@ -66,19 +67,18 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, ROOT)
 sys.path.insert(0, HERE)
 
+import _fmnist  # noqa: E402
 import numpy as np  # noqa: E402
 
 import autogluon as ag  # noqa: E402
 from autogluon.scheduler import Hyperband_Scheduler  # noqa: E402
 from autogluon.searcher import get_searcher  # noqa: E402
 
-import _fmnist  # noqa: E402
-
 CHECKPOINTS = (10, 20, 40)
 SGD_EPOCHS = 10
-MLP_EPOCHS = 2       # part 1: epochs per MLP trial
+MLP_EPOCHS = 2  # part 1: epochs per MLP trial
 MLP_TRAIN, MLP_VAL = 1000, 500
-HB_MAX_T = 9         # part 2: Hyperband's maximum epochs
+HB_MAX_T = 9  # part 2: Hyperband's maximum epochs
 FMNIST_DIR = os.path.join(tempfile.gettempdir(), f'ag-searchers-fmnist-{MLP_TRAIN}-{MLP_VAL}')
 
 
@@ -153,8 +153,12 @@ def svm_eval(config):
 
 
 def gbm_space():
-    return {'learning_rate': ag.space.Real(1e-3, 1.0, log=True), 'max_depth': ag.space.Int(1, 6),
-            'subsample': ag.space.Real(0.3, 1.0), 'min_samples_leaf': ag.space.Int(1, 64, log=True)}
+    return {
+        'learning_rate': ag.space.Real(1e-3, 1.0, log=True),
+        'max_depth': ag.space.Int(1, 6),
+        'subsample': ag.space.Real(0.3, 1.0),
+        'min_samples_leaf': ag.space.Int(1, 64, log=True),
+    }
 
 
 def gbm_eval(config):
@@ -167,9 +171,13 @@ def gbm_eval(config):
 
 
 def mlp_space():
-    return {'lr': ag.space.Real(1e-4, 1.0, log=True), 'optimizer': ag.space.Categorical('sgd', 'adam'),
-            'hidden': ag.space.Int(16, 256, log=True), 'dropout': ag.space.Real(0.0, 0.5),
-            'wd': ag.space.Real(1e-6, 1e-2, log=True)}
+    return {
+        'lr': ag.space.Real(1e-4, 1.0, log=True),
+        'optimizer': ag.space.Categorical('sgd', 'adam'),
+        'hidden': ag.space.Int(16, 256, log=True),
+        'dropout': ag.space.Real(0.0, 0.5),
+        'wd': ag.space.Real(1e-6, 1e-2, log=True),
+    }
 
 
 class _Args(dict):
@@ -178,6 +186,7 @@ class _Args(dict):
 
 class _Reporter:
     """The part of the scheduler's reporter ``_fmnist.train_mlp`` uses, for a trial run in this process."""
+
     trial_dir = None
 
     def __init__(self):
@@ -191,8 +200,15 @@ class _Reporter:
 
 
 def mlp_eval(config):
-    args = _Args(config, data_path=fmnist_dir(), epochs=MLP_EPOCHS, layers=1, batch_size=64, trial_seed=0,
-                 save_state=False)
+    args = _Args(
+        config,
+        data_path=fmnist_dir(),
+        epochs=MLP_EPOCHS,
+        layers=1,
+        batch_size=64,
+        trial_seed=0,
+        save_state=False,
+    )
     reporter = _Reporter()
     _fmnist.train_mlp(args, reporter)
     return float(reporter.accuracy[-1])
@@ -229,7 +245,12 @@ def run_ours(name, objective, seed, trials, options):
         searcher.update(config, score)
         searcher_time += time.perf_counter() - start
         scores.append(score)
-    return {'seed': seed, 'scores': scores, 'best_so_far': best_so_far(scores), 'searcher_time_s': searcher_time}
+    return {
+        'seed': seed,
+        'scores': scores,
+        'best_so_far': best_so_far(scores),
+        'searcher_time_s': searcher_time,
+    }
 
 
 def optuna_python():
@@ -246,18 +267,30 @@ def _space_spec(space):
         if isinstance(dim, ag.space.Categorical):
             spec.append([name, 'cat', list(dim.choices)])
         else:
-            spec.append([name, 'int' if isinstance(dim, ag.space.Int) else 'real',
-                         [dim.lower, dim.upper, bool(dim.log)]])
+            spec.append(
+                [
+                    name,
+                    'int' if isinstance(dim, ag.space.Int) else 'real',
+                    [dim.lower, dim.upper, bool(dim.log)],
+                ]
+            )
     return spec
 
 
 def run_tpe(python, objective, seed, trials):
     space_fn, evaluate, _ = OBJECTIVES[objective]
-    child = subprocess.Popen([python, os.path.join(HERE, '_tpe_child.py')], stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, text=True, cwd=ROOT,
-                             env=dict(os.environ, OMP_NUM_THREADS='1', OPENBLAS_NUM_THREADS='1'))
+    child = subprocess.Popen(
+        [python, os.path.join(HERE, '_tpe_child.py')],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env=dict(os.environ, OMP_NUM_THREADS='1', OPENBLAS_NUM_THREADS='1'),
+    )
     try:
-        child.stdin.write(json.dumps({'space': _space_spec(space_fn()), 'seed': seed, 'trials': trials}) + '\n')
+        child.stdin.write(
+            json.dumps({'space': _space_spec(space_fn()), 'seed': seed, 'trials': trials}) + '\n'
+        )
         child.stdin.flush()
         scores = []
         for _ in range(trials):
@@ -272,8 +305,13 @@ def run_tpe(python, objective, seed, trials):
     finally:
         child.stdin.close()
         child.wait(timeout=60)
-    return {'seed': seed, 'scores': scores, 'best_so_far': best_so_far(scores),
-            'searcher_time_s': done['searcher_time_s'], 'optuna': done['optuna']}
+    return {
+        'seed': seed,
+        'scores': scores,
+        'best_so_far': best_so_far(scores),
+        'searcher_time_s': done['searcher_time_s'],
+        'optuna': done['optuna'],
+    }
 
 
 def trials_to_reach(run, target):
@@ -300,11 +338,17 @@ def _fmt_trials(value, trials):
 
 def print_part1(objective, rows, checkpoints, trials):
     print(f"\n{objective}: {OBJECTIVES[objective][2]}")
-    print(f"  {'searcher':10s}" + ''.join(f"{'best@' + str(k):>10s}" for k in checkpoints)
-          + f"{'trials to random best@' + str(trials):>28s}{'searcher s/run':>16s}")
+    print(
+        f"  {'searcher':10s}"
+        + ''.join(f"{'best@' + str(k):>10s}" for k in checkpoints)
+        + f"{'trials to random best@' + str(trials):>28s}{'searcher s/run':>16s}"
+    )
     for name, row in rows.items():
-        print(f"  {name:10s}" + ''.join(f"{row[f'best@{k}']:>10.4f}" for k in checkpoints)
-              + f"{_fmt_trials(row['trials_to_random_best'], trials):>28s}{row['searcher_s_per_run']:>16.1f}")
+        print(
+            f"  {name:10s}"
+            + ''.join(f"{row[f'best@{k}']:>10.4f}" for k in checkpoints)
+            + f"{_fmt_trials(row['trials_to_random_best'], trials):>28s}{row['searcher_s_per_run']:>16.1f}"
+        )
 
 
 # -- part 2: Hyperband on the MLP -------------------------------------------------------------------
@@ -315,12 +359,30 @@ def make_train_fn():
 
 def run_hyperband(searcher, seed, trials, options):
     scheduler = Hyperband_Scheduler(
-        make_train_fn(), {'data_path': fmnist_dir(), 'epochs': HB_MAX_T, 'layers': 1, 'batch_size': 64,
-                          'trial_seed': 0, 'save_state': False},
-        {'num_cpus': 1, 'num_gpus': 0}, searcher, searcher_options=options if searcher == 'bayesopt' else {},
-        num_trials=trials, checkpoint=None, progress=False, seed=seed, time_attr='training_epoch',
-        reward_attr='accuracy', max_t=HB_MAX_T, grace_period=1, reduction_factor=3, visualizer='none',
-        log_stops=False)
+        make_train_fn(),
+        {
+            'data_path': fmnist_dir(),
+            'epochs': HB_MAX_T,
+            'layers': 1,
+            'batch_size': 64,
+            'trial_seed': 0,
+            'save_state': False,
+        },
+        {'num_cpus': 1, 'num_gpus': 0},
+        searcher,
+        searcher_options=options if searcher == 'bayesopt' else {},
+        num_trials=trials,
+        checkpoint=None,
+        progress=False,
+        seed=seed,
+        time_attr='training_epoch',
+        reward_attr='accuracy',
+        max_t=HB_MAX_T,
+        grace_period=1,
+        reduction_factor=3,
+        visualizer='none',
+        log_stops=False,
+    )
     start = time.time()
     scheduler.run()
     wall = time.time() - start
@@ -329,8 +391,13 @@ def run_hyperband(searcher, seed, trials, options):
     if failed:
         raise RuntimeError(f"{len(failed)} trials failed, e.g.: {failed[0].error}")
     reports = sorted((r['time'] - start, r['accuracy']) for t in tasks for r in t.history)
-    return {'seed': seed, 'reports': [[round(t, 3), a] for t, a in reports], 'epochs': len(reports),
-            'best': max(a for _, a in reports), 'wall_s': wall}
+    return {
+        'seed': seed,
+        'reports': [[round(t, 3), a] for t, a in reports],
+        'epochs': len(reports),
+        'best': max(a for _, a in reports),
+        'wall_s': wall,
+    }
 
 
 def to_reach(result, target):
@@ -345,11 +412,13 @@ def summarize_hyperband(results):
     out = {}
     for name, runs in results.items():
         reach = [to_reach(r, b['best']) for r, b in zip(runs, results['random'])]
-        out[name] = {'final_best': statistics.median(r['best'] for r in runs),
-                     'epochs': statistics.median(r['epochs'] for r in runs),
-                     'epochs_to_target': statistics.median(e for e, _ in reach),
-                     'seconds_to_target': statistics.median(s for _, s in reach),
-                     'wall_s': statistics.fmean(r['wall_s'] for r in runs)}
+        out[name] = {
+            'final_best': statistics.median(r['best'] for r in runs),
+            'epochs': statistics.median(r['epochs'] for r in runs),
+            'epochs_to_target': statistics.median(e for e, _ in reach),
+            'seconds_to_target': statistics.median(s for _, s in reach),
+            'wall_s': statistics.fmean(r['wall_s'] for r in runs),
+        }
     ratios = []
     for r, b in zip(results['bayesopt'], results['random']):
         mine, base = to_reach(r, b['best'])[0], to_reach(b, b['best'])[0]
@@ -359,15 +428,23 @@ def summarize_hyperband(results):
 
 
 def print_part2(summary, seeds, trials):
-    print(f"\nPart 2: Hyperband_Scheduler on mlp_fmnist (stopping, rungs 1/3/9, max_t={HB_MAX_T}, 2 trials at "
-          f"once; {seeds} seeds, {trials} trials); target: Hyperband+random's final best (same seed)")
-    print(f"  {'searcher':10s}{'final best':>12s}{'epochs':>8s}{'epochs to target':>18s}"
-          f"{'s to target':>13s}{'wall s':>8s}")
+    print(
+        f"\nPart 2: Hyperband_Scheduler on mlp_fmnist (stopping, rungs 1/3/9, max_t={HB_MAX_T}, 2 trials at "
+        f"once; {seeds} seeds, {trials} trials); target: Hyperband+random's final best (same seed)"
+    )
+    print(
+        f"  {'searcher':10s}{'final best':>12s}{'epochs':>8s}{'epochs to target':>18s}"
+        f"{'s to target':>13s}{'wall s':>8s}"
+    )
     for name in ('random', 'bayesopt'):
         row = summary[name]
-        print(f"  {name:10s}{row['final_best']:>12.4f}{row['epochs']:>8g}{row['epochs_to_target']:>18g}"
-              f"{row['seconds_to_target']:>13.1f}{row['wall_s']:>8.1f}")
-    print(f"  median ratio of epochs to target, bayesopt / random: {summary['epochs_ratio_bayesopt_to_random']:.2f}")
+        print(
+            f"  {name:10s}{row['final_best']:>12.4f}{row['epochs']:>8g}{row['epochs_to_target']:>18g}"
+            f"{row['seconds_to_target']:>13.1f}{row['wall_s']:>8.1f}"
+        )
+    print(
+        f"  median ratio of epochs to target, bayesopt / random: {summary['epochs_ratio_bayesopt_to_random']:.2f}"
+    )
 
 
 # -- driver -----------------------------------------------------------------------------------------
@@ -376,8 +453,12 @@ def targets(part1, part2, checkpoints):
     fast = [o for o, rows in part1.items() if rows['bayesopt']['trials_to_random_best'] <= 20]
     out['bayesopt_reaches_random_best40_within_20'] = {'objectives': fast, 'met': len(fast) >= 3}
     if all('tpe' in rows for rows in part1.values()):
-        worse = [f"{o}@{k}" for o, rows in part1.items() for k in checkpoints if k in (20, 40)
-                 and rows['bayesopt'][f'best@{k}'] < rows['tpe'][f'best@{k}']]
+        worse = [
+            f"{o}@{k}"
+            for o, rows in part1.items()
+            for k in checkpoints
+            if k in (20, 40) and rows['bayesopt'][f'best@{k}'] < rows['tpe'][f'best@{k}']
+        ]
         out['bayesopt_no_worse_than_tpe'] = {'worse': worse, 'met': not worse}
     if part2:
         ratio = part2['epochs_ratio_bayesopt_to_random']
@@ -393,12 +474,17 @@ def parse(argv):
     parser.add_argument('--objectives', default=','.join(OBJECTIVES))
     parser.add_argument('--searchers', default='random,bayesopt,tpe')
     parser.add_argument('--bayesopt-options', default='{}', help="JSON options for searcher='bayesopt'")
-    parser.add_argument('--quick', action='store_true', help='1 seed, 12 trials, 1 Hyperband seed: checks that it runs')
+    parser.add_argument(
+        '--quick', action='store_true', help='1 seed, 12 trials, 1 Hyperband seed: checks that it runs'
+    )
     parser.add_argument('--no-hyperband', action='store_true')
     parser.add_argument('--jobs', type=int, default=1, help='part-1 runs (one searcher, one seed) at once')
-    parser.add_argument('--merge', default=None,
-                        help="a JSON written by this script (same seeds and trials): its part-1 runs of searchers "
-                             "not in --searchers are taken from it instead of being run again")
+    parser.add_argument(
+        '--merge',
+        default=None,
+        help="a JSON written by this script (same seeds and trials): its part-1 runs of searchers "
+        "not in --searchers are taken from it instead of being run again",
+    )
     parser.add_argument('--out', default=os.path.join(HERE, 'results', 'searchers.json'))
     args = parser.parse_args(argv)
     if args.quick:
@@ -418,8 +504,10 @@ def _earlier_runs(args):
     with open(args.merge) as f:
         earlier = json.load(f)
     if (earlier['seeds'], earlier['trials']) != (args.seeds, args.trials):
-        raise ValueError(f"--merge {args.merge}: {earlier['seeds']} seeds x {earlier['trials']} trials, "
-                         f"this run has {args.seeds} x {args.trials}")
+        raise ValueError(
+            f"--merge {args.merge}: {earlier['seeds']} seeds x {earlier['trials']} trials, "
+            f"this run has {args.seeds} x {args.trials}"
+        )
     print(f"part 1 runs of searchers other than {args.searchers} are taken from {args.merge}")
     return earlier['part1_runs']
 
@@ -449,15 +537,20 @@ def _run_one(job):
 
 
 def _run_objective(args, objective, earlier, runs, rows, pool, python, checkpoints):
-    runs[objective] = {name: r for name, r in earlier.get(objective, {}).items() if name not in args.searchers}
+    runs[objective] = {
+        name: r for name, r in earlier.get(objective, {}).items() if name not in args.searchers
+    }
     for name in args.searchers:
         if name == 'tpe' and python is None:
             continue
-        jobs = [(name, objective, seed, args.trials, args.bayesopt_options, python) for seed in range(args.seeds)]
+        jobs = [
+            (name, objective, seed, args.trials, args.bayesopt_options, python) for seed in range(args.seeds)
+        ]
         runs[objective][name] = pool.map(_run_one, jobs) if pool else [_run_one(job) for job in jobs]
         print(f"  {objective} {name}: done", flush=True)
-    runs[objective] = {name: runs[objective][name] for name in ('random', 'bayesopt', 'tpe')
-                       if name in runs[objective]}
+    runs[objective] = {
+        name: runs[objective][name] for name in ('random', 'bayesopt', 'tpe') if name in runs[objective]
+    }
     base = runs[objective].get('random')
     rows[objective] = {name: summarize(r, base or r, checkpoints) for name, r in runs[objective].items()}
     print_part1(objective, rows[objective], checkpoints, args.trials)
@@ -482,8 +575,9 @@ def main(argv=None):
     hb_runs, hb_summary = {}, None
     if not args.no_hyperband:
         for name in ('random', 'bayesopt'):
-            hb_runs[name] = [run_hyperband(name, seed, args.trials, args.bayesopt_options)
-                             for seed in range(args.hb_seeds)]
+            hb_runs[name] = [
+                run_hyperband(name, seed, args.trials, args.bayesopt_options) for seed in range(args.hb_seeds)
+            ]
         hb_summary = summarize_hyperband(hb_runs)
         print_part2(hb_summary, args.hb_seeds, args.trials)
     thread.join()
@@ -494,14 +588,29 @@ def main(argv=None):
     total = time.perf_counter() - started
     print(f"\nTargets: {json.dumps(met)}\nTotal time {total:.0f} s (part 1: {part1_s:.0f} s)")
     payload = {
-        'benchmark': 'searchers', 'command': ' '.join([os.path.basename(sys.executable)] + sys.argv),
-        'objectives': {o: OBJECTIVES[o][2] for o in args.objectives}, 'seeds': args.seeds,
-        'trials': args.trials, 'hyperband_seeds': args.hb_seeds if hb_runs else 0, 'quick': args.quick,
-        'bayesopt_options': args.bayesopt_options, 'merged_from': args.merge, 'checkpoints': checkpoints,
-        'part1_summary': rows, 'part1_runs': runs, 'part2_summary': hb_summary, 'part2_runs': hb_runs,
-        'targets': met, 'part1_seconds': part1_s, 'total_seconds': total,
-        'machine': {'python': platform.python_version(), 'cpus': os.cpu_count(), 'platform': platform.platform(),
-                    'loadavg_at_end': os.getloadavg()},
+        'benchmark': 'searchers',
+        'command': ' '.join([os.path.basename(sys.executable)] + sys.argv),
+        'objectives': {o: OBJECTIVES[o][2] for o in args.objectives},
+        'seeds': args.seeds,
+        'trials': args.trials,
+        'hyperband_seeds': args.hb_seeds if hb_runs else 0,
+        'quick': args.quick,
+        'bayesopt_options': args.bayesopt_options,
+        'merged_from': args.merge,
+        'checkpoints': checkpoints,
+        'part1_summary': rows,
+        'part1_runs': runs,
+        'part2_summary': hb_summary,
+        'part2_runs': hb_runs,
+        'targets': met,
+        'part1_seconds': part1_s,
+        'total_seconds': total,
+        'machine': {
+            'python': platform.python_version(),
+            'cpus': os.cpu_count(),
+            'platform': platform.platform(),
+            'loadavg_at_end': os.getloadavg(),
+        },
     }
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     tmp = args.out + '.tmp'

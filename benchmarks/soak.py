@@ -18,6 +18,7 @@ started (workers, grandchildren) is left.
 
     python benchmarks/soak.py [--trials 1000] [--fault-rate 0.1] [--trial-timeout 0.5]
 """
+
 import argparse
 import collections
 import logging
@@ -39,12 +40,14 @@ FAULTS = FAILING + ("nan", "swallow", "swallow-silent", "spawn")
 REPORTS = 3  # max_t: the scheduler stops every trial at this report
 
 
-@ag.args(i=ag.space.Int(0, 10 ** 9), fault_rate=0.1, pid_dir="")
+@ag.args(i=ag.space.Int(0, 10**9), fault_rate=0.1, pid_dir="")
 def train_fn(args, reporter):
     fault = expected_fault(args.i, args.fault_rate)
     if fault == "spawn":
-        pids = [subprocess.Popen(["sleep", "1000"]).pid,
-                subprocess.Popen(["sleep", "1000"], start_new_session=True).pid]
+        pids = [
+            subprocess.Popen(["sleep", "1000"]).pid,
+            subprocess.Popen(["sleep", "1000"], start_new_session=True).pid,
+        ]
         with open(os.path.join(args.pid_dir, str(args.i)), "w") as f:
             f.write(" ".join(map(str, pids)))
     epoch = 0
@@ -61,7 +64,9 @@ def train_fn(args, reporter):
             time.sleep(1)  # trains on, never reports again
             continue
         try:
-            reporter(epoch=epoch, accuracy=float("nan") if fault == "nan" and epoch > 1 else (args.i % 1000) / 1000)
+            reporter(
+                epoch=epoch, accuracy=float("nan") if fault == "nan" and epoch > 1 else (args.i % 1000) / 1000
+            )
         except:  # noqa: E722 -- the careless code under test
             if fault not in ("swallow", "swallow-silent"):
                 raise
@@ -113,9 +118,18 @@ def main():
     pid_dir = os.path.join(folder, "spawned")
     os.makedirs(pid_dir)
     scheduler = FIFO_Scheduler(
-        train_fn, {"fault_rate": opts.fault_rate, "pid_dir": pid_dir}, {"num_cpus": 1, "num_gpus": 0},
-        "random", checkpoint=os.path.join(folder, "checkpoint.ag"), num_trials=opts.trials, seed=opts.seed,
-        progress=False, max_concurrent=2, trial_timeout=opts.trial_timeout, max_t=REPORTS)
+        train_fn,
+        {"fault_rate": opts.fault_rate, "pid_dir": pid_dir},
+        {"num_cpus": 1, "num_gpus": 0},
+        "random",
+        checkpoint=os.path.join(folder, "checkpoint.ag"),
+        num_trials=opts.trials,
+        seed=opts.seed,
+        progress=False,
+        max_concurrent=2,
+        trial_timeout=opts.trial_timeout,
+        max_t=REPORTS,
+    )
     killed_after_stop = KilledAfterStop()
     logging.getLogger("autogluon.scheduler").addHandler(killed_after_stop)
     # warm up the driver's own imports so the memory figures compare steady states
@@ -142,18 +156,35 @@ def main():
             detected[fault] += task.task_id in killed_after_stop.task_ids
         elif fault == "spawn":
             detected[fault] += os.path.exists(os.path.join(pid_dir, str(task.config["i"])))
-    spawned = [int(p) for name in os.listdir(pid_dir) for p in open(os.path.join(pid_dir, name)).read().split()]
+    spawned = [
+        int(p) for name in os.listdir(pid_dir) for p in open(os.path.join(pid_dir, name)).read().split()
+    ]
     left = [p for p in spawned if alive(p)] + descendants(os.getpid())
-    injected = collections.Counter(expected_fault(t.config["i"], opts.fault_rate) for t in scheduler.tasks.values())
+    injected = collections.Counter(
+        expected_fault(t.config["i"], opts.fault_rate) for t in scheduler.tasks.values()
+    )
     injected.pop(None, None)
     finished = scheduler.num_finished
     print("trials finished      %d / %d in %.1fs" % (finished, opts.trials, wall))
     print("faults injected      %s" % dict(injected))
     print("faults detected      %s" % dict(detected))
-    print("healthy trials lost  %d%s" % (len(missing), "".join(
-        "\n    trial %d: %s (%s)" % (t, scheduler.tasks[t].status, scheduler.tasks[t].reason) for t in missing)))
-    print("driver RSS           start %.1f MB, end %.1f MB, growth %+.1f MB" % (start_rss, end_rss, end_rss - start_rss))
-    print("processes left       %d (of %d grandchildren started; workers included)" % (len(left), len(spawned)))
+    print(
+        "healthy trials lost  %d%s"
+        % (
+            len(missing),
+            "".join(
+                "\n    trial %d: %s (%s)" % (t, scheduler.tasks[t].status, scheduler.tasks[t].reason)
+                for t in missing
+            ),
+        )
+    )
+    print(
+        "driver RSS           start %.1f MB, end %.1f MB, growth %+.1f MB"
+        % (start_rss, end_rss, end_rss - start_rss)
+    )
+    print(
+        "processes left       %d (of %d grandchildren started; workers included)" % (len(left), len(spawned))
+    )
     ok = finished == opts.trials and not missing and detected == injected and not left
     print("result               %s" % ("OK" if ok else "FAILED"))
     sys.exit(0 if ok else 1)

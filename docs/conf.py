@@ -1,4 +1,5 @@
 """Sphinx configuration. Build with ``make docs`` (warnings are errors)."""
+
 import os
 import sys
 

@@ -10,6 +10,7 @@ every epoch, and Hyperband stops the trials that fall behind at its rungs.
 ``--time`` bounds each scheduler's run in seconds (``time_out``); with the defaults both runs
 end long before it (about 5 s each on 2 cores).
 """
+
 import argparse
 import logging
 import os
@@ -44,7 +45,7 @@ def train_digits(args, reporter):
     for epoch in range(1, args.epochs + 1):
         perm = trial_rng.permutation(len(y_train))
         for start in range(0, len(perm), args.batch_size):
-            idx = perm[start:start + args.batch_size]
+            idx = perm[start : start + args.batch_size]
             logits = x_train[idx] @ weights + bias
             logits -= logits.max(axis=1, keepdims=True)
             prob = np.exp(logits)
@@ -70,19 +71,38 @@ def main():
     summary = []
     for name, cls, extra in [
         ("FIFO", FIFO_Scheduler, {}),
-        ("Hyperband", Hyperband_Scheduler, {"max_t": opts.epochs, "grace_period": 1, "reduction_factor": 3,
-                                            "time_attr": "training_epoch", "visualizer": "none"}),
+        (
+            "Hyperband",
+            Hyperband_Scheduler,
+            {
+                "max_t": opts.epochs,
+                "grace_period": 1,
+                "reduction_factor": 3,
+                "time_attr": "training_epoch",
+                "visualizer": "none",
+            },
+        ),
     ]:
         start = time.time()
-        scheduler = cls(train_digits, args, resource, "random", num_trials=opts.trials, seed=opts.seed,
-                        time_out=opts.time,
-                        checkpoint=os.path.join(opts.out, name.lower(), "checkpoint.ag"), **extra)
+        scheduler = cls(
+            train_digits,
+            args,
+            resource,
+            "random",
+            num_trials=opts.trials,
+            seed=opts.seed,
+            time_out=opts.time,
+            checkpoint=os.path.join(opts.out, name.lower(), "checkpoint.ag"),
+            **extra,
+        )
         scheduler.run()
         elapsed = time.time() - start
         epochs = sum(len(t.history) for t in scheduler.tasks.values())
         figure = os.path.join(opts.out, "%s_curves.png" % name.lower())
         scheduler.get_training_curves(filename=figure)
-        summary.append((name, scheduler.get_best_reward(), epochs, elapsed, figure, scheduler.get_best_config()))
+        summary.append(
+            (name, scheduler.get_best_reward(), epochs, elapsed, figure, scheduler.get_best_config())
+        )
     print("\n%-10s %10s %8s %8s" % ("scheduler", "best acc", "epochs", "time"))
     for name, best, epochs, elapsed, figure, _ in summary:
         print("%-10s %10.4f %8d %7.1fs   curves: %s" % (name, best, epochs, elapsed, figure))

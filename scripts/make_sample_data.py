@@ -16,6 +16,7 @@ most images are 28x28 grayscale PNG, and some are padded to 32x32, tinted to RGB
 Run from anywhere:  python scripts/make_sample_data.py [--out DIR] [--seed S]
 Reads the idx files of Debian's ``dataset-fashion-mnist`` package; downloads nothing.
 """
+
 import argparse
 import logging
 import os
@@ -32,8 +33,7 @@ from autogluon.image_classification import _data_builtin  # noqa: E402
 
 logger = logging.getLogger('make_sample_data')
 
-DEFAULT_OUT = os.path.join(REPO, 'autogluon', 'image_classification', 'sample_data',
-                           'shopee_sample')
+DEFAULT_OUT = os.path.join(REPO, 'autogluon', 'image_classification', 'sample_data', 'shopee_sample')
 #: sample class -> Fashion-MNIST class
 CLASS_MAP = (
     ('BabyPants', 'trouser'),
@@ -46,8 +46,9 @@ SEED = 2019
 # For every 20 images of a class: 14 plain 28x28 grayscale PNG, 2 grayscale padded to 32x32 PNG,
 # 2 tinted RGB 28x28 PNG, 1 tinted RGB resized to 32x32 JPEG, 1 grayscale 28x28 JPEG.
 PATTERN = ['gray'] * 14 + ['gray32'] * 2 + ['rgb'] * 2 + ['rgb32jpg'] + ['grayjpg']
-TINTS = np.array([[1.00, 0.80, 0.60], [0.60, 0.80, 1.00], [0.90, 0.50, 0.60],
-                  [0.55, 0.95, 0.65], [1.00, 1.00, 0.55]])
+TINTS = np.array(
+    [[1.00, 0.80, 0.60], [0.60, 0.80, 1.00], [0.90, 0.50, 0.60], [0.55, 0.95, 0.65], [1.00, 1.00, 0.55]]
+)
 
 
 def _tint(gray, rng):
@@ -61,7 +62,7 @@ def write_image(pixels, variant, rng, stem):
     if variant == 'gray':
         img, ext = Image.fromarray(pixels, 'L'), '.png'
     elif variant == 'gray32':
-        img, ext = Image.fromarray(np.pad(pixels, 2), 'L'), '.png'   # black border, as the data
+        img, ext = Image.fromarray(np.pad(pixels, 2), 'L'), '.png'  # black border, as the data
     elif variant == 'rgb':
         img, ext = Image.fromarray(_tint(pixels, rng), 'RGB'), '.png'
     elif variant == 'rgb32jpg':
@@ -82,10 +83,11 @@ def write_image(pixels, variant, rng, stem):
 def make_sample(out=DEFAULT_OUT, seed=SEED):
     files = _data_builtin.fashion_mnist_files()
     sources = {
-        'train': (_data_builtin.read_idx(files['train_images']),
-                  _data_builtin.read_idx(files['train_labels'])),
-        'test': (_data_builtin.read_idx(files['test_images']),
-                 _data_builtin.read_idx(files['test_labels'])),
+        'train': (
+            _data_builtin.read_idx(files['train_images']),
+            _data_builtin.read_idx(files['train_labels']),
+        ),
+        'test': (_data_builtin.read_idx(files['test_images']), _data_builtin.read_idx(files['test_labels'])),
     }
     fmnist_index = {name: i for i, name in enumerate(_data_builtin.FASHION_MNIST_CLASSES)}
     rng = np.random.default_rng(seed)
@@ -106,10 +108,8 @@ def make_sample(out=DEFAULT_OUT, seed=SEED):
                 stem = os.path.join(class_dir, 'fmnist-%s-%05d' % (split, idx))
                 write_image(images[idx], variant, rng, stem)
                 written += 1
-            logger.info('%s/%s: %d images from Fashion-MNIST %s', split, sample_class, n,
-                        fmnist_class)
-    total = sum(os.path.getsize(os.path.join(d, f))
-                for d, _, fs in os.walk(out) for f in fs)
+            logger.info('%s/%s: %d images from Fashion-MNIST %s', split, sample_class, n, fmnist_class)
+    total = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(out) for f in fs)
     logger.info('Wrote %d images (%.0f KB) under %s', written, total / 1024.0, out)
     return written
 

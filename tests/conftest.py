@@ -1,4 +1,5 @@
 """Shared fixtures. Every test is checked for processes it left behind."""
+
 import os
 import time
 
@@ -37,4 +38,5 @@ def no_leftover_processes():
         except psutil.Error:
             pass
     assert not alive, "processes left running after the test: %s" % [
-        (p.pid, " ".join(p.cmdline()[:4])) for p in alive]
+        (p.pid, " ".join(p.cmdline()[:4])) for p in alive
+    ]

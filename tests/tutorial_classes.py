@@ -6,6 +6,7 @@ written, so the tests exercise the tutorial's code and not a copy of it that cou
 Shared by the tests that check that this code runs as written (tests/conftest.py's folder is on
 sys.path, so ``from tutorial_classes import ...`` works from every test folder).
 """
+
 import os
 import sys
 

@@ -4,16 +4,30 @@ for workers, and the shared argument checks (:mod:`autogluon.core._validate`).
 The public names are loaded on first use, so that every package (``autogluon.space`` included, which
 ``_objects`` itself builds on) can import ``autogluon.core._validate`` without an import cycle.
 """
+
 import importlib
 
 _EXPORTS = {
-    "TrainFunction": "._decorators", "args": "._decorators", "autogluon_method": "._decorators",
+    "TrainFunction": "._decorators",
+    "args": "._decorators",
+    "autogluon_method": "._decorators",
     "autogluon_register_args": "._decorators",
-    "obj": "._objects", "func": "._objects", "autogluon_object": "._objects", "autogluon_function": "._objects",
+    "obj": "._objects",
+    "func": "._objects",
+    "autogluon_object": "._objects",
+    "autogluon_function": "._objects",
 }
 
-__all__ = ["TrainFunction", "args", "autogluon_method", "autogluon_register_args", "obj", "func",
-           "autogluon_object", "autogluon_function"]
+__all__ = [
+    "TrainFunction",
+    "args",
+    "autogluon_method",
+    "autogluon_register_args",
+    "obj",
+    "func",
+    "autogluon_object",
+    "autogluon_function",
+]
 
 
 def __getattr__(name):

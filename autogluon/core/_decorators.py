@@ -15,6 +15,7 @@ Later era (search spaces declared on the function)::
 Both run by themselves for debugging (``train_fn()`` or ``train_fn(args)``)
 with a reporter that logs each report.
 """
+
 import argparse
 import copy
 import functools
@@ -22,8 +23,17 @@ import logging
 
 from ._validate import check_callable, fail_type
 
-__all__ = ["TrainFunction", "autogluon_method", "args", "autogluon_register_args", "call_train_fn",
-           "merge_args", "parser_defaults", "as_namespace_or_dict", "call_user_fn"]
+__all__ = [
+    "TrainFunction",
+    "autogluon_method",
+    "args",
+    "autogluon_register_args",
+    "call_train_fn",
+    "merge_args",
+    "parser_defaults",
+    "as_namespace_or_dict",
+    "call_user_fn",
+]
 
 
 def parser_defaults(parser):
@@ -32,8 +42,13 @@ def parser_defaults(parser):
     try:
         return parser.parse_args([])
     except SystemExit:  # a required argument: take the defaults one by one
-        return argparse.Namespace(**{a.dest: a.default for a in parser._actions
-                                     if a.dest is not argparse.SUPPRESS and a.default is not argparse.SUPPRESS})
+        return argparse.Namespace(
+            **{
+                a.dest: a.default
+                for a in parser._actions
+                if a.dest is not argparse.SUPPRESS and a.default is not argparse.SUPPRESS
+            }
+        )
 
 
 def as_namespace_or_dict(args):
@@ -64,9 +79,14 @@ def _own_copy(key, value):
     except Exception as exc:  # a lock, a module, an open file...: shared, and said so once
         if key not in _UNCOPYABLE_NOTED:
             _UNCOPYABLE_NOTED.add(key)
-            _logger.warning("args.%s (%s) cannot be copied (%s: %s); every trial gets the same object, so "
-                            "a change one trial makes to it is seen by the next", key, type(value).__name__,
-                            type(exc).__name__, exc)
+            _logger.warning(
+                "args.%s (%s) cannot be copied (%s: %s); every trial gets the same object, so "
+                "a change one trial makes to it is seen by the next",
+                key,
+                type(value).__name__,
+                type(exc).__name__,
+                exc,
+            )
         return value
 
 

@@ -9,6 +9,7 @@ command line for the error message, and is removed when the lock is released.
 The lock is re-entrant within one thread (``task.fit`` holds it, its scheduler's ``run()`` takes it
 again); another thread of the same process is refused like another process.
 """
+
 import errno
 import fcntl
 import logging
@@ -71,7 +72,7 @@ class FolderLock:
             finally:
                 try:
                     fcntl.flock(fd, fcntl.LOCK_UN)
-                except OSError:   # a filesystem without locks: there is nothing to unlock
+                except OSError:  # a filesystem without locks: there is nothing to unlock
                     pass
                 finally:
                     os.close(fd)
@@ -103,14 +104,21 @@ def _open_locked(path, folder, what):
             fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
         except OSError as exc:
             raise FolderNotWritableError(
-                exc.errno, "%s %s is not writable: cannot create %s (%s); give a writable "
-                "folder" % (what, folder, LOCK_NAME, exc.strerror or exc)) from exc
+                exc.errno,
+                "%s %s is not writable: cannot create %s (%s); give a writable "
+                "folder" % (what, folder, LOCK_NAME, exc.strerror or exc),
+            ) from exc
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
             if exc.errno in _NO_LOCKS:
-                logger.warning("%s %s: this filesystem does not support locks (%s); a second run "
-                               "in this folder will not be detected", what, folder, exc.strerror or exc)
+                logger.warning(
+                    "%s %s: this filesystem does not support locks (%s); a second run "
+                    "in this folder will not be detected",
+                    what,
+                    folder,
+                    exc.strerror or exc,
+                )
                 return fd
             os.close(fd)
             if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
@@ -120,7 +128,8 @@ def _open_locked(path, folder, what):
                 "%s %s is in use by another live run%s. Two runs in one folder overwrite each "
                 "other's trials and data: give this run another folder, or wait until that run "
                 "ends (a run that crashed or was killed frees the folder at once)"
-                % (what, folder, " (%s)" % holder if holder else "")) from None
+                % (what, folder, " (%s)" % holder if holder else "")
+            ) from None
         try:
             same = os.stat(path).st_ino == os.fstat(fd).st_ino
         except FileNotFoundError:
@@ -142,8 +151,10 @@ def lock_folder(folder, what="folder"):
     try:
         os.makedirs(folder, exist_ok=True)
     except OSError as exc:
-        raise FolderNotWritableError(exc.errno, "%s %s cannot be created (%s); give a writable "
-                                     "folder" % (what, folder, exc.strerror or exc)) from exc
+        raise FolderNotWritableError(
+            exc.errno,
+            "%s %s cannot be created (%s); give a writable folder" % (what, folder, exc.strerror or exc),
+        ) from exc
     key = os.path.realpath(folder)
     with _GUARD:
         held = _HELD.get(key)
@@ -151,23 +162,28 @@ def lock_folder(folder, what="folder"):
             if held._thread != threading.get_ident():
                 raise FolderInUseError(
                     "%s %s is in use by another run in this process (pid %d, another thread): "
-                    "give this run another folder, or wait until that run ends"
-                    % (what, folder, os.getpid()))
+                    "give this run another folder, or wait until that run ends" % (what, folder, os.getpid())
+                )
             held._count += 1
             return held
         path = os.path.join(folder, LOCK_NAME)
         fd = _open_locked(path, folder, what)
         try:
             info = "pid %d (%s) on %s since %s" % (
-                os.getpid(), " ".join(sys.argv)[:200] or sys.executable, socket.gethostname(),
-                time.strftime("%Y-%m-%d %H:%M:%S"))
+                os.getpid(),
+                " ".join(sys.argv)[:200] or sys.executable,
+                socket.gethostname(),
+                time.strftime("%Y-%m-%d %H:%M:%S"),
+            )
             os.ftruncate(fd, 0)
             os.write(fd, info.encode("utf-8", "replace"))
         except OSError as exc:
             fcntl.flock(fd, fcntl.LOCK_UN)
             os.close(fd)
-            raise FolderNotWritableError(exc.errno, "%s %s is not writable (%s); give a writable "
-                                         "folder" % (what, folder, exc.strerror or exc)) from exc
+            raise FolderNotWritableError(
+                exc.errno,
+                "%s %s is not writable (%s); give a writable folder" % (what, folder, exc.strerror or exc),
+            ) from exc
         lock = FolderLock(folder, key, fd)
         _HELD[key] = lock
         return lock

@@ -13,6 +13,7 @@ Example::
     >>> h.sample(rank=2).rank       # the real object for a chosen configuration
     2
 """
+
 import functools
 
 from ..space._nested import AutoGluonObject
@@ -36,13 +37,17 @@ def obj(**kwvars):
 
     def decorate(cls):
         check_instance("@ag.obj", cls, type, "used on a class (@ag.func is for a function)")
-        wrapper = type(cls.__name__, (AutoGluonObject,), {
-            "_ag_target": staticmethod(cls),
-            "_ag_kwvars": dict(kwvars),
-            "__doc__": cls.__doc__,
-            "__module__": cls.__module__,
-            "__qualname__": cls.__qualname__,
-        })
+        wrapper = type(
+            cls.__name__,
+            (AutoGluonObject,),
+            {
+                "_ag_target": staticmethod(cls),
+                "_ag_kwvars": dict(kwvars),
+                "__doc__": cls.__doc__,
+                "__module__": cls.__module__,
+                "__qualname__": cls.__qualname__,
+            },
+        )
         return wrapper
 
     return decorate
@@ -56,12 +61,16 @@ def func(**kwvars):
     def decorate(fn):
         if not callable(fn) or isinstance(fn, type):
             raise fail_type("@ag.func", "used on a function (@ag.obj is for a class)", fn)
-        wrapper_cls = type(getattr(fn, "__name__", "function"), (AutoGluonObject,), {
-            "_ag_target": staticmethod(fn),
-            "_ag_kwvars": dict(kwvars),
-            "__doc__": fn.__doc__,
-            "__module__": getattr(fn, "__module__", __name__),
-        })
+        wrapper_cls = type(
+            getattr(fn, "__name__", "function"),
+            (AutoGluonObject,),
+            {
+                "_ag_target": staticmethod(fn),
+                "_ag_kwvars": dict(kwvars),
+                "__doc__": fn.__doc__,
+                "__module__": getattr(fn, "__module__", __name__),
+            },
+        )
 
         @functools.wraps(fn)
         def make(*args, **kwargs):

@@ -4,6 +4,7 @@ Objects that a fresh worker can import by name go by reference. Objects whose
 module a fresh process cannot import -- a notebook cell, a script's
 ``__main__``, a module built with ``exec`` -- go by value, with dill.
 """
+
 import io
 import sys
 import types

@@ -10,12 +10,25 @@ allowed and what was given::
 Each check returns the value normalised (an ``int`` for numpy integers, a ``float`` for reals, the
 canonical spelling of a choice), so callers write ``self.x = check_int('x', x, low=1)``.
 """
+
 import math
 import numbers
 
-__all__ = ["fail_type", "fail_value", "type_name", "check_bool", "check_str", "check_choice",
-           "check_int", "check_real", "check_seconds", "check_instance", "check_callable",
-           "is_int", "is_real"]
+__all__ = [
+    "fail_type",
+    "fail_value",
+    "type_name",
+    "check_bool",
+    "check_str",
+    "check_choice",
+    "check_int",
+    "check_real",
+    "check_seconds",
+    "check_instance",
+    "check_callable",
+    "is_int",
+    "is_real",
+]
 
 
 def type_name(value):

@@ -10,18 +10,39 @@
 Importing this module is light: MXNet and GluonCV are imported inside the functions that need
 them (``fit``, ``evaluate``, ``predict``, ``load``), never at import time.
 """
+
+from ._data import Dataset, ImageArrays, ImageSkippedWarning, load_image, load_images, sample_data_path
 from ._era_b import Classifier, ImageClassification
-from ._data import (Dataset, ImageArrays, ImageSkippedWarning, load_image, load_images,
-                    sample_data_path)
-from ._fit import (default_search_space, evaluate, fit, get_model, load, predict, predict_batch,
-                   save)
+from ._fit import default_search_space, evaluate, fit, get_model, load, predict, predict_batch, save
 from ._model import ImageClassifier, Prediction, PredictionBatch
 from ._nets import list_nets
 from ._results import FitResults
 from ._spaces import Losses, Metrics, Nets, Optimizers
 
-__all__ = ['Dataset', 'ImageArrays', 'ImageSkippedWarning', 'fit', 'evaluate', 'predict',
-           'predict_batch', 'load', 'save', 'get_model', 'ImageClassifier', 'Prediction',
-           'PredictionBatch', 'FitResults', 'Nets', 'Optimizers', 'Losses', 'Metrics', 'list_nets',
-           'sample_data_path', 'load_image', 'load_images', 'default_search_space',
-           'ImageClassification', 'Classifier']
+__all__ = [
+    'Dataset',
+    'ImageArrays',
+    'ImageSkippedWarning',
+    'fit',
+    'evaluate',
+    'predict',
+    'predict_batch',
+    'load',
+    'save',
+    'get_model',
+    'ImageClassifier',
+    'Prediction',
+    'PredictionBatch',
+    'FitResults',
+    'Nets',
+    'Optimizers',
+    'Losses',
+    'Metrics',
+    'list_nets',
+    'sample_data_path',
+    'load_image',
+    'load_images',
+    'default_search_space',
+    'ImageClassification',
+    'Classifier',
+]

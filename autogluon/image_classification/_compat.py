@@ -8,6 +8,7 @@
   ``trial_scheduler``, ``stop_criterion``, ``resources_per_trial``, ``kwargs``, ...).
 - :func:`warn_untrained_imagenet_nets`: one WARNING when ImageNet networks train from scratch.
 """
+
 import inspect
 import logging
 import os
@@ -20,15 +21,36 @@ from ._optimizers import resolve_lr_scheduler
 
 logger = logging.getLogger('autogluon.image_classification')
 
-__all__ = ['nd_scalar', 'check_positional', 'take_era_a_kwargs', 'EraAOptions', 'user_kwargs', 'era_a_metadata',
-           'warn_untrained_imagenet_nets', 'SUPPORTED_LOSS', 'SUPPORTED_METRIC']
+__all__ = [
+    'nd_scalar',
+    'check_positional',
+    'take_era_a_kwargs',
+    'EraAOptions',
+    'user_kwargs',
+    'era_a_metadata',
+    'warn_untrained_imagenet_nets',
+    'SUPPORTED_LOSS',
+    'SUPPORTED_METRIC',
+]
 
 SUPPORTED_LOSS = 'SoftmaxCrossEntropyLoss'
 SUPPORTED_METRIC = 'Accuracy'
 # fit's parameters of the 2019 signature (the rest of what a user passes is ``metadata['kwargs']``).
-_ERA_A_PARAMS = ('dataset', 'nets', 'optimizers', 'metrics', 'losses', 'searcher',
-                 'trial_scheduler', 'resume', 'savedir', 'visualizer', 'stop_criterion',
-                 'resources_per_trial', 'backend')
+_ERA_A_PARAMS = (
+    'dataset',
+    'nets',
+    'optimizers',
+    'metrics',
+    'losses',
+    'searcher',
+    'trial_scheduler',
+    'resume',
+    'savedir',
+    'visualizer',
+    'stop_criterion',
+    'resources_per_trial',
+    'backend',
+)
 _ND_CLASS = {}
 
 
@@ -41,6 +63,7 @@ def _scalar_class():
 
     class ScalarNDArray(mx.nd.NDArray):
         """A one-element NDArray that also acts as the Python number it holds."""
+
         __slots__ = ()
 
         def _value(self):
@@ -88,7 +111,7 @@ def nd_scalar(value, dtype):
     return array
 
 
-class EraAOptions(object):
+class EraAOptions:
     """``fit``'s era-A keywords after checking: ``metrics``, ``losses``, ``backend``,
     ``final_fit`` (None: the default), ``lr_scheduler_given``."""
 
@@ -111,11 +134,18 @@ def _choice_list(value, cls, param, supported):
         raise fail_type(param, 'ag.%s([...]) or a list of names' % cls.__name__, value)
     other = [c for c in value.choices if c != supported]
     if other:
-        raise ValueError('%s=%r: the image task trains with %r only (%s); %s are not supported'
-                         % (param, value, supported,
-                            'softmax cross-entropy with label smoothing' if cls is Losses
-                            else 'models are chosen by top-1 validation accuracy',
-                            ', '.join(repr(o) for o in other)))
+        raise ValueError(
+            '%s=%r: the image task trains with %r only (%s); %s are not supported'
+            % (
+                param,
+                value,
+                supported,
+                'softmax cross-entropy with label smoothing'
+                if cls is Losses
+                else 'models are chosen by top-1 validation accuracy',
+                ', '.join(repr(o) for o in other),
+            )
+        )
     return value
 
 
@@ -124,9 +154,10 @@ def check_positional(searcher, trial_scheduler):
     ``trial_scheduler`` are here: a TypeError that says to pass them by keyword."""
     for value, param in ((searcher, 'searcher'), (trial_scheduler, 'trial_scheduler')):
         if isinstance(value, (Metrics, Losses)):
-            raise TypeError('fit() got %r as %s: the 2019 fit took metrics and losses as its 4th and '
-                            '5th arguments; here give them by keyword (metrics=..., losses=...)'
-                            % (value, param))
+            raise TypeError(
+                'fit() got %r as %s: the 2019 fit took metrics and losses as its 4th and '
+                '5th arguments; here give them by keyword (metrics=..., losses=...)' % (value, param)
+            )
 
 
 def take_era_a_kwargs(kwargs):
@@ -135,8 +166,7 @@ def take_era_a_kwargs(kwargs):
     metrics = _choice_list(kwargs.pop('metrics', None), Metrics, 'metrics', SUPPORTED_METRIC)
     losses = _choice_list(kwargs.pop('losses', None), Losses, 'losses', SUPPORTED_LOSS)
     # 'default' is the only backend of the 2019 release
-    backend = check_choice('backend', kwargs.pop('backend', 'default'), ('default',),
-                           ignore_case=False)
+    backend = check_choice('backend', kwargs.pop('backend', 'default'), ('default',), ignore_case=False)
     final_fit = check_bool('final_fit', kwargs.pop('final_fit', None), allow_none=True)
     given = resolve_lr_scheduler(kwargs)
     return EraAOptions(metrics, losses, backend, final_fit, given)
@@ -188,7 +218,7 @@ def warn_untrained_imagenet_nets(net_names, pretrained):
             _pretrained_file(name)
         except (FileNotFoundError, ValueError):
             missing.append(name)
-        except Exception:   # a broken GluonCV model store: say so, and count the weights as missing
+        except Exception:  # a broken GluonCV model store: say so, and count the weights as missing
             logger.debug('cannot look up the pretrained weights of %s', name, exc_info=True)
             missing.append(name)
         else:
@@ -199,13 +229,21 @@ def warn_untrained_imagenet_nets(net_names, pretrained):
             '(looked in %s): %s train%s from scratch (random initialization). The 2019 tutorials '
             'fine-tuned ImageNet weights; from scratch, expect clearly lower accuracy, most of all '
             'on small datasets and short budgets. Copy the GluonCV weights there and pass '
-            'pretrained=True to fine-tune.', ', '.join(missing), 'is an' if len(missing) == 1
-            else 'are', '' if len(missing) == 1 else 's', 'it' if len(missing) == 1 else 'them',
-            model_store_root(), 'it' if len(missing) == 1 else 'they',
-            's' if len(missing) == 1 else '')
+            'pretrained=True to fine-tune.',
+            ', '.join(missing),
+            'is an' if len(missing) == 1 else 'are',
+            '' if len(missing) == 1 else 's',
+            'it' if len(missing) == 1 else 'them',
+            model_store_root(),
+            'it' if len(missing) == 1 else 'they',
+            's' if len(missing) == 1 else '',
+        )
     if present and not pretrained:
-        logger.info('pretrained weights of %s are on this machine but pretrained=False: training '
-                    'from scratch (pass pretrained=True to fine-tune them)', ', '.join(present))
+        logger.info(
+            'pretrained weights of %s are on this machine but pretrained=False: training '
+            'from scratch (pass pretrained=True to fine-tune them)',
+            ', '.join(present),
+        )
     return missing
 
 
@@ -220,19 +258,28 @@ def predict_paths(folder_or_paths):
         if not os.path.isdir(folder):
             raise FileNotFoundError('predict_batch: no such folder: %s' % folder)
         names = sorted(os.listdir(folder))
-        files = [os.path.join(folder, f) for f in names
-                 if _folder._is_image_name(f) and os.path.isfile(os.path.join(folder, f))]
+        files = [
+            os.path.join(folder, f)
+            for f in names
+            if _folder._is_image_name(f) and os.path.isfile(os.path.join(folder, f))
+        ]
         if not files:
             for sub in names:
                 path = os.path.join(folder, sub)
                 if os.path.isdir(path) and not sub.startswith('.'):
-                    files += [os.path.join(path, f) for f in sorted(os.listdir(path))
-                              if _folder._is_image_name(f) and os.path.isfile(os.path.join(path, f))]
+                    files += [
+                        os.path.join(path, f)
+                        for f in sorted(os.listdir(path))
+                        if _folder._is_image_name(f) and os.path.isfile(os.path.join(path, f))
+                    ]
         if not files:
-            raise ValueError('predict_batch: %s has no image files (%s), neither directly nor in '
-                             'class folders' % (folder, ', '.join(_folder.IMAGE_EXTENSIONS)))
+            raise ValueError(
+                'predict_batch: %s has no image files (%s), neither directly nor in '
+                'class folders' % (folder, ', '.join(_folder.IMAGE_EXTENSIONS))
+            )
         return files
     if isinstance(folder_or_paths, (list, tuple)):
         return [os.fspath(p) for p in folder_or_paths]
-    raise TypeError('predict_batch takes a folder or a list of image paths, got %r'
-                    % (type(folder_or_paths).__name__,))
+    raise TypeError(
+        'predict_batch takes a folder or a list of image paths, got %r' % (type(folder_or_paths).__name__,)
+    )

@@ -9,6 +9,7 @@ lazily, for ``'digits'``); MXNet is never needed to build a dataset.
 >>> ds                                                                      # doctest: +SKIP
 Dataset('shopeeiet', classes=4, train=288, val=32, test=None, image_size=28, channels=3)
 """
+
 import logging
 import os
 import time
@@ -23,8 +24,17 @@ from ._data_folder import ImageSkippedWarning, decode_image
 
 logger = logging.getLogger(__name__)
 
-__all__ = ['ImageArrays', 'Dataset', 'load_image_folder', 'load_image', 'load_images',
-           'sample_data_path', 'stratified_split', 'ImageSkippedWarning', 'BUILTIN_NAMES']
+__all__ = [
+    'ImageArrays',
+    'Dataset',
+    'load_image_folder',
+    'load_image',
+    'load_images',
+    'sample_data_path',
+    'stratified_split',
+    'ImageSkippedWarning',
+    'BUILTIN_NAMES',
+]
 
 BUILTIN_NAMES = _builtin.BUILTIN_NAMES
 #: The largest common side chosen automatically (a larger ``image_size`` may be given explicitly).
@@ -33,12 +43,19 @@ _MAX_IMAGE_SIZE = 4096
 _BILINEAR = getattr(Image, 'Resampling', Image).BILINEAR
 # legacy keyword arguments of the 2019 Dataset (they configured MXNet data loaders there)
 _LEGACY_STORED = ('batch_size', 'num_workers')
-_LEGACY_IGNORED = ('transform_train_fn', 'transform_val_fn', 'transform_train_list',
-                   'transform_val_list', 'batchify_train_fn', 'batchify_val_fn')
+_LEGACY_IGNORED = (
+    'transform_train_fn',
+    'transform_val_fn',
+    'transform_train_list',
+    'transform_val_list',
+    'batchify_train_fn',
+    'batchify_val_fn',
+)
 
 
 # ----------------------------------------------------------------------------------------------
 # validation helpers
+
 
 def _check_channels(channels, allow_none=True):
     """1 (grayscale) or 3 (RGB), or None (inferred) where allowed."""
@@ -55,7 +72,8 @@ def _check_channels(channels, allow_none=True):
 # ----------------------------------------------------------------------------------------------
 # ImageArrays
 
-class ImageArrays(object):
+
+class ImageArrays:
     """Decoded images of one split, all of one square size and channel count.
 
     Attributes: ``images`` uint8 ``(N, H, W, C)`` with C 1 or 3, ``labels`` int64 ``(N,)``,
@@ -72,17 +90,17 @@ class ImageArrays(object):
     def __init__(self, images, labels, paths=None):
         images = np.asarray(images)
         if images.dtype != np.uint8 or images.ndim != 4 or images.shape[3] not in (1, 3):
-            raise ValueError('images must be a uint8 array of shape (N, H, W, C) with C 1 or 3, '
-                             'got %s %s' % (images.dtype, images.shape))
+            raise ValueError(
+                'images must be a uint8 array of shape (N, H, W, C) with C 1 or 3, '
+                'got %s %s' % (images.dtype, images.shape)
+            )
         labels = np.asarray(labels, dtype=np.int64).reshape(-1)
         if len(labels) != len(images):
-            raise ValueError('labels has %d entries but there are %d images'
-                             % (len(labels), len(images)))
+            raise ValueError('labels has %d entries but there are %d images' % (len(labels), len(images)))
         if paths is not None:
             paths = [str(p) for p in paths]
             if len(paths) != len(images):
-                raise ValueError('paths has %d entries but there are %d images'
-                                 % (len(paths), len(images)))
+                raise ValueError('paths has %d entries but there are %d images' % (len(paths), len(images)))
         self.images = images
         self.labels = labels
         self.paths = paths
@@ -125,7 +143,7 @@ class ImageArrays(object):
         if image_size == self.image_size and channels == self.channels:
             return self
         images = self.images
-        if channels < images.shape[3]:        # fewer pixels to resize after the conversion
+        if channels < images.shape[3]:  # fewer pixels to resize after the conversion
             images = _rgb_to_gray(images)
         if image_size != images.shape[1] or image_size != images.shape[2]:
             images = _resize_all(images, image_size)
@@ -135,7 +153,10 @@ class ImageArrays(object):
 
     def __repr__(self):
         return 'ImageArrays(n=%d, image_size=%d, channels=%d)' % (
-            len(self), self.images.shape[1], self.channels)
+            len(self),
+            self.images.shape[1],
+            self.channels,
+        )
 
 
 def _rgb_to_gray(images):
@@ -156,6 +177,7 @@ def _resize_all(images, image_size):
 
 # ----------------------------------------------------------------------------------------------
 # splitting and sub-sampling
+
 
 def stratified_split(labels, ratio, seed):
     """Seeded stratified split of indices: ``(first, second)`` sorted index arrays.
@@ -203,8 +225,10 @@ def _cap_per_class(labels, max_per_class, seed):
 # ----------------------------------------------------------------------------------------------
 # image folders
 
-def load_image_folder(root, image_size=None, channels=None, class_names=None, *,
-                      max_images_per_class=None, seed=0, what='path'):
+
+def load_image_folder(
+    root, image_size=None, channels=None, class_names=None, *, max_images_per_class=None, seed=0, what='path'
+):
     """Read ``root/<class>/<image>`` into ImageArrays. Returns ``(arrays, classes)``.
 
     ``image_size=None`` takes the median image side of this folder (rounded, at most 224);
@@ -226,11 +250,12 @@ def load_image_folder(root, image_size=None, channels=None, class_names=None, *,
         classes = [str(c) for c in class_names]
         unknown = [c for c in folder_classes if c not in classes]
         if unknown:
-            raise ValueError('%s %s has class folders %s that are not among the known classes %s'
-                             % (what, root, unknown, classes))
+            raise ValueError(
+                '%s %s has class folders %s that are not among the known classes %s'
+                % (what, root, unknown, classes)
+            )
     index = {c: i for i, c in enumerate(classes)}
-    paths, labels = _folder.scan_image_files(root, folder_classes,
-                                             [index[c] for c in folder_classes])
+    paths, labels = _folder.scan_image_files(root, folder_classes, [index[c] for c in folder_classes])
     if max_images_per_class is not None:
         keep = _cap_per_class(labels, max_images_per_class, seed)
         paths, labels = [paths[i] for i in keep], labels[keep]
@@ -245,9 +270,17 @@ def load_image_folder(root, image_size=None, channels=None, class_names=None, *,
             channels = 1 if bool(np.all(grays)) else 3
     images, ok = _folder.decode_images(paths, image_size, channels)
     paths, labels = _drop_failed(paths, labels, ok, root, folder_classes, index)
-    logger.info('Read %d images of %d classes from %s in %.2f s (%dx%d, %d channel%s)',
-                len(paths), len(folder_classes), root, time.time() - start, image_size,
-                image_size, channels, '' if channels == 1 else 's')
+    logger.info(
+        'Read %d images of %d classes from %s in %.2f s (%dx%d, %d channel%s)',
+        len(paths),
+        len(folder_classes),
+        root,
+        time.time() - start,
+        image_size,
+        image_size,
+        channels,
+        '' if channels == 1 else 's',
+    )
     return ImageArrays(images, labels, paths), classes
 
 
@@ -259,8 +292,10 @@ def _drop_failed(paths, labels, ok, root, folder_classes, index):
     present = set(labels.tolist())
     for cls in folder_classes:
         if index[cls] not in present:
-            raise ValueError('class folder %r has no readable images (every image file failed '
-                             'to decode; see the warnings): %s' % (cls, os.path.join(root, cls)))
+            raise ValueError(
+                'class folder %r has no readable images (every image file failed '
+                'to decode; see the warnings): %s' % (cls, os.path.join(root, cls))
+            )
     return paths, labels
 
 
@@ -277,8 +312,7 @@ def load_image(path, image_size, channels):
     try:
         return decode_image(path, image_size, channels)
     except Exception as exc:
-        raise ValueError('cannot read image %s (%s: %s)' % (path, type(exc).__name__, exc)
-                         ) from exc
+        raise ValueError('cannot read image %s (%s: %s)' % (path, type(exc).__name__, exc)) from exc
 
 
 def load_images(paths, image_size, channels):
@@ -292,11 +326,16 @@ def load_images(paths, image_size, channels):
         folder = _folder.expand_path(paths, 'path')
         if not os.path.isdir(folder):
             raise FileNotFoundError('no such folder: %s' % folder)
-        paths = [os.path.join(folder, f) for f in sorted(os.listdir(folder))
-                 if _folder._is_image_name(f) and os.path.isfile(os.path.join(folder, f))]
+        paths = [
+            os.path.join(folder, f)
+            for f in sorted(os.listdir(folder))
+            if _folder._is_image_name(f) and os.path.isfile(os.path.join(folder, f))
+        ]
         if not paths:
-            raise ValueError('folder has no image files (looked for %s): %s'
-                             % (', '.join(_folder.IMAGE_EXTENSIONS), folder))
+            raise ValueError(
+                'folder has no image files (looked for %s): %s'
+                % (', '.join(_folder.IMAGE_EXTENSIONS), folder)
+            )
     else:
         paths = [_folder.expand_path(p, 'image path') for p in paths]
     images, ok = _folder.decode_images(paths, image_size, channels)
@@ -313,18 +352,20 @@ def sample_data_path(split=None):
     >>> dataset = task.Dataset(train_path=task.sample_data_path('train'))  # doctest: +SKIP
     """
     split = check_choice('split', split, ('train', 'test'), allow_none=True, ignore_case=False)
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'sample_data',
-                        'shopee_sample')
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'sample_data', 'shopee_sample')
     if not os.path.isdir(os.path.join(path, 'train')):
-        raise FileNotFoundError('the sample image folder is missing: %s; regenerate it with '
-                                '`python scripts/make_sample_data.py` from the source tree' % path)
+        raise FileNotFoundError(
+            'the sample image folder is missing: %s; regenerate it with '
+            '`python scripts/make_sample_data.py` from the source tree' % path
+        )
     return path if split is None else os.path.join(path, split)
 
 
 # ----------------------------------------------------------------------------------------------
 # Dataset
 
-class Dataset(object):
+
+class Dataset:
     """An image-classification dataset with decoded ``train``, ``val`` and ``test`` splits.
 
     Parameters
@@ -369,9 +410,20 @@ class Dataset(object):
     Dataset('fashionmnist', classes=10, train=54000, val=6000, test=10000, image_size=28, channels=1)
     """
 
-    def __init__(self, name=None, train_path=None, val_path=None, test_path=None, *,
-                 split_ratio=0.9, seed=0, image_size=None, channels=None,
-                 max_images_per_class=None, **legacy):
+    def __init__(
+        self,
+        name=None,
+        train_path=None,
+        val_path=None,
+        test_path=None,
+        *,
+        split_ratio=0.9,
+        seed=0,
+        image_size=None,
+        channels=None,
+        max_images_per_class=None,
+        **legacy,
+    ):
         check_str('name', name, allow_none=True)
         if not 0.0 < check_real('split_ratio', split_ratio) < 1.0:
             raise fail_value('split_ratio', 'a number strictly between 0 and 1', split_ratio)
@@ -381,19 +433,21 @@ class Dataset(object):
         self.seed = check_int('seed', seed, low=0, allow_none=True)
         image_size = check_int('image_size', image_size, low=1, high=_MAX_IMAGE_SIZE, allow_none=True)
         channels = _check_channels(channels)
-        self.max_images_per_class = check_int('max_images_per_class', max_images_per_class, low=1, allow_none=True)
-        self.train_path = None if train_path is None else _folder.expand_path(train_path,
-                                                                               'train_path')
+        self.max_images_per_class = check_int(
+            'max_images_per_class', max_images_per_class, low=1, allow_none=True
+        )
+        self.train_path = None if train_path is None else _folder.expand_path(train_path, 'train_path')
         self.val_path = None if val_path is None else _folder.expand_path(val_path, 'val_path')
-        self.test_path = None if test_path is None else _folder.expand_path(test_path,
-                                                                            'test_path')
+        self.test_path = None if test_path is None else _folder.expand_path(test_path, 'test_path')
         self.train = self.val = self.test = None
 
         if self.train_path or self.val_path or self.test_path:
             self._load_folders(image_size, channels)
         elif name is None:
-            raise ValueError('Dataset needs a built-in name (%s) or an image folder: give '
-                             'train_path and/or test_path' % ', '.join(BUILTIN_NAMES))
+            raise ValueError(
+                'Dataset needs a built-in name (%s) or an image folder: give '
+                'train_path and/or test_path' % ', '.join(BUILTIN_NAMES)
+            )
         else:
             key = _builtin.normalize_name(name)
             if key not in BUILTIN_NAMES:
@@ -401,7 +455,8 @@ class Dataset(object):
                     'unknown built-in dataset name %r and no train_path/val_path/test_path given;'
                     ' built-in names are %s. For an image folder, pass train_path= and/or '
                     'test_path= (e.g. the shipped sample: train_path=sample_data_path() + '
-                    '"/train").' % (name, ', '.join(BUILTIN_NAMES)))
+                    '"/train").' % (name, ', '.join(BUILTIN_NAMES))
+                )
             self.name = key
             self._load_builtin(key, image_size, channels)
         self.num_classes = len(self.classes)
@@ -424,8 +479,7 @@ class Dataset(object):
         self.num_workers = legacy.get('num_workers')
         ignored = sorted(k for k in legacy if k in _LEGACY_IGNORED and legacy[k] is not None)
         if ignored:
-            logger.warning('Dataset(): %s ignored (data augmentation is chosen by fit)',
-                           ', '.join(ignored))
+            logger.warning('Dataset(): %s ignored (data augmentation is chosen by fit)', ', '.join(ignored))
 
     def _load_folders(self, image_size, channels):
         if self.val_path and not self.train_path:
@@ -433,24 +487,30 @@ class Dataset(object):
         common = dict(max_images_per_class=self.max_images_per_class, seed=self.seed)
         if self.train_path:
             _, folder_classes = _folder.list_class_folders(self.train_path, 'train_path')
-            if len(folder_classes) < 2:   # checked before any image is decoded
-                raise ValueError('train_path %s has a single class folder %r: classification needs '
-                                 'at least 2 classes (one folder per class, <root>/<class>/<image>)'
-                                 % (self.train_path, folder_classes[0]))
+            if len(folder_classes) < 2:  # checked before any image is decoded
+                raise ValueError(
+                    'train_path %s has a single class folder %r: classification needs '
+                    'at least 2 classes (one folder per class, <root>/<class>/<image>)'
+                    % (self.train_path, folder_classes[0])
+                )
             self.train, self.classes = load_image_folder(
-                self.train_path, image_size, channels, what='train_path', **common)
+                self.train_path, image_size, channels, what='train_path', **common
+            )
             self.image_size, self.channels = self.train.image_size, self.train.channels
-            fixed = dict(image_size=self.image_size, channels=self.channels,
-                         class_names=self.classes, **common)
+            fixed = dict(
+                image_size=self.image_size, channels=self.channels, class_names=self.classes, **common
+            )
             if self.val_path:
                 self._check_subset(self.val_path, 'val_path')
                 self.val, _ = load_image_folder(self.val_path, what='val_path', **fixed)
             else:
                 first, second = stratified_split(self.train.labels, self.split_ratio, self.seed)
                 if len(second) == 0:
-                    raise ValueError('train_path %s has too few images for a validation split '
-                                     '(every class has a single image); add images or give '
-                                     'val_path' % self.train_path)
+                    raise ValueError(
+                        'train_path %s has too few images for a validation split '
+                        '(every class has a single image); add images or give '
+                        'val_path' % self.train_path
+                    )
                 full = self.train
                 self.train, self.val = full.subset(first), full.subset(second)
             if self.test_path:
@@ -458,22 +518,25 @@ class Dataset(object):
                 self.test, _ = load_image_folder(self.test_path, what='test_path', **fixed)
         else:
             self.test, self.classes = load_image_folder(
-                self.test_path, image_size, channels, what='test_path', **common)
+                self.test_path, image_size, channels, what='test_path', **common
+            )
             self.image_size, self.channels = self.test.image_size, self.test.channels
 
     def _check_subset(self, path, what):
         _, folder_classes = _folder.list_class_folders(path, what)
         unknown = [c for c in folder_classes if c not in self.classes]
         if unknown:
-            raise ValueError('%s %s has classes %s that train_path %s does not have (train '
-                             'classes: %s)' % (what, path, unknown, self.train_path, self.classes))
+            raise ValueError(
+                '%s %s has classes %s that train_path %s does not have (train '
+                'classes: %s)' % (what, path, unknown, self.train_path, self.classes)
+            )
 
     def _load_builtin(self, key, image_size, channels):
         start = time.time()
         train_x, train_y, test_x, test_y, classes = _builtin.load_builtin(key)
         self.classes = list(classes)
         pool = ImageArrays(train_x, train_y)
-        if test_x is None:       # digits: carve a seeded stratified 20% test split first
+        if test_x is None:  # digits: carve a seeded stratified 20% test split first
             first, second = stratified_split(pool.labels, 0.8, self.seed)
             pool, test = pool.subset(first), pool.subset(second)
         else:
@@ -486,8 +549,9 @@ class Dataset(object):
         size = image_size or self.train.image_size
         chans = channels or self.train.channels
         if (size, chans) != (self.train.image_size, self.train.channels):
-            self.train, self.val, self.test = (a.as_format(size, chans)
-                                               for a in (self.train, self.val, self.test))
+            self.train, self.val, self.test = (
+                a.as_format(size, chans) for a in (self.train, self.val, self.test)
+            )
         self.image_size, self.channels = size, chans
         logger.info('Loaded built-in %s in %.2f s: %r', key, time.time() - start, self)
 
@@ -496,6 +560,13 @@ class Dataset(object):
     def __repr__(self):
         def n(split):
             return None if split is None else len(split)
-        return ('Dataset(%r, classes=%d, train=%s, val=%s, test=%s, image_size=%d, channels=%d)'
-                % (self.name, len(self.classes), n(self.train), n(self.val), n(self.test),
-                   self.image_size, self.channels))
+
+        return 'Dataset(%r, classes=%d, train=%s, val=%s, test=%s, image_size=%d, channels=%d)' % (
+            self.name,
+            len(self.classes),
+            n(self.train),
+            n(self.val),
+            n(self.test),
+            self.image_size,
+            self.channels,
+        )

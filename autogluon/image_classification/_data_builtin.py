@@ -8,23 +8,40 @@
 
 ``$MXNET_HOME`` defaults to ``~/.mxnet`` and is read at call time.
 """
+
 import gzip
 import os
 
 import numpy as np
 
-__all__ = ['BUILTIN_NAMES', 'FASHION_MNIST_CLASSES', 'normalize_name', 'load_builtin',
-           'read_idx', 'fashion_mnist_files']
+__all__ = [
+    'BUILTIN_NAMES',
+    'FASHION_MNIST_CLASSES',
+    'normalize_name',
+    'load_builtin',
+    'read_idx',
+    'fashion_mnist_files',
+]
 
 BUILTIN_NAMES = ('fashionmnist', 'mnist', 'cifar10', 'cifar100', 'digits')
 
 #: Folder-safe names of the ten Fashion-MNIST classes, in label order.
-FASHION_MNIST_CLASSES = ('t-shirt_top', 'trouser', 'pullover', 'dress', 'coat', 'sandal', 'shirt',
-                         'sneaker', 'bag', 'ankle_boot')
+FASHION_MNIST_CLASSES = (
+    't-shirt_top',
+    'trouser',
+    'pullover',
+    'dress',
+    'coat',
+    'sandal',
+    'shirt',
+    'sneaker',
+    'bag',
+    'ankle_boot',
+)
 _DIGIT_CLASSES = tuple(str(d) for d in range(10))
-_CIFAR10_CLASSES = ('airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse',
-                    'ship', 'truck')
-_CIFAR100_CLASSES = tuple("""
+_CIFAR10_CLASSES = ('airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck')
+_CIFAR100_CLASSES = tuple(
+    """
 apple aquarium_fish baby bear beaver bed bee beetle bicycle bottle bowl boy bridge bus butterfly
 camel can castle caterpillar cattle chair chimpanzee clock cloud cockroach couch crab crocodile cup
 dinosaur dolphin elephant flatfish forest fox girl hamster house kangaroo keyboard lamp lawn_mower
@@ -32,7 +49,8 @@ leopard lion lizard lobster man maple_tree motorcycle mountain mouse mushroom oa
 orchid otter palm_tree pear pickup_truck pine_tree plain plate poppy porcupine possum rabbit
 raccoon ray road rocket rose sea seal shark shrew skunk skyscraper snail snake spider squirrel
 streetcar sunflower sweet_pepper table tank telephone television tiger tractor train trout tulip
-turtle wardrobe whale willow_tree wolf woman worm""".split())
+turtle wardrobe whale willow_tree wolf woman worm""".split()
+)
 
 #: Where Debian's dataset-fashion-mnist package puts the idx files.
 DEBIAN_FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist'
@@ -66,6 +84,7 @@ def _fashion_mnist_dirs():
 # ----------------------------------------------------------------------------------------------
 # idx (MNIST-style) files
 
+
 def read_idx(path):
     """Read an idx file (gzip-compressed or not) of unsigned bytes into a numpy array."""
     opener = gzip.open if path.endswith('.gz') else open
@@ -74,15 +93,18 @@ def read_idx(path):
     if len(data) < 4 or data[0] != 0 or data[1] != 0:
         raise ValueError('not an idx file (bad magic number): %s' % path)
     if data[2] != 0x08:
-        raise ValueError('idx file %s holds type 0x%02x; only unsigned bytes (0x08) are supported'
-                         % (path, data[2]))
+        raise ValueError(
+            'idx file %s holds type 0x%02x; only unsigned bytes (0x08) are supported' % (path, data[2])
+        )
     ndim = data[3]
     header = 4 + 4 * ndim
-    shape = tuple(int.from_bytes(data[4 + 4 * k:8 + 4 * k], 'big') for k in range(ndim))
+    shape = tuple(int.from_bytes(data[4 + 4 * k : 8 + 4 * k], 'big') for k in range(ndim))
     count = int(np.prod(shape)) if shape else 0
     if len(data) - header != count:
-        raise ValueError('idx file %s is truncated or padded: header says %s (%d bytes), '
-                         'found %d bytes' % (path, shape, count, len(data) - header))
+        raise ValueError(
+            'idx file %s is truncated or padded: header says %s (%d bytes), '
+            'found %d bytes' % (path, shape, count, len(data) - header)
+        )
     return np.frombuffer(data, dtype=np.uint8, offset=header).reshape(shape)
 
 
@@ -111,8 +133,8 @@ def fashion_mnist_files():
             'Fashion-MNIST not found: looked for %s (.gz or not) in %s. Nothing is downloaded at '
             'run time; install the Debian/Ubuntu package with `sudo apt-get install '
             'dataset-fashion-mnist` (it puts them in %s), or copy the four idx files into %s.'
-            % (', '.join(_IDX_FILES.values()), ' and '.join(dirs), DEBIAN_FASHION_MNIST_DIR,
-               dirs[-1]))
+            % (', '.join(_IDX_FILES.values()), ' and '.join(dirs), DEBIAN_FASHION_MNIST_DIR, dirs[-1])
+        )
     return hit[1]
 
 
@@ -123,8 +145,10 @@ def _load_idx_dataset(files):
     test_y = read_idx(files['test_labels']).astype(np.int64)
     for x, y, key in ((train_x, train_y, 'train'), (test_x, test_y, 'test')):
         if x.ndim != 3 or len(x) != len(y):
-            raise ValueError('idx files do not match: %s has shape %s, %s has %d labels'
-                             % (files[key + '_images'], x.shape, files[key + '_labels'], len(y)))
+            raise ValueError(
+                'idx files do not match: %s has shape %s, %s has %d labels'
+                % (files[key + '_images'], x.shape, files[key + '_labels'], len(y))
+            )
     return train_x[..., None], train_y, test_x[..., None], test_y
 
 
@@ -142,12 +166,14 @@ def _load_mnist():
             'internet access run `python -c "import mxnet as mx; mx.gluon.data.vision.MNIST('
             'train=True); mx.gluon.data.vision.MNIST(train=False)"` and copy %s here, or set '
             'MXNET_HOME to a folder that holds datasets/mnist.'
-            % (', '.join(_IDX_FILES.values()), folder, folder))
+            % (', '.join(_IDX_FILES.values()), folder, folder)
+        )
     return _load_idx_dataset(hit[1]) + (list(_DIGIT_CLASSES),)
 
 
 # ----------------------------------------------------------------------------------------------
 # CIFAR binary batches
+
 
 def _read_cifar_batches(paths, label_bytes, label_offset):
     images, labels = [], []
@@ -156,8 +182,10 @@ def _read_cifar_batches(paths, label_bytes, label_offset):
         with open(path, 'rb') as fin:
             raw = np.frombuffer(fin.read(), dtype=np.uint8)
         if raw.size == 0 or raw.size % record:
-            raise ValueError('CIFAR batch file %s has %d bytes, not a multiple of the %d-byte '
-                             'record' % (path, raw.size, record))
+            raise ValueError(
+                'CIFAR batch file %s has %d bytes, not a multiple of the %d-byte '
+                'record' % (path, raw.size, record)
+            )
         raw = raw.reshape(-1, record)
         images.append(raw[:, label_bytes:].reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1))
         labels.append(raw[:, label_offset].astype(np.int64))
@@ -175,8 +203,8 @@ def _find_cifar(name, subdir, train_files, test_files, how):
         '$MXNET_HOME/datasets/%s). Nothing is downloaded at run time; on a machine with internet '
         'access run `python -c "import mxnet as mx; %s"` and copy %s here, or set MXNET_HOME to a '
         'folder that holds datasets/%s.'
-        % (name.upper(), ', '.join(train_files + test_files), ' and '.join(folders), name, how,
-           root, name))
+        % (name.upper(), ', '.join(train_files + test_files), ' and '.join(folders), name, how, root, name)
+    )
 
 
 def _class_names_file(path, expected):
@@ -190,35 +218,39 @@ def _class_names_file(path, expected):
 
 def _load_cifar10():
     train_files = ['data_batch_%d.bin' % i for i in range(1, 6)]
-    folder = _find_cifar('cifar10', 'cifar-10-batches-bin', train_files, ['test_batch.bin'],
-                         'mx.gluon.data.vision.CIFAR10()')
+    folder = _find_cifar(
+        'cifar10', 'cifar-10-batches-bin', train_files, ['test_batch.bin'], 'mx.gluon.data.vision.CIFAR10()'
+    )
     train_x, train_y = _read_cifar_batches([os.path.join(folder, f) for f in train_files], 1, 0)
     test_x, test_y = _read_cifar_batches([os.path.join(folder, 'test_batch.bin')], 1, 0)
-    classes = (_class_names_file(os.path.join(folder, 'batches.meta.txt'), 10)
-               or list(_CIFAR10_CLASSES))
+    classes = _class_names_file(os.path.join(folder, 'batches.meta.txt'), 10) or list(_CIFAR10_CLASSES)
     return train_x, train_y, test_x, test_y, classes
 
 
 def _load_cifar100():
-    folder = _find_cifar('cifar100', 'cifar-100-binary', ['train.bin'], ['test.bin'],
-                         'mx.gluon.data.vision.CIFAR100(fine_label=True)')
+    folder = _find_cifar(
+        'cifar100',
+        'cifar-100-binary',
+        ['train.bin'],
+        ['test.bin'],
+        'mx.gluon.data.vision.CIFAR100(fine_label=True)',
+    )
     # each record: coarse label byte, fine label byte, 3072 pixel bytes; we use the 100 fine labels
     train_x, train_y = _read_cifar_batches([os.path.join(folder, 'train.bin')], 2, 1)
     test_x, test_y = _read_cifar_batches([os.path.join(folder, 'test.bin')], 2, 1)
-    classes = (_class_names_file(os.path.join(folder, 'fine_label_names.txt'), 100)
-               or list(_CIFAR100_CLASSES))
+    classes = _class_names_file(os.path.join(folder, 'fine_label_names.txt'), 100) or list(_CIFAR100_CLASSES)
     return train_x, train_y, test_x, test_y, classes
 
 
 # ----------------------------------------------------------------------------------------------
 # scikit-learn digits
 
+
 def _load_digits_arrays():
     try:
         from sklearn.datasets import load_digits
     except ImportError as exc:
-        raise ImportError("the 'digits' dataset needs scikit-learn (pip install scikit-learn)"
-                          ) from exc
+        raise ImportError("the 'digits' dataset needs scikit-learn (pip install scikit-learn)") from exc
     bunch = load_digits()
     # values are 0..16; scale to the full uint8 range
     images = np.floor(bunch.images * (255.0 / 16.0) + 0.5).clip(0, 255).astype(np.uint8)
@@ -245,6 +277,7 @@ def load_builtin(key):
         images, labels, classes = _load_digits_arrays()
         return images, labels, None, None, classes
     if key not in _LOADERS:
-        raise ValueError('unknown built-in dataset %r; built-in names are %s'
-                         % (key, ', '.join(BUILTIN_NAMES)))
+        raise ValueError(
+            'unknown built-in dataset %r; built-in names are %s' % (key, ', '.join(BUILTIN_NAMES))
+        )
     return _LOADERS[key]()

@@ -4,6 +4,7 @@ Every file is decoded exactly once: a cheap first pass reads only the image head
 mode, to choose the common size and the number of channels when the caller does not fix them),
 the second pass decodes, converts and resizes straight into one preallocated array.
 """
+
 import concurrent.futures
 import contextlib
 import logging
@@ -17,12 +18,20 @@ from ..core._validate import check_instance
 
 logger = logging.getLogger(__name__)
 
-__all__ = ['IMAGE_EXTENSIONS', 'ImageSkippedWarning', 'list_class_folders', 'scan_image_files',
-           'probe_images', 'decode_images', 'decode_image', 'common_size', 'expand_path']
+__all__ = [
+    'IMAGE_EXTENSIONS',
+    'ImageSkippedWarning',
+    'list_class_folders',
+    'scan_image_files',
+    'probe_images',
+    'decode_images',
+    'decode_image',
+    'common_size',
+    'expand_path',
+]
 
 #: File name endings (lower case) taken as images; other files are ignored.
-IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.gif', '.tif', '.tiff', '.webp',
-                    '.ppm', '.pgm', '.pbm')
+IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.gif', '.tif', '.tiff', '.webp', '.ppm', '.pgm', '.pbm')
 
 #: Folder names that are never classes (tool and OS clutter).
 _IGNORED_DIRS = frozenset({'__MACOSX', '__pycache__'})
@@ -64,24 +73,30 @@ def list_class_folders(root, what='path'):
     if not os.path.exists(root):
         raise FileNotFoundError('%s does not exist: %s' % (what, root))
     if not os.path.isdir(root):
-        raise ValueError('%s is a file, not a folder: %s (expected a folder laid out as '
-                         '<root>/<class>/<image>)' % (what, root))
+        raise ValueError(
+            '%s is a file, not a folder: %s (expected a folder laid out as '
+            '<root>/<class>/<image>)' % (what, root)
+        )
     entries = sorted(e for e in os.listdir(root) if not e.startswith('.'))
     if not entries:
-        raise ValueError('%s is an empty folder: %s (expected <root>/<class>/<image>)'
-                         % (what, root))
+        raise ValueError('%s is an empty folder: %s (expected <root>/<class>/<image>)' % (what, root))
     classes = [e for e in entries if not _hidden(e) and os.path.isdir(os.path.join(root, e))]
     stray = [e for e in entries if _is_image_name(e) and os.path.isfile(os.path.join(root, e))]
     if not classes:
         if stray:
-            raise ValueError('%s holds %d image file%s but no class sub-folders: %s (expected '
-                             '<root>/<class>/<image>; put each class in its own folder)'
-                             % (what, len(stray), '' if len(stray) == 1 else 's', root))
-        raise ValueError('%s has no class folders: %s (expected <root>/<class>/<image>)'
-                         % (what, root))
+            raise ValueError(
+                '%s holds %d image file%s but no class sub-folders: %s (expected '
+                '<root>/<class>/<image>; put each class in its own folder)'
+                % (what, len(stray), '' if len(stray) == 1 else 's', root)
+            )
+        raise ValueError('%s has no class folders: %s (expected <root>/<class>/<image>)' % (what, root))
     if stray:
-        logger.warning('Ignoring %d image files directly in %s (not in a class folder), e.g. %s',
-                       len(stray), root, stray[0])
+        logger.warning(
+            'Ignoring %d image files directly in %s (not in a class folder), e.g. %s',
+            len(stray),
+            root,
+            stray[0],
+        )
     return root, classes
 
 
@@ -100,8 +115,10 @@ def scan_image_files(root, classes, labels=None):
         folder = os.path.join(root, cls)
         found = _walk_images(folder, barrier)
         if not found:
-            raise ValueError('class folder %r has no images (looked for files ending in %s): %s'
-                             % (cls, ', '.join(IMAGE_EXTENSIONS), folder))
+            raise ValueError(
+                'class folder %r has no images (looked for files ending in %s): %s'
+                % (cls, ', '.join(IMAGE_EXTENSIONS), folder)
+            )
         paths.extend(found)
         out_labels.extend([label] * len(found))
     return paths, np.asarray(out_labels, dtype=np.int64)
@@ -110,7 +127,7 @@ def scan_image_files(root, classes, labels=None):
 def _file_id(path):
     try:
         st = os.stat(path)
-    except OSError:   # a dangling link: kept, reported as unreadable when decoded
+    except OSError:  # a dangling link: kept, reported as unreadable when decoded
         return ('missing', path)
     return (st.st_dev, st.st_ino)
 
@@ -126,9 +143,13 @@ def _walk_images(folder, barrier=()):
             sub = os.path.join(dirpath, d)
             key = _file_id(sub)
             if key in seen_dirs:
-                logger.warning('skipping %s: it leads to %s, a folder already read or the '
-                               'dataset root or another class (a symlink loop or a second link '
-                               'to it)', sub, os.path.realpath(sub))
+                logger.warning(
+                    'skipping %s: it leads to %s, a folder already read or the '
+                    'dataset root or another class (a symlink loop or a second link '
+                    'to it)',
+                    sub,
+                    os.path.realpath(sub),
+                )
                 continue
             seen_dirs.add(key)
             keep.append(d)
@@ -144,19 +165,23 @@ def _walk_images(folder, barrier=()):
             seen_files.add(key)
             found.append(path)
     if duplicates:
-        logger.warning('%s: %d links to image files already found were skipped (each image is '
-                       'read once)', folder, duplicates)
+        logger.warning(
+            '%s: %d links to image files already found were skipped (each image is read once)',
+            folder,
+            duplicates,
+        )
     return found
 
 
 # ----------------------------------------------------------------------------------------------
 # one image
 
+
 def _palette_is_gray(img):
     palette = img.getpalette()
     if not palette:
         return False
-    rgb = np.asarray(palette[:len(palette) // 3 * 3], dtype=np.int32).reshape(-1, 3)
+    rgb = np.asarray(palette[: len(palette) // 3 * 3], dtype=np.int32).reshape(-1, 3)
     return bool(np.all(rgb[:, 0] == rgb[:, 1]) and np.all(rgb[:, 1] == rgb[:, 2]))
 
 
@@ -253,6 +278,7 @@ def _truncated_images_fail():
 # ----------------------------------------------------------------------------------------------
 # many images
 
+
 def _workers(n):
     if n < _PARALLEL_MIN:
         return 1
@@ -271,12 +297,18 @@ def _run(fn, n):
 def _warn_skipped(failures):
     """One warning per unreadable file (``failures`` is a list of ``(path, exception)``)."""
     for path, exc in failures[:_MAX_WARNINGS]:
-        warnings.warn('skipping unreadable image %s (%s: %s)' % (path, type(exc).__name__, exc),
-                      ImageSkippedWarning, stacklevel=4)
+        warnings.warn(
+            'skipping unreadable image %s (%s: %s)' % (path, type(exc).__name__, exc),
+            ImageSkippedWarning,
+            stacklevel=4,
+        )
     if len(failures) > _MAX_WARNINGS:
-        warnings.warn('skipped %d more unreadable images (first: %s)'
-                      % (len(failures) - _MAX_WARNINGS, failures[_MAX_WARNINGS][0]),
-                      ImageSkippedWarning, stacklevel=4)
+        warnings.warn(
+            'skipped %d more unreadable images (first: %s)'
+            % (len(failures) - _MAX_WARNINGS, failures[_MAX_WARNINGS][0]),
+            ImageSkippedWarning,
+            stacklevel=4,
+        )
 
 
 def probe_images(paths):
@@ -285,6 +317,7 @@ def probe_images(paths):
     ``sizes[i]`` is ``(width, height)``, ``grays[i]`` whether the file is grayscale,
     ``ok[i]`` False for files PIL cannot identify (warned about, naming the file).
     """
+
     def probe(i):
         try:
             with Image.open(paths[i]) as img:

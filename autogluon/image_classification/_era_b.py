@@ -11,14 +11,23 @@ ImageClassification as task``.
 ``task.fit`` maps that release's arguments onto :func:`autogluon.image_classification.fit` and
 returns a :class:`Classifier`. Importing this module does not import MXNet.
 """
+
 import copy
 import logging
 import os
 
 import numpy as np
 
-from ..core._validate import (check_bool, check_instance, check_int, check_str, fail_type, fail_value, is_int,
-                               is_real)
+from ..core._validate import (
+    check_bool,
+    check_instance,
+    check_int,
+    check_str,
+    fail_type,
+    fail_value,
+    is_int,
+    is_real,
+)
 from ..space import Categorical
 from . import _data_builtin as _builtin
 from . import _data_folder as _folder
@@ -40,24 +49,35 @@ SEARCH_STRATEGIES = {
 }
 # built-in names of that release -> ours; 'imagenet' needed a prepared record file on a ramdisk.
 _BUILTIN_ALIASES = {'cifar': 'cifar10'}
-_NOT_BUILTIN = {'imagenet': 'ImageNet (the 2019 release read a prepared RecordIO file from '
-                            '/media/ramdisk/rec); convert it to an image folder and pass its path'}
-_RL_OPTIONS = ('controller_lr', 'ema_baseline_decay', 'controller_batch_size', 'hidden_size',
-               'softmax_temperature', 'num_bins', 'sync')
-_MX_OPTIMIZERS = ('NAG', 'SGD', 'Adam', 'RMSProp')   # subclass order: NAG derives from SGD
+_NOT_BUILTIN = {
+    'imagenet': 'ImageNet (the 2019 release read a prepared RecordIO file from '
+    '/media/ramdisk/rec); convert it to an image folder and pass its path'
+}
+_RL_OPTIONS = (
+    'controller_lr',
+    'ema_baseline_decay',
+    'controller_batch_size',
+    'hidden_size',
+    'softmax_temperature',
+    'num_bins',
+    'sync',
+)
+_MX_OPTIMIZERS = ('NAG', 'SGD', 'Adam', 'RMSProp')  # subclass order: NAG derives from SGD
 REWARD_ATTR = 'classification_reward'
 
 
 # ----------------------------------------------------------------------------------------------
 # Dataset
 
+
 def _concat(first, second):
     """Two ImageArrays of one format as one (``first`` then ``second``)."""
     if second is None or len(second) == 0:
         return first
     paths = None if first.paths is None or second.paths is None else first.paths + second.paths
-    out = ImageArrays(np.concatenate([first.images, second.images]),
-                      np.concatenate([first.labels, second.labels]), paths)
+    out = ImageArrays(
+        np.concatenate([first.images, second.images]), np.concatenate([first.labels, second.labels]), paths
+    )
     out.synsets = first.synsets
     return out
 
@@ -68,12 +88,15 @@ def _flat_image_files(path):
     names = sorted(e for e in os.listdir(path) if not e.startswith('.'))
     if any(os.path.isdir(os.path.join(path, e)) for e in names):
         return None
-    files = [os.path.join(path, e) for e in names
-             if _folder._is_image_name(e) and os.path.isfile(os.path.join(path, e))]
+    files = [
+        os.path.join(path, e)
+        for e in names
+        if _folder._is_image_name(e) and os.path.isfile(os.path.join(path, e))
+    ]
     return files or None
 
 
-class EraBDataset(object):
+class EraBDataset:
     """What ``task.Dataset(...)`` returns: all images of one folder (or one built-in split).
 
     ``init()`` returns the dataset itself (the 2019 object was built lazily there). Attributes:
@@ -84,7 +107,7 @@ class EraBDataset(object):
     """
 
     def __init__(self, data, path, name, train, paths=None):
-        self.data = data                 # a task.Dataset whose ``test`` holds every image, or None
+        self.data = data  # a task.Dataset whose ``test`` holds every image, or None
         self.path = path
         self.name = name
         self.train = bool(train)
@@ -114,7 +137,7 @@ class EraBDataset(object):
         return len(self.arrays) if self.arrays is not None else len(self.paths)
 
     def __getitem__(self, index):
-        if self.arrays is None:     # an unlabelled image, at its own size
+        if self.arrays is None:  # an unlabelled image, at its own size
             from PIL import Image
 
             with Image.open(self.paths[index]) as img:
@@ -123,8 +146,12 @@ class EraBDataset(object):
 
     def __repr__(self):
         where = self.path if self.path else self.name
-        return ('ImageClassification.Dataset(%r, train=%s, images=%d, classes=%d)'
-                % (where, self.train, len(self), self.num_classes))
+        return 'ImageClassification.Dataset(%r, train=%s, images=%d, classes=%d)' % (
+            where,
+            self.train,
+            len(self),
+            self.num_classes,
+        )
 
 
 def _builtin_dataset(name, train, kwargs):
@@ -134,7 +161,7 @@ def _builtin_dataset(name, train, kwargs):
         raise ValueError('Dataset(name=%r): %s is not available in this library' % (name, _NOT_BUILTIN[key]))
     if key not in _builtin.BUILTIN_NAMES:
         return None
-    data = _Dataset(key, **kwargs)      # local files only: a clear FileNotFoundError names where it looked
+    data = _Dataset(key, **kwargs)  # local files only: a clear FileNotFoundError names where it looked
     data = copy.copy(data)
     if train:
         data.test = _concat(data.train, data.val)
@@ -142,8 +169,7 @@ def _builtin_dataset(name, train, kwargs):
     return EraBDataset(data, None, key, train)
 
 
-def dataset(path=None, train=True, name=None, input_size=None, crop_ratio=0.875, jitter_param=0.4,
-            **kwargs):
+def dataset(path=None, train=True, name=None, input_size=None, crop_ratio=0.875, jitter_param=0.4, **kwargs):
     """``task.Dataset(path)``: a folder of class folders (``<path>/<class>/<image>``); with
     ``name='FashionMNIST'`` (or ``'MNIST'``, ``'CIFAR10'``, ``'CIFAR100'``, ``'digits'``) a
     built-in read from local files (``train=False``: its test split). A folder of images without
@@ -157,8 +183,10 @@ def dataset(path=None, train=True, name=None, input_size=None, crop_ratio=0.875,
     allowed = ('image_size', 'channels', 'max_images_per_class', 'seed')
     unknown = sorted(k for k in kwargs if k not in allowed)
     if unknown:
-        raise TypeError('Dataset() got unexpected keyword argument(s) %s; it takes path, train, name, '
-                        'input_size, crop_ratio, jitter_param and %s' % (unknown, ', '.join(allowed)))
+        raise TypeError(
+            'Dataset() got unexpected keyword argument(s) %s; it takes path, train, name, '
+            'input_size, crop_ratio, jitter_param and %s' % (unknown, ', '.join(allowed))
+        )
     check_bool('Dataset(train=...)', train)
     check_str('Dataset(name=...)', name, allow_none=True)
     if name is not None:
@@ -166,9 +194,11 @@ def dataset(path=None, train=True, name=None, input_size=None, crop_ratio=0.875,
         if out is not None:
             return out
     if path is None:
-        raise ValueError('Dataset needs a folder path (<path>/<class>/<image>) or a built-in name '
-                         '(name=%s), got name=%r' % ('|'.join(('FashionMNIST', 'MNIST', 'CIFAR10',
-                                                               'CIFAR100', 'digits')), name))
+        raise ValueError(
+            'Dataset needs a folder path (<path>/<class>/<image>) or a built-in name '
+            '(name=%s), got name=%r'
+            % ('|'.join(('FashionMNIST', 'MNIST', 'CIFAR10', 'CIFAR100', 'digits')), name)
+        )
     check_instance('Dataset(path)', path, (str, os.PathLike), 'a folder path')
     folder = _folder.expand_path(path, 'path')
     if os.path.isdir(folder):
@@ -184,13 +214,15 @@ def _fit_dataset(ds, split_ratio, seed):
     if isinstance(ds, (str, os.PathLike)):
         ds = dataset(ds)
     if isinstance(ds, _Dataset):
-        return ds            # an era-A dataset: already split
+        return ds  # an era-A dataset: already split
     if not isinstance(ds, EraBDataset):
-        raise TypeError('fit(dataset) takes task.Dataset(path) or task.Dataset(name=...), got %r'
-                        % (type(ds).__name__,))
+        raise TypeError(
+            'fit(dataset) takes task.Dataset(path) or task.Dataset(name=...), got %r' % (type(ds).__name__,)
+        )
     if not ds.labelled:
-        raise ValueError('fit: %s holds images without class folders; fit needs '
-                         '<path>/<class>/<image>' % ds.path)
+        raise ValueError(
+            'fit: %s holds images without class folders; fit needs <path>/<class>/<image>' % ds.path
+        )
     allowed = 'a number strictly between 0 and 1 (the share of each class used for training)'
     if not is_real(split_ratio):
         raise fail_type('split_ratio', allowed, split_ratio)
@@ -199,8 +231,10 @@ def _fit_dataset(ds, split_ratio, seed):
     data = copy.copy(ds.data)
     first, second = stratified_split(ds.arrays.labels, float(split_ratio), seed)
     if len(second) == 0:
-        raise ValueError('fit: %s has too few images for a validation split (each class needs at '
-                         'least 2 images)' % (ds.path or ds.name))
+        raise ValueError(
+            'fit: %s has too few images for a validation split (each class needs at '
+            'least 2 images)' % (ds.path or ds.name)
+        )
     data.train, data.val, data.test = ds.arrays.subset(first), ds.arrays.subset(second), None
     data.train_path, data.test_path = ds.path, None
     data.split_ratio = float(split_ratio)
@@ -210,12 +244,13 @@ def _fit_dataset(ds, split_ratio, seed):
 # ----------------------------------------------------------------------------------------------
 # fit's arguments
 
+
 def _map_search_strategy(search_strategy, search_options, grace_period, epochs):
     """``(searcher, trial_scheduler, searcher_options, scheduler_options, name)`` for fit."""
     from ..scheduler import RLScheduler
 
     options = dict(check_instance('search_options', search_options, dict, 'a dict', allow_none=True) or {})
-    if isinstance(search_strategy, type):      # a scheduler class, run with a random searcher
+    if isinstance(search_strategy, type):  # a scheduler class, run with a random searcher
         return 'random', search_strategy, options, {}, search_strategy.__name__
     allowed = 'one of %s or a scheduler class' % ', '.join(repr(s) for s in SEARCH_STRATEGIES)
     if not isinstance(search_strategy, str):
@@ -227,8 +262,10 @@ def _map_search_strategy(search_strategy, search_options, grace_period, epochs):
     if scheduler == 'rl':
         unknown = sorted(k for k in options if k not in _RL_OPTIONS)
         if unknown:
-            raise ValueError("search_strategy='rl': search_options %s are not options of its "
-                             "controller; allowed: %s" % (unknown, ', '.join(_RL_OPTIONS)))
+            raise ValueError(
+                "search_strategy='rl': search_options %s are not options of its "
+                "controller; allowed: %s" % (unknown, ', '.join(_RL_OPTIONS))
+            )
         return None, RLScheduler, {}, options, key
     sched_options = {}
     if scheduler == 'hyperband':
@@ -241,8 +278,7 @@ def _map_search_strategy(search_strategy, search_options, grace_period, epochs):
             raise fail_value('grace_period', allowed, grace_period)
         sched_options['grace_period'] = int(grace_period)
     elif grace_period is not None:
-        logger.info("grace_period=%r applies to search_strategy='hyperband' only; ignored",
-                    grace_period)
+        logger.info("grace_period=%r applies to search_strategy='hyperband' only; ignored", grace_period)
     return searcher, scheduler, options, sched_options, key
 
 
@@ -256,15 +292,22 @@ def _map_resources(nthreads_per_trial, ngpus_per_trial):
     if nthreads_per_trial is not None:
         nthreads_per_trial = check_int('nthreads_per_trial', nthreads_per_trial, low=1)
         if nthreads_per_trial > machine.num_cpus:
-            logger.info('nthreads_per_trial=%d: this machine has %d CPU(s); each trial gets %d',
-                        nthreads_per_trial, machine.num_cpus, machine.num_cpus)
+            logger.info(
+                'nthreads_per_trial=%d: this machine has %d CPU(s); each trial gets %d',
+                nthreads_per_trial,
+                machine.num_cpus,
+                machine.num_cpus,
+            )
         resources['num_cpus'] = int(min(nthreads_per_trial, machine.num_cpus))
     gpus = check_int('ngpus_per_trial', ngpus_per_trial, low=0, allow_none=True)
     if gpus is not None:
         if gpus > machine.num_gpus:
-            logger.warning('ngpus_per_trial=%d, but this machine has %d GPU(s): each trial runs on %s',
-                           gpus, machine.num_gpus, '%d GPU(s)' % machine.num_gpus
-                           if machine.num_gpus else 'the CPU')
+            logger.warning(
+                'ngpus_per_trial=%d, but this machine has %d GPU(s): each trial runs on %s',
+                gpus,
+                machine.num_gpus,
+                '%d GPU(s)' % machine.num_gpus if machine.num_gpus else 'the CPU',
+            )
             gpus = machine.num_gpus
         gpus = int(gpus)
     return gpus, resources
@@ -281,10 +324,12 @@ def _mx_optimizer_name(target):
         if issubclass(target, getattr(mx.optimizer, name)):
             own = [k for k in vars(target) if not (k.startswith('__') and k.endswith('__'))]
             if own:
-                raise ValueError('optimizer: %s subclasses mxnet.optimizer.%s with its own code (%s); '
-                                 'trials train with the built-in %s, so only its hyperparameters '
-                                 'may be searched (learning_rate, wd, momentum)'
-                                 % (target.__name__, name, ', '.join(sorted(own)), name))
+                raise ValueError(
+                    'optimizer: %s subclasses mxnet.optimizer.%s with its own code (%s); '
+                    'trials train with the built-in %s, so only its hyperparameters '
+                    'may be searched (learning_rate, wd, momentum)'
+                    % (target.__name__, name, ', '.join(sorted(own)), name)
+                )
             return name.lower()
     return None
 
@@ -311,8 +356,12 @@ def _one_optimizer(opt, optimizer_cls, ag_object_cls):
             params = dict(opt.kwvars)
             params.update(opt.kwargs)
             return optimizer_cls(name, **params)
-    raise fail_type('optimizer', 'ag.optimizer.SGD/NAG/Adam/RMSProp(...), an optimizer name, an @ag.obj '
-                    'subclass of an MXNet SGD/NAG/Adam/RMSProp, or a Categorical of them', opt)
+    raise fail_type(
+        'optimizer',
+        'ag.optimizer.SGD/NAG/Adam/RMSProp(...), an optimizer name, an @ag.obj '
+        'subclass of an MXNet SGD/NAG/Adam/RMSProp, or a Categorical of them',
+        opt,
+    )
 
 
 def _map_net(net):
@@ -324,9 +373,11 @@ def _map_net(net):
         raise fail_type('net', 'a network name or ag.space.Categorical of names', net)
     for choice in choices:
         if not isinstance(choice, str):
-            raise TypeError('net: %r is not a network name. Networks are given by name here (see '
-                            'autogluon.image_classification.list_nets()); networks built by an '
-                            '@ag.func or a Gluon block are not supported' % (choice,))
+            raise TypeError(
+                'net: %r is not a network name. Networks are given by name here (see '
+                'autogluon.image_classification.list_nets()); networks built by an '
+                '@ag.func or a Gluon block are not supported' % (choice,)
+            )
     return [c.lower() for c in choices]
 
 
@@ -337,8 +388,10 @@ def _check_metric_and_loss(metric, loss):
         raise fail_type('metric', allowed, metric)
     if metric.lower() not in ('accuracy', 'acc'):
         raise fail_value('metric', allowed, metric)
-    allowed = ('SoftmaxCrossEntropyLoss (an instance of mxnet.gluon.loss.SoftmaxCrossEntropyLoss or '
-               'its name), the loss every trial trains with')
+    allowed = (
+        'SoftmaxCrossEntropyLoss (an instance of mxnet.gluon.loss.SoftmaxCrossEntropyLoss or '
+        'its name), the loss every trial trains with'
+    )
     if loss is None or type(loss).__name__ == 'SoftmaxCrossEntropyLoss':
         return
     if not isinstance(loss, str):
@@ -350,56 +403,89 @@ def _check_metric_and_loss(metric, loss):
 # ----------------------------------------------------------------------------------------------
 # fit
 
-def fit(dataset, net=None, optimizer=None, lr_scheduler='cosine', loss=None, split_ratio=0.8,
-        batch_size=None, input_size=None, epochs=20, metric='accuracy', nthreads_per_trial=None,
-        ngpus_per_trial=None, hybridize=True, search_strategy='random', plot_results=False,
-        verbose=False, search_options=None, time_limits=None, resume=False, checkpoint=None,
-        visualizer='none', num_trials=2, dist_ip_addrs=None, grace_period=None, auto_search=True,
-        *, dask_client=None, seed=None):
-    """Search networks and hyperparameters on ``dataset``; the best configuration is retrained on
-    train+val; returns a :class:`Classifier`.
 
-    The 2019 arguments: ``net`` (a name or ``ag.space.Categorical`` of names; default: networks
-    suited to the image size), ``optimizer`` (``ag.optimizer.SGD(learning_rate=..., wd=...)`` and
-    the like, an ``@ag.obj`` subclass of an MXNet optimizer, or a Categorical of them; default:
-    NAG/SGD/Adam with the task's spaces), ``lr_scheduler`` (``'cosine'``, ``'poly'``, ``'step'``,
-    ``'constant'`` or a Categorical of them), ``loss`` (softmax cross-entropy only),
-    ``split_ratio`` (share of each class for training), ``batch_size`` (a value or a space;
-    default chosen from the data size), ``input_size`` (training resolution; default: the images'
-    own size up to 64 px, else 128 on a CPU, 224 on a GPU), ``epochs``, ``metric`` (``'accuracy'``
-    only), ``nthreads_per_trial``/``ngpus_per_trial`` (CPUs/GPUs per trial, capped at what the
-    machine has; asking for GPUs on a machine without one logs a warning and trains on the CPU),
-    ``hybridize`` (networks are always hybridized), ``search_strategy`` (%s, or a scheduler
-    class), ``search_options`` (the searcher's options; the RL controller's for ``'rl'``),
-    ``grace_period`` (Hyperband's minimum epochs, default ``epochs // 4``), ``time_limits``
-    (seconds for the whole call), ``num_trials``, ``checkpoint`` (``'checkpoint/exp1.ag'``: trials
-    are saved in its folder), ``resume``, ``visualizer``, ``plot_results`` (saves the training
-    curves as ``training_curves.png`` in the checkpoint folder, and shows them in a notebook),
-    ``verbose`` (INFO logs of the search). ``dist_ip_addrs`` is not supported: pass
-    ``dask_client`` for a cluster.
-    """
+def _check_fit_arguments(dist_ip_addrs, metric, loss, **flags):
+    """The checks of era-B ``fit``'s arguments that are not mapped onto the task's ``fit``."""
+    if dist_ip_addrs:
+        raise ValueError(
+            'dist_ip_addrs=%r is not supported: this library runs trials on other '
+            'machines through Dask; pass dask_client=<a distributed.Client or a '
+            'scheduler address> instead' % (dist_ip_addrs,)
+        )
+    _check_metric_and_loss(metric, loss)
+    for key, value in flags.items():
+        check_bool(key, value)
+
+
+def fit(
+    dataset,
+    net=None,
+    optimizer=None,
+    lr_scheduler='cosine',
+    loss=None,
+    split_ratio=0.8,
+    batch_size=None,
+    input_size=None,
+    epochs=20,
+    metric='accuracy',
+    nthreads_per_trial=None,
+    ngpus_per_trial=None,
+    hybridize=True,
+    search_strategy='random',
+    plot_results=False,
+    verbose=False,
+    search_options=None,
+    time_limits=None,
+    resume=False,
+    checkpoint=None,
+    visualizer='none',
+    num_trials=2,
+    dist_ip_addrs=None,
+    grace_period=None,
+    auto_search=True,
+    *,
+    dask_client=None,
+    seed=None,
+):
+    # The parameters are documented in _FIT_DOC (assigned below).
     from . import _fit
 
-    if dist_ip_addrs:
-        raise ValueError('dist_ip_addrs=%r is not supported: this library runs trials on other '
-                         'machines through Dask; pass dask_client=<a distributed.Client or a '
-                         'scheduler address> instead' % (dist_ip_addrs,))
-    _check_metric_and_loss(metric, loss)
-    for key, value in (('hybridize', hybridize), ('plot_results', plot_results), ('verbose', verbose),
-                       ('auto_search', auto_search), ('resume', resume)):
-        check_bool(key, value)
+    _check_fit_arguments(
+        dist_ip_addrs,
+        metric,
+        loss,
+        hybridize=hybridize,
+        plot_results=plot_results,
+        verbose=verbose,
+        auto_search=auto_search,
+        resume=resume,
+    )
     epochs = check_int('epochs', epochs, low=1)
     searcher, scheduler, searcher_options, scheduler_options, strategy = _map_search_strategy(
-        search_strategy, search_options, grace_period, int(epochs))
+        search_strategy, search_options, grace_period, int(epochs)
+    )
     gpus, resources = _map_resources(nthreads_per_trial, ngpus_per_trial)
-    kwargs = dict(nets=_map_net(net), optimizers=_map_optimizer(optimizer), searcher=searcher,
-                  trial_scheduler=scheduler, resume=bool(resume), visualizer=visualizer,
-                  time_limits=time_limits, num_trials=num_trials, num_training_epochs=int(epochs),
-                  num_gpus=gpus, resources_per_trial=resources or None,
-                  searcher_options=searcher_options or None,
-                  scheduler_options=scheduler_options or None, batch_size=batch_size,
-                  dask_client=dask_client, seed=seed, final_fit=True, lr_scheduler=lr_scheduler,
-                  savedir=_fit._DEFAULT_SAVEDIR if checkpoint is None else checkpoint)
+    kwargs = dict(
+        nets=_map_net(net),
+        optimizers=_map_optimizer(optimizer),
+        searcher=searcher,
+        trial_scheduler=scheduler,
+        resume=bool(resume),
+        visualizer=visualizer,
+        time_limits=time_limits,
+        num_trials=num_trials,
+        num_training_epochs=int(epochs),
+        num_gpus=gpus,
+        resources_per_trial=resources or None,
+        searcher_options=searcher_options or None,
+        scheduler_options=scheduler_options or None,
+        batch_size=batch_size,
+        dask_client=dask_client,
+        seed=seed,
+        final_fit=True,
+        lr_scheduler=lr_scheduler,
+        savedir=_fit._DEFAULT_SAVEDIR if checkpoint is None else checkpoint,
+    )
     if input_size is not None:
         kwargs['image_size'] = input_size
     if not hybridize:
@@ -411,8 +497,29 @@ def fit(dataset, net=None, optimizer=None, lr_scheduler='cosine', loss=None, spl
     return Classifier(results.model, _results_dict(results, strategy), results)
 
 
-_fit_doc_strategies = ', '.join(repr(s) for s in SEARCH_STRATEGIES)
-fit.__doc__ = fit.__doc__ % _fit_doc_strategies
+_FIT_DOC = """Search networks and hyperparameters on ``dataset``; the best configuration is retrained on
+train+val; returns a :class:`Classifier`.
+
+The 2019 arguments: ``net`` (a name or ``ag.space.Categorical`` of names; default: networks
+suited to the image size), ``optimizer`` (``ag.optimizer.SGD(learning_rate=..., wd=...)`` and
+the like, an ``@ag.obj`` subclass of an MXNet optimizer, or a Categorical of them; default:
+NAG/SGD/Adam with the task's spaces), ``lr_scheduler`` (``'cosine'``, ``'poly'``, ``'step'``,
+``'constant'`` or a Categorical of them), ``loss`` (softmax cross-entropy only),
+``split_ratio`` (share of each class for training), ``batch_size`` (a value or a space;
+default chosen from the data size), ``input_size`` (training resolution; default: the images'
+own size up to 64 px, else 128 on a CPU, 224 on a GPU), ``epochs``, ``metric`` (``'accuracy'``
+only), ``nthreads_per_trial``/``ngpus_per_trial`` (CPUs/GPUs per trial, capped at what the
+machine has; asking for GPUs on a machine without one logs a warning and trains on the CPU),
+``hybridize`` (networks are always hybridized), ``search_strategy`` (%s, or a scheduler
+class), ``search_options`` (the searcher's options; the RL controller's for ``'rl'``),
+``grace_period`` (Hyperband's minimum epochs, default ``epochs // 4``), ``time_limits``
+(seconds for the whole call), ``num_trials``, ``checkpoint`` (``'checkpoint/exp1.ag'``: trials
+are saved in its folder), ``resume``, ``visualizer``, ``plot_results`` (saves the training
+curves as ``training_curves.png`` in the checkpoint folder, and shows them in a notebook),
+``verbose`` (INFO logs of the search). ``dist_ip_addrs`` is not supported: pass
+``dask_client`` for a cluster.
+"""
+fit.__doc__ = _FIT_DOC % ', '.join(repr(s) for s in SEARCH_STRATEGIES)
 
 
 def _run_fit(data, kwargs, verbose):
@@ -435,7 +542,7 @@ def _plot(results):
     try:
         results.get_training_curves(filename=path, plot='ipykernel' in sys.modules, use_legend=False)
         logger.info('training curves saved to %s', path)
-    except Exception:     # a plot must not lose a finished fit
+    except Exception:  # a plot must not lose a finished fit
         logger.warning('plot_results: could not plot the training curves', exc_info=True)
 
 
@@ -450,17 +557,25 @@ def _results_dict(results, strategy):
             info[REWARD_ATTR] = history[-1].get('accuracy')
             info['metadata'] = {k: v for k, v in history[-1].items() if k != 'accuracy'}
         trial_info[task.task_id] = info
-    return {'best_reward': results.metric, 'best_config': dict(results.config),
-            'total_time': results.time, 'metadata': meta, 'reward_attr': REWARD_ATTR,
-            REWARD_ATTR: results.metric, 'num_classes': len(meta['classes']),
-            'trial_info': trial_info, 'search_space': meta['search_space'],
-            'search_strategy': strategy}
+    return {
+        'best_reward': results.metric,
+        'best_config': dict(results.config),
+        'total_time': results.time,
+        'metadata': meta,
+        'reward_attr': REWARD_ATTR,
+        REWARD_ATTR: results.metric,
+        'num_classes': len(meta['classes']),
+        'trial_info': trial_info,
+        'search_space': meta['search_space'],
+        'search_strategy': strategy,
+    }
 
 
 # ----------------------------------------------------------------------------------------------
 # Classifier
 
-class Classifier(object):
+
+class Classifier:
     """What ``task.fit`` returns: the best model, retrained on train+val.
 
     ``results`` (``'best_reward'``: validation top-1 of the best trial, ``'best_config'``,
@@ -516,16 +631,17 @@ class Classifier(object):
     def _images(self, paths):
         from ._data import load_images
 
-        return load_images(list(paths), self.image_classifier.image_size,
-                           self.image_classifier.channels)[0]
+        return load_images(list(paths), self.image_classifier.image_size, self.image_classifier.channels)[0]
 
     def evaluate(self, dataset, input_size=None, ctx=None):
         """Top-1 accuracy on every image of ``dataset`` (a task.Dataset, labelled by class
         folders; class names are matched to the model's)."""
         if isinstance(dataset, EraBDataset):
             if not dataset.labelled:
-                raise ValueError('evaluate: %s holds images without class folders, so there are no '
-                                 'labels to compare with' % dataset.path)
+                raise ValueError(
+                    'evaluate: %s holds images without class folders, so there are no '
+                    'labels to compare with' % dataset.path
+                )
             dataset = dataset.data
         return self.image_classifier.evaluate(dataset)
 
@@ -546,10 +662,13 @@ class Classifier(object):
 
     def __repr__(self):
         return 'Classifier(net=%r, classes=%d, best_reward=%.4f)' % (
-            self.image_classifier.net_name, len(self.classes), self.results.get('best_reward') or 0.0)
+            self.image_classifier.net_name,
+            len(self.classes),
+            self.results.get('best_reward') or 0.0,
+        )
 
 
-class ImageClassification(object):
+class ImageClassification:
     """The image task of the first public release: ``from autogluon import ImageClassification as
     task``; ``task.Dataset(...)``, ``task.fit(...)``, ``task.load(checkpoint)``."""
 

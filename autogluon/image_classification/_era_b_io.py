@@ -5,6 +5,7 @@ The file is a zip archive holding ``model.params`` and ``model.json`` (what
 ``ImageClassifier.save`` writes) and ``results.json`` (``classifier.results``; values that are not
 JSON, such as search spaces, are kept as their text). It is written whole or not at all.
 """
+
 import json
 import os
 import shutil
@@ -20,7 +21,9 @@ _RESULTS = 'results.json'
 
 
 def _path(checkpoint, what):
-    check_instance('%s: checkpoint' % what, checkpoint, (str, os.PathLike), 'a file path (e.g. "classifier.ag")')
+    check_instance(
+        '%s: checkpoint' % what, checkpoint, (str, os.PathLike), 'a file path (e.g. "classifier.ag")'
+    )
     return os.path.abspath(os.path.expanduser(os.fspath(checkpoint)))
 
 
@@ -30,8 +33,10 @@ def save_classifier(classifier, checkpoint):
 
     path = _path(checkpoint, 'Classifier.save')
     if os.path.isdir(path):
-        raise ValueError('Classifier.save: %s is a folder; give a file path such as %s'
-                         % (path, os.path.join(path, 'classifier.ag')))
+        raise ValueError(
+            'Classifier.save: %s is a folder; give a file path such as %s'
+            % (path, os.path.join(path, 'classifier.ag'))
+        )
     os.makedirs(os.path.dirname(path), exist_ok=True)
     results = dict(classifier.results)
     results['trial_info'] = {str(k): v for k, v in results.get('trial_info', {}).items()}
@@ -42,8 +47,10 @@ def save_classifier(classifier, checkpoint):
         with zipfile.ZipFile(tmp_file, 'w', zipfile.ZIP_DEFLATED) as archive:
             for name in sorted(os.listdir(tmp_dir)):
                 archive.write(os.path.join(tmp_dir, name), name)
-            archive.writestr(_RESULTS, json.dumps({'format': FORMAT, 'results': _jsonable(results)},
-                                                  indent=1, sort_keys=True))
+            archive.writestr(
+                _RESULTS,
+                json.dumps({'format': FORMAT, 'results': _jsonable(results)}, indent=1, sort_keys=True),
+            )
         os.replace(tmp_file, path)
     finally:
         shutil.rmtree(tmp_dir, ignore_errors=True)
@@ -66,8 +73,10 @@ def load_classifier(checkpoint):
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
             if not {'model.params', 'model.json', _RESULTS} <= names:
-                raise ValueError('Classifier.load: %s was not written by classifier.save() (it '
-                                 'holds %s)' % (path, sorted(names)))
+                raise ValueError(
+                    'Classifier.load: %s was not written by classifier.save() (it '
+                    'holds %s)' % (path, sorted(names))
+                )
             for name in ('model.params', 'model.json'):
                 archive.extract(name, tmp_dir)
             stored = json.loads(archive.read(_RESULTS).decode('utf-8'))
@@ -77,6 +86,7 @@ def load_classifier(checkpoint):
     finally:
         shutil.rmtree(tmp_dir, ignore_errors=True)
     results = stored['results']
-    results['trial_info'] = {int(k) if k.isdigit() else k: v
-                             for k, v in results.get('trial_info', {}).items()}
+    results['trial_info'] = {
+        int(k) if k.isdigit() else k: v for k, v in results.get('trial_info', {}).items()
+    }
     return model, results

@@ -12,6 +12,7 @@ model had fit in the time left. ``results.metric`` stays the best trial's valida
 If the refit fails or does not finish an epoch in time, the search's best model is kept and the
 log says why.
 """
+
 import argparse
 import logging
 import math
@@ -59,7 +60,7 @@ def _epochs(task, default, seconds, data_ratio):
     return max(1, min(epochs, int((seconds - _SETUP_SECONDS) // per_epoch)))
 
 
-class _Reporter(object):
+class _Reporter:
     """The reporter of the refit, which runs in this process: it records the last result."""
 
     def __init__(self, trial_dir):
@@ -91,12 +92,18 @@ def refit(best_task, trial_args, spaces, folder, seconds, data_ratio, min_epochs
 
     epochs = _epochs(best_task, trial_args['epochs'], seconds, data_ratio)
     if seconds is not None and (seconds < 1.0 or epochs < min_epochs):
-        reason = ('only %d epoch(s) fit in the %.1fs left, fewer than the %d of the best trial'
-                  % (epochs, seconds, min_epochs)) if seconds >= 1.0 else 'no time left'
-        logger.warning('final fit skipped: %s; keeping the best model of the search (give more '
-                       'time_limits)', reason)
-        return None, {'completed': False, 'reason': reason, 'time_limit': seconds,
-                      'epochs_planned': epochs}
+        reason = (
+            (
+                'only %d epoch(s) fit in the %.1fs left, fewer than the %d of the best trial'
+                % (epochs, seconds, min_epochs)
+            )
+            if seconds >= 1.0
+            else 'no time left'
+        )
+        logger.warning(
+            'final fit skipped: %s; keeping the best model of the search (give more time_limits)', reason
+        )
+        return None, {'completed': False, 'reason': reason, 'time_limit': seconds, 'epochs_planned': epochs}
     values = dict(trial_args)
     for key in spaces:
         values[key] = best_task.config.get(key, values[key])
@@ -105,15 +112,18 @@ def refit(best_task, trial_args, spaces, folder, seconds, data_ratio, min_epochs
     out = os.path.join(folder, 'final_fit')
     shutil.rmtree(out, ignore_errors=True)
     os.makedirs(out)
-    info = {'epochs_planned': epochs, 'time_limit': seconds,
-            'config': {k: values[k] for k in spaces}}
+    info = {'epochs_planned': epochs, 'time_limit': seconds, 'config': {k: values[k] for k in spaces}}
     reporter = _Reporter(out)
     start = time.monotonic()
     try:
         train_image_classification(argparse.Namespace(**values), reporter, deadline=deadline)
-    except Exception as exc:   # the search's model is still there: keep it, and say why
-        logger.warning('final fit failed (%s: %s); keeping the best model of the search',
-                       type(exc).__name__, exc, exc_info=True)
+    except Exception as exc:  # the search's model is still there: keep it, and say why
+        logger.warning(
+            'final fit failed (%s: %s); keeping the best model of the search',
+            type(exc).__name__,
+            exc,
+            exc_info=True,
+        )
         info.update(completed=False, reason='%s: %s' % (type(exc).__name__, exc))
         return None, info
     info['time'] = time.monotonic() - start
@@ -125,6 +135,11 @@ def refit(best_task, trial_args, spaces, folder, seconds, data_ratio, min_epochs
         return None, info
     info['completed'] = True
     info['train_accuracy'] = reporter.last.get('accuracy')
-    logger.info('final fit on train+val: %d of %d epochs in %.1fs (training accuracy %.4f)',
-                reporter.epochs, epochs, info['time'], info['train_accuracy'])
+    logger.info(
+        'final fit on train+val: %d of %d epochs in %.1fs (training accuracy %.4f)',
+        reporter.epochs,
+        epochs,
+        info['time'],
+        info['train_accuracy'],
+    )
     return params, info

@@ -19,6 +19,7 @@ How one ``fit`` call runs:
 which arguments is the table of ``_schedulers``; ``time_limits`` is one :class:`_Budget` that
 every step asks; a trial's deadline travels beside its configuration (``_train.TrialFunction``).
 """
+
 import argparse
 import inspect
 import logging
@@ -30,8 +31,15 @@ import types
 
 import numpy as np
 
-from ..core._validate import (check_bool, check_choice, check_int, check_real, check_seconds,
-                              fail_type, fail_value)
+from ..core._validate import (
+    check_bool,
+    check_choice,
+    check_int,
+    check_real,
+    check_seconds,
+    fail_type,
+    fail_value,
+)
 from ..space import Categorical, Space
 from . import _compat, _final_fit, _hparams, _nets, _schedulers
 from ._data import Dataset, stratified_split
@@ -41,8 +49,7 @@ from ._spaces import OPTIMIZER_NAMES, Nets, Optimizers
 
 logger = logging.getLogger('autogluon.image_classification')
 
-__all__ = ['fit', 'evaluate', 'predict', 'predict_batch', 'load', 'save', 'get_model',
-           'default_search_space']
+__all__ = ['fit', 'evaluate', 'predict', 'predict_batch', 'load', 'save', 'get_model', 'default_search_space']
 
 #: The last fitted (or loaded) model, used by ``evaluate``, ``predict`` and ``save``.
 _LAST = {'model': None, 'results': None}
@@ -53,11 +60,15 @@ _TRAIN_KEYS = _hparams.FIT_KEYWORDS
 # Keywords that shape the data (fixed values only).
 _DATA_KEYS = ('image_size',)
 _STOP_KEYS = ('time_limits', 'max_metric', 'num_trials')
-_RESOURCE_KEYS = {'num_cpus': 'num_cpus', 'num_gpus': 'num_gpus',
-                  'num_training_epochs': 'num_training_epochs',
-                  # era-A spellings
-                  'max_num_cpus': 'num_cpus', 'max_num_gpus': 'num_gpus',
-                  'max_training_epochs': 'num_training_epochs'}
+_RESOURCE_KEYS = {
+    'num_cpus': 'num_cpus',
+    'num_gpus': 'num_gpus',
+    'num_training_epochs': 'num_training_epochs',
+    # era-A spellings
+    'max_num_cpus': 'num_cpus',
+    'max_num_gpus': 'num_gpus',
+    'max_training_epochs': 'num_training_epochs',
+}
 _VISUALIZERS = ('none', 'tensorboard')
 #: Training resolution of large images (CPU, GPU).
 LARGE_IMAGE_SIZE = (128, 224)
@@ -65,7 +76,7 @@ LARGE_IMAGE_SIZE = (128, 224)
 _STOP_ALLOWANCE = 1.0
 #: What fit gives every scheduler beside the user's ``scheduler_options`` (see ``_schedulers``).
 _REPORT_KEYS = dict(time_attr='training_epoch', reward_attr='accuracy')
-_RUNGS = dict(grace_period=1, reduction_factor=3)   # and max_t=num_training_epochs
+_RUNGS = dict(grace_period=1, reduction_factor=3)  # and max_t=num_training_epochs
 
 
 def _check_train(name, value):
@@ -79,6 +90,7 @@ def _check_train(name, value):
 # ----------------------------------------------------------------------------------------------
 # search space
 
+
 def _as_nets(nets):
     if nets is None:
         return None
@@ -88,8 +100,7 @@ def _as_nets(nets):
         return Nets([nets])
     if isinstance(nets, (list, tuple)):
         return Nets(list(nets))
-    raise TypeError('nets must be ag.Nets([...]), a list of network names or one name, got %r'
-                    % (nets,))
+    raise TypeError('nets must be ag.Nets([...]), a list of network names or one name, got %r' % (nets,))
 
 
 def _as_optimizers(optimizers):
@@ -98,15 +109,18 @@ def _as_optimizers(optimizers):
     if isinstance(optimizers, Categorical):
         for choice in optimizers.choices:
             if choice not in OPTIMIZER_NAMES:
-                raise ValueError('optimizers: unknown optimizer %r; allowed: %s'
-                                 % (choice, ', '.join(OPTIMIZER_NAMES)))
+                raise ValueError(
+                    'optimizers: unknown optimizer %r; allowed: %s' % (choice, ', '.join(OPTIMIZER_NAMES))
+                )
         return optimizers
     if isinstance(optimizers, str) or hasattr(optimizers, 'get_hyper_params'):
         return Optimizers([optimizers])
     if isinstance(optimizers, (list, tuple)):
         return Optimizers(list(optimizers))
-    raise TypeError('optimizers must be ag.Optimizers([...]), a list of optimizer names or '
-                    'ag.optimizers.SGD(...)-style objects, or one of them, got %r' % (optimizers,))
+    raise TypeError(
+        'optimizers must be ag.Optimizers([...]), a list of optimizer names or '
+        'ag.optimizers.SGD(...)-style objects, or one of them, got %r' % (optimizers,)
+    )
 
 
 def default_search_space(nets, optimizers, given):
@@ -127,6 +141,7 @@ def default_search_space(nets, optimizers, given):
 # ----------------------------------------------------------------------------------------------
 # schedulers
 
+
 def _trial_resources(num_gpus, resources, machine):
     """Per-trial ``(gpus, cpus)``, checked against ``machine`` where the trials run locally.
 
@@ -141,8 +156,10 @@ def _trial_resources(num_gpus, resources, machine):
     if machine is None:
         return gpus, check_int("resources_per_trial['num_cpus']", 1 if cpus is None else cpus, low=1)
     if gpus > machine.num_gpus:
-        raise ValueError('num_gpus=%d per trial, but this machine has %d GPU(s)%s'
-                         % (gpus, machine.num_gpus, '' if machine.num_gpus else '; use num_gpus=0'))
+        raise ValueError(
+            'num_gpus=%d per trial, but this machine has %d GPU(s)%s'
+            % (gpus, machine.num_gpus, '' if machine.num_gpus else '; use num_gpus=0')
+        )
     if cpus is None:
         if gpus:
             cpus = max(1, machine.num_cpus // max(1, machine.num_gpus // gpus))
@@ -150,8 +167,9 @@ def _trial_resources(num_gpus, resources, machine):
             cpus = 1 if machine.num_cpus <= 4 else machine.num_cpus // 4
     cpus = check_int("resources_per_trial['num_cpus']", cpus, low=1)
     if cpus > machine.num_cpus:
-        raise ValueError("resources_per_trial['num_cpus']=%d, but this machine has %d CPU(s)"
-                         % (cpus, machine.num_cpus))
+        raise ValueError(
+            "resources_per_trial['num_cpus']=%d, but this machine has %d CPU(s)" % (cpus, machine.num_cpus)
+        )
     return gpus, cpus
 
 
@@ -162,8 +180,7 @@ _Goal = _schedulers.Goal
 _GoalTerminator = _schedulers.GoalTerminator
 
 
-def _instantiate_scheduler(cls, train_fn, args, resource, searcher, core, hyperband, extras,
-                           user_options):
+def _instantiate_scheduler(cls, train_fn, args, resource, searcher, core, hyperband, extras, user_options):
     """``cls`` built with the arguments of ``core``, ``hyperband`` and ``extras`` it takes, and
     ``searcher`` (see ``_schedulers.instantiate_scheduler``)."""
     offered = dict(core, searcher=searcher)
@@ -175,6 +192,7 @@ def _instantiate_scheduler(cls, train_fn, args, resource, searcher, core, hyperb
 # ----------------------------------------------------------------------------------------------
 # data
 
+
 def _channel_stats(images):
     """Per-channel mean and std of uint8 ``(N, H, W, C)`` images scaled to [0, 1] (chunked)."""
     c = images.shape[3]
@@ -182,7 +200,7 @@ def _channel_stats(images):
     total_sq = np.zeros(c)
     count = 0
     for start in range(0, len(images), 4096):
-        chunk = images[start:start + 4096].reshape(-1, c).astype(np.float64)
+        chunk = images[start : start + 4096].reshape(-1, c).astype(np.float64)
         total += chunk.sum(axis=0)
         total_sq += (chunk * chunk).sum(axis=0)
         count += len(chunk)
@@ -197,8 +215,10 @@ def _paths(savedir):
     """``(folder, checkpoint file)``: a path with an extension (``exp1.ag``) is the checkpoint
     file and its folder holds the trials; any other path is the folder."""
     if not isinstance(savedir, (str, os.PathLike)):
-        raise TypeError('savedir must be a folder or a checkpoint file path (e.g. '
-                        "'checkpoint/exp1.ag'), got %r" % (savedir,))
+        raise TypeError(
+            'savedir must be a folder or a checkpoint file path (e.g. '
+            "'checkpoint/exp1.ag'), got %r" % (savedir,)
+        )
     path = os.path.abspath(os.path.expanduser(os.fspath(savedir)))
     if os.path.isdir(path) or not os.path.splitext(path)[1]:
         return path, os.path.join(path, 'checkpoint.ag')
@@ -207,6 +227,7 @@ def _paths(savedir):
 
 # ----------------------------------------------------------------------------------------------
 # fit
+
 
 class _DefaultSavedir(str):
     """The default ``savedir``: told apart from the same path given explicitly (by identity)."""
@@ -239,8 +260,12 @@ def _claim_savedir(savedir, resume, claims):
             claims.append(lock_folder(alt_folder, 'savedir'))
         except FolderInUseError:
             continue
-        logger.warning('the default savedir %s is in use by another live run; this fit uses %s '
-                       'instead (pass savedir= to choose the folder)', checkpoint, alt_folder)
+        logger.warning(
+            'the default savedir %s is in use by another live run; this fit uses %s '
+            'instead (pass savedir= to choose the folder)',
+            checkpoint,
+            alt_folder,
+        )
         return alt_folder, alt_checkpoint
     raise busy
 
@@ -249,10 +274,16 @@ def _check_classes(dataset):
     present = np.unique(np.asarray(dataset.train.labels))
     if dataset.num_classes < 2 or len(present) < 2:
         where = dataset.train_path or dataset.name
-        raise ValueError('dataset %s has %s: classification needs at least 2 classes (one folder '
-                         'per class under train_path)'
-                         % (where, 'a single class %r' % (dataset.classes[int(present[0])],)
-                            if len(present) == 1 and dataset.classes else 'fewer than 2 classes'))
+        raise ValueError(
+            'dataset %s has %s: classification needs at least 2 classes (one folder '
+            'per class under train_path)'
+            % (
+                where,
+                'a single class %r' % (dataset.classes[int(present[0])],)
+                if len(present) == 1 and dataset.classes
+                else 'fewer than 2 classes',
+            )
+        )
 
 
 _FIT_DOC = '''Search networks and hyperparameters for ``dataset``; return the best model.
@@ -360,16 +391,35 @@ _FIT_DOC = '''Search networks and hyperparameters for ``dataset``; return the be
     '''
 
 
-def fit(dataset, nets=None, optimizers=None, searcher='random', trial_scheduler='fifo',
-        resume=False, savedir=_DEFAULT_SAVEDIR, visualizer='none', time_limits=None,
-        num_trials=None, num_training_epochs=None, num_gpus=None, max_metric=None,
-        stop_criterion=None, resources_per_trial=None, searcher_options=None, batch_size=None,
-        lr=None, scheduler_options=None, seed=None, dask_client=None, **kwargs):
+def fit(
+    dataset,
+    nets=None,
+    optimizers=None,
+    searcher='random',
+    trial_scheduler='fifo',
+    resume=False,
+    savedir=_DEFAULT_SAVEDIR,
+    visualizer='none',
+    time_limits=None,
+    num_trials=None,
+    num_training_epochs=None,
+    num_gpus=None,
+    max_metric=None,
+    stop_criterion=None,
+    resources_per_trial=None,
+    searcher_options=None,
+    batch_size=None,
+    lr=None,
+    scheduler_options=None,
+    seed=None,
+    dask_client=None,
+    **kwargs,
+):
     """Search networks and hyperparameters for ``dataset``; return the best model (the
     parameters are documented in ``_FIT_DOC``, which becomes ``fit.__doc__``)."""
     params = dict(locals())
     params.update(params.pop('kwargs'))
-    claims = []   # the savedir lock, held until fit returns or raises
+    claims = []  # the savedir lock, held until fit returns or raises
     try:
         return _fit(claims, params)
     finally:
@@ -395,17 +445,17 @@ def _fit(claims, params):
     return _results(run, scheduler, best, budget, search_time)
 
 
-class _Budget(object):
+class _Budget:
     """fit's ``time_limits``: the one time value of a fit, started when ``fit`` is called. Each
     stage asks it what is left (``left``), where the search ends (``search_left``) and the
     deadline a trial gets (``trial_deadline``, on the wall clock the workers share)."""
 
     def __init__(self, start):
         self.start = start
-        self.seconds = None       # time_limits (None: no limit)
-        self.search_end = None    # time.monotonic() at which the search ends
-        self.margin = 0.0         # kept back for loading the final model and stopping workers
-        self.t_model = 0.0        # measured seconds to build and load the final model
+        self.seconds = None  # time_limits (None: no limit)
+        self.search_end = None  # time.monotonic() at which the search ends
+        self.margin = 0.0  # kept back for loading the final model and stopping workers
+        self.t_model = 0.0  # measured seconds to build and load the final model
 
     def left(self, keep=0.0):
         """Seconds left of ``time_limits`` less ``keep`` (None without a limit)."""
@@ -426,6 +476,7 @@ class _Budget(object):
 
 # -- 1. arguments ------------------------------------------------------------------------------
 
+
 def _check_arguments(params, budget):
     """Every argument of fit, checked before any file is written; returns the run's settings."""
     kwargs = {k: v for k, v in params.items() if k not in _FIT_PARAMS}
@@ -439,10 +490,11 @@ def _check_arguments(params, budget):
     run.era = _compat.take_era_a_kwargs(kwargs)
     unknown = sorted(k for k in kwargs if k not in _TRAIN_KEYS + _DATA_KEYS)
     if unknown:
-        raise TypeError('fit() got unexpected keyword argument(s) %s; training hyperparameters '
-                        'it accepts (a value or an ag.space): %s; data: %s'
-                        % (', '.join(repr(k) for k in unknown), ', '.join(_TRAIN_KEYS),
-                           ', '.join(_DATA_KEYS)))
+        raise TypeError(
+            'fit() got unexpected keyword argument(s) %s; training hyperparameters '
+            'it accepts (a value or an ag.space): %s; data: %s'
+            % (', '.join(repr(k) for k in unknown), ', '.join(_TRAIN_KEYS), ', '.join(_DATA_KEYS))
+        )
     _check_stop_and_resources(run)
     budget.seconds = run.time_limits
     _check_search_space(run, kwargs)
@@ -459,8 +511,10 @@ def _check_dataset(dataset):
     if not isinstance(dataset, Dataset):
         raise fail_type('dataset', 'a task.Dataset (e.g. task.Dataset(train_path=...))', dataset)
     if dataset.train is None or len(dataset.train) == 0:
-        raise ValueError('dataset has no training images (it was built from test_path only); give '
-                         'train_path to task.Dataset to fit on it')
+        raise ValueError(
+            'dataset has no training images (it was built from test_path only); give '
+            'train_path to task.Dataset to fit on it'
+        )
     _check_classes(dataset)
     return dataset
 
@@ -481,13 +535,17 @@ def _check_stop_and_resources(run):
     run.num_trials = check_int('num_trials', flat_or_dict('num_trials'), low=1, allow_none=True)
     run.max_metric = check_real('max_metric', flat_or_dict('max_metric'), allow_none=True)
     epochs = run.num_training_epochs
-    run.epochs = check_int('num_training_epochs', epochs if epochs is not None
-                           else resources.get('num_training_epochs', 10), low=1)
+    run.epochs = check_int(
+        'num_training_epochs',
+        epochs if epochs is not None else resources.get('num_training_epochs', 10),
+        low=1,
+    )
     run.machine = detect_resources()
     # With a Dask cluster the trials run on its workers, and the scheduler checks the per-trial
     # resources against them; the driver builds and loads models itself, on its GPU if it has one.
-    run.gpus, run.cpus = _trial_resources(run.num_gpus, resources,
-                                          None if run.dask_client is not None else run.machine)
+    run.gpus, run.cpus = _trial_resources(
+        run.num_gpus, resources, None if run.dask_client is not None else run.machine
+    )
     run.driver_gpus = run.gpus if run.machine.num_gpus else 0
 
 
@@ -496,20 +554,24 @@ def _check_search_space(run, kwargs):
     ``spaces`` (searched) and ``fixed`` (given or default values of the optimizers)."""
     given = {}
     for key, value in (('batch_size', run.batch_size), ('lr', run.lr)) + tuple(
-            (k, kwargs[k]) for k in _TRAIN_KEYS if k in kwargs):
+        (k, kwargs[k]) for k in _TRAIN_KEYS if k in kwargs
+    ):
         if value is not None:
             given[key] = _check_train(key, value)
     image_size = kwargs.get('image_size')
     if image_size is not None:
         image_size = check_int('image_size', image_size, low=1)
     dataset = run.dataset
-    run.train_size = image_size or (dataset.image_size if dataset.image_size <= _nets.SMALL_IMAGE_MAX
-                                    else LARGE_IMAGE_SIZE[1 if run.gpus else 0])
+    run.train_size = image_size or (
+        dataset.image_size
+        if dataset.image_size <= _nets.SMALL_IMAGE_MAX
+        else LARGE_IMAGE_SIZE[1 if run.gpus else 0]
+    )
     run.channels = dataset.channels
     run.net_space = _as_nets(run.nets) or Nets(_nets.default_nets(run.train_size, run.gpus))
     run.net_names = [_nets.check_net_name(n) for n in run.net_space.choices]
     if given.get('pretrained') is True or isinstance(given.get('pretrained'), Space):
-        for name in run.net_names:   # fail now, not in every trial
+        for name in run.net_names:  # fail now, not in every trial
             if name in _nets.OWN_NETS:
                 raise ValueError('pretrained=True: network %r has no pretrained weights' % name)
             _nets._pretrained_file(name)
@@ -522,8 +584,9 @@ def _check_scheduler(run):
     """The scheduler class, its options and the searcher (the scheduler builds the searcher)."""
     run.scheduler_cls = _schedulers.scheduler_class(run.trial_scheduler)
     if run.scheduler_options is not None and not isinstance(run.scheduler_options, dict):
-        raise fail_type('scheduler_options', 'a dict of scheduler constructor arguments',
-                        run.scheduler_options)
+        raise fail_type(
+            'scheduler_options', 'a dict of scheduler constructor arguments', run.scheduler_options
+        )
     run.scheduler_options = dict(run.scheduler_options or {})
     if run.searcher_options is not None and not isinstance(run.searcher_options, dict):
         raise fail_type('searcher_options', 'a dict', run.searcher_options)
@@ -537,7 +600,8 @@ def _check_searcher(searcher, options):
     from ..searcher._registry import SEARCHERS
 
     allowed = 'one of %s, a searcher class or a searcher object' % ', '.join(
-        repr(s) for s in sorted(SEARCHERS))
+        repr(s) for s in sorted(SEARCHERS)
+    )
     if searcher is None or isinstance(searcher, type):
         return
     if isinstance(searcher, str):
@@ -545,13 +609,15 @@ def _check_searcher(searcher, options):
             raise fail_value('searcher', allowed, searcher)
         return
     if options:
-        raise ValueError('searcher_options only apply when searcher is a name or a class, not '
-                         'an object (%r)' % (searcher,))
+        raise ValueError(
+            'searcher_options only apply when searcher is a name or a class, not an object (%r)' % (searcher,)
+        )
     if not (callable(getattr(searcher, 'get_config', None)) and callable(getattr(searcher, 'update', None))):
         raise fail_type('searcher', allowed, searcher)
 
 
 # -- 2. data -------------------------------------------------------------------------------------
+
 
 def _prepare_data(run):
     """Split, convert and write the images once (``<folder>/data``); their channel statistics."""
@@ -572,36 +638,50 @@ def _prepare_data(run):
     write_split(run.data_dir, 'val', run.val)
     run.mean, run.std = _channel_stats(run.train.images)
     run.t_data = time.monotonic() - start
-    logger.info('data ready in %.2fs: %d training and %d validation images, %dx%d, %d channel(s), '
-                '%d classes', run.t_data, len(run.train), len(run.val), run.train_size,
-                run.train_size, run.channels, run.dataset.num_classes)
+    logger.info(
+        'data ready in %.2fs: %d training and %d validation images, %dx%d, %d channel(s), %d classes',
+        run.t_data,
+        len(run.train),
+        len(run.val),
+        run.train_size,
+        run.train_size,
+        run.channels,
+        run.dataset.num_classes,
+    )
 
 
 # -- 3. time -------------------------------------------------------------------------------------
 
+
 def _plan_time(run, budget):
     """Time building the final model (the margin kept back), and where the search ends: before
     the margin, and before the final fit's share when one follows (``_final_fit.plan``)."""
-    budget.t_model = max(_time_model_build(name, run.dataset.num_classes, run.train_size,
-                                           run.channels, run.driver_gpus)
-                         for name in run.net_names[:4])
+    budget.t_model = max(
+        _time_model_build(name, run.dataset.num_classes, run.train_size, run.channels, run.driver_gpus)
+        for name in run.net_names[:4]
+    )
     budget.margin = _STOP_ALLOWANCE + 2.0 * budget.t_model
-    run.do_final = (_final_fit.DEFAULT_FINAL_FIT if run.era.final_fit is None
-                    else run.era.final_fit)
+    run.do_final = _final_fit.DEFAULT_FINAL_FIT if run.era.final_fit is None else run.era.final_fit
     if budget.seconds is None:
         return
     budget.end_search_in(budget.left(keep=budget.margin))
     if run.do_final:
         slots = _parallel_slots(run.machine, run.cpus, run.gpus, run.dask_client)
         search_left, refit_time = _final_fit.plan(budget.search_left(), run.num_trials, slots)
-        logger.info('time_limits=%gs: %.1fs for the data, %.1fs for the search, %.1fs for the '
-                    'final fit on train+val, %.1fs kept for loading the model and stopping workers',
-                    budget.seconds, time.monotonic() - budget.start, search_left, refit_time,
-                    budget.margin)
+        logger.info(
+            'time_limits=%gs: %.1fs for the data, %.1fs for the search, %.1fs for the '
+            'final fit on train+val, %.1fs kept for loading the model and stopping workers',
+            budget.seconds,
+            time.monotonic() - budget.start,
+            search_left,
+            refit_time,
+            budget.margin,
+        )
         budget.end_search_in(search_left)
 
 
 # -- 4. the trials' arguments and the scheduler --------------------------------------------------
+
 
 def _pack_trial_arguments(run):
     """``run.trial_args``: the configuration every trial starts from: the fixed values (given
@@ -612,18 +692,35 @@ def _pack_trial_arguments(run):
             run.fixed.setdefault(name, value)
     args = {k: v for k, v in run.fixed.items() if k not in run.spaces}
     args.update(run.spaces)
-    args.update(data_dir=run.data_dir, num_classes=run.dataset.num_classes,
-                image_size=run.train_size, channels=run.channels, mean=run.mean, std=run.std,
-                epochs=run.epochs, num_gpus=run.gpus, seed=0 if run.seed is None else run.seed,
-                pad=_hparams.default('pad', image_size=run.train_size))
+    args.update(
+        data_dir=run.data_dir,
+        num_classes=run.dataset.num_classes,
+        image_size=run.train_size,
+        channels=run.channels,
+        mean=run.mean,
+        std=run.std,
+        epochs=run.epochs,
+        num_gpus=run.gpus,
+        seed=0 if run.seed is None else run.seed,
+        pad=_hparams.default('pad', image_size=run.train_size),
+    )
     run.trial_args = args
 
 
 def _scheduler_arguments(run):
     """What fit offers the scheduler (``_schedulers.MEANT_FOR`` says who takes what)."""
-    offered = dict(searcher=run.searcher, checkpoint=run.checkpoint, resume=run.resume,
-                   num_trials=run.num_trials, visualizer=run.visualizer, max_t=run.epochs,
-                   seed=run.seed, progress=True, preload=['mxnet'], **_REPORT_KEYS)
+    offered = dict(
+        searcher=run.searcher,
+        checkpoint=run.checkpoint,
+        resume=run.resume,
+        num_trials=run.num_trials,
+        visualizer=run.visualizer,
+        max_t=run.epochs,
+        seed=run.seed,
+        progress=True,
+        preload=['mxnet'],
+        **_REPORT_KEYS,
+    )
     offered.update(_RUNGS)
     if run.searcher_options:
         offered['searcher_options'] = dict(run.searcher_options)
@@ -645,35 +742,49 @@ def _build_scheduler(run, budget):
     run.goal = _schedulers.Goal(run.max_metric) if run.max_metric is not None else None
     offered = _scheduler_arguments(run)
     scheduler = _schedulers.instantiate_scheduler(
-        run.scheduler_cls, TrialFunction(deadline=budget.trial_deadline()),
-        argparse.Namespace(**run.trial_args), {'num_cpus': run.cpus, 'num_gpus': run.gpus},
-        offered, run.scheduler_options)
+        run.scheduler_cls,
+        TrialFunction(deadline=budget.trial_deadline()),
+        argparse.Namespace(**run.trial_args),
+        {'num_cpus': run.cpus, 'num_gpus': run.gpus},
+        offered,
+        run.scheduler_options,
+    )
     if run.goal is not None:
         best = scheduler.get_best_reward() if hasattr(scheduler, 'get_best_reward') else None
         if best is not None and best >= run.max_metric:
-            run.goal.reached = True      # a resumed search that had reached it
+            run.goal.reached = True  # a resumed search that had reached it
         wanted = offered.get('terminator')
         if wanted is not None and getattr(scheduler, 'terminator', None) is not wanted:
-            logger.warning('%s replaced the max_metric terminator after construction: trials '
-                           'already running finish; no new trial starts once max_metric is '
-                           'reached', type(scheduler).__name__)
+            logger.warning(
+                '%s replaced the max_metric terminator after construction: trials '
+                'already running finish; no new trial starts once max_metric is '
+                'reached',
+                type(scheduler).__name__,
+            )
     return scheduler
 
 
 # -- 5. search -----------------------------------------------------------------------------------
 
+
 def _search(run, scheduler, budget):
     """Run the search until ``num_trials`` or the search's end; returns its time limit."""
     search_time = budget.search_left()
     if search_time is not None and search_time < 1.0:
-        raise ValueError('time_limits=%gs is too short: preparing the data took %.1fs and %.1fs '
-                         'are kept for stopping the trials and loading the best model'
-                         % (budget.seconds, time.monotonic() - budget.start, budget.margin))
+        raise ValueError(
+            'time_limits=%gs is too short: preparing the data took %.1fs and %.1fs '
+            'are kept for stopping the trials and loading the best model'
+            % (budget.seconds, time.monotonic() - budget.start, budget.margin)
+        )
     searcher = getattr(scheduler, 'searcher', None)
-    logger.info('searching %s with %s, %s: %s per trial, %s', _space_text(run.spaces),
-                type(scheduler).__name__, type(searcher).__name__,
-                {'num_cpus': run.cpus, 'num_gpus': run.gpus},
-                ('%.1fs' % search_time) if search_time else '%s trials' % run.num_trials)
+    logger.info(
+        'searching %s with %s, %s: %s per trial, %s',
+        _space_text(run.spaces),
+        type(scheduler).__name__,
+        type(searcher).__name__,
+        {'num_cpus': run.cpus, 'num_gpus': run.gpus},
+        ('%.1fs' % search_time) if search_time else '%s trials' % run.num_trials,
+    )
     start = time.monotonic()
     _run(scheduler, run.num_trials, search_time)
     run.t_search = time.monotonic() - start
@@ -682,25 +793,37 @@ def _search(run, scheduler, budget):
 
 # -- 6. the best model ---------------------------------------------------------------------------
 
+
 def _best_model(run, scheduler, budget):
     """The best trial's model, or its refit on train+val (``final_fit``)."""
     start = time.monotonic()
     best = types.SimpleNamespace(final_info=None)
     best.model, best.task, best.metric, best.epoch = _load_best(
-        scheduler, run.folder, run.dataset.classes, run.train_size, run.channels, run.mean,
-        run.std, run.driver_gpus, budget.seconds)
-    best.config = _best_config(run.trial_args, best.task.config, run.epochs,
-                               run.era.lr_scheduler_given)
+        scheduler,
+        run.folder,
+        run.dataset.classes,
+        run.train_size,
+        run.channels,
+        run.mean,
+        run.std,
+        run.driver_gpus,
+        budget.seconds,
+    )
+    best.config = _best_config(run.trial_args, best.task.config, run.epochs, run.era.lr_scheduler_given)
     refit_time = 0.0
     if run.do_final:
         t_refit = time.monotonic()
         best.model, best.final_info = _refit_model(
-            best.model, best.task, run.trial_args, run.spaces, run.folder,
+            best.model,
+            best.task,
+            run.trial_args,
+            run.spaces,
+            run.folder,
             budget.left(keep=_STOP_ALLOWANCE + budget.t_model),
             ((len(run.train) + len(run.val)) / float(len(run.train)), best.epoch),
-            (run.dataset.classes, run.train_size, run.channels, run.mean, run.std,
-             run.driver_gpus))
-        refit_time = time.monotonic() - t_refit   # the refit is not loading time
+            (run.dataset.classes, run.train_size, run.channels, run.mean, run.std, run.driver_gpus),
+        )
+        refit_time = time.monotonic() - t_refit  # the refit is not loading time
         best.final_info['total_time'] = refit_time
     best.model.config = dict(best.config)
     best.model.metric = best.metric
@@ -710,6 +833,7 @@ def _best_model(run, scheduler, budget):
 
 # -- 7. results ----------------------------------------------------------------------------------
 
+
 def _results(run, scheduler, best, budget, search_time):
     """FitResults with the metadata of the run; the model becomes the module's last model."""
     total = time.monotonic() - budget.start
@@ -717,9 +841,15 @@ def _results(run, scheduler, best, budget, search_time):
     results = FitResults(best.metric, best.config, total, best.model, metadata, scheduler)
     _LAST['model'] = best.model
     _LAST['results'] = results
-    logger.info('fit done in %.1fs: %d trials, best trial %d (%s) val accuracy %.4f at epoch %s',
-                total, len(scheduler.tasks), best.task.task_id, best.config.get('net'),
-                best.metric, best.epoch)
+    logger.info(
+        'fit done in %.1fs: %d trials, best trial %d (%s) val accuracy %.4f at epoch %s',
+        total,
+        len(scheduler.tasks),
+        best.task.task_id,
+        best.config.get('net'),
+        best.metric,
+        best.epoch,
+    )
     return results
 
 
@@ -737,16 +867,23 @@ def _metadata(run, scheduler, best, budget, search_time, total):
         'best_task_id': best.task.task_id,
         'best_epoch': best.epoch,
         'time': total,
-        'time_breakdown': {'data': run.t_data, 'search': run.t_search, 'load_model': best.t_load,
-                           'model_build_estimate': budget.t_model,
-                           'final_fit': (best.final_info or {}).get('total_time', 0.0)},
+        'time_breakdown': {
+            'data': run.t_data,
+            'search': run.t_search,
+            'load_model': best.t_load,
+            'model_build_estimate': budget.t_model,
+            'final_fit': (best.final_info or {}).get('total_time', 0.0),
+        },
         'time_limits': run.time_limits,
         'search_time_limit': search_time,
         'max_metric': run.max_metric,
         'max_metric_reached': bool(goal and (goal.reached or best.metric >= goal.max_metric)),
         'num_training_epochs': run.epochs,
-        'resources_per_trial': {'num_cpus': run.cpus, 'num_gpus': run.gpus,
-                                'num_training_epochs': run.epochs},
+        'resources_per_trial': {
+            'num_cpus': run.cpus,
+            'num_gpus': run.gpus,
+            'num_training_epochs': run.epochs,
+        },
         'image_size': run.train_size,
         'channels': run.channels,
         'classes': list(run.dataset.classes),
@@ -758,18 +895,30 @@ def _metadata(run, scheduler, best, budget, search_time, total):
         'resumed': run.resume,
         'final_fit': best.final_info,
     }
-    metadata.update(_compat.era_a_metadata(
-        dataset=run.dataset, nets=run.net_space, optimizers=run.opt_space, metrics=run.era.metrics,
-        losses=run.era.losses, searcher=run.searcher, trial_scheduler=run.trial_scheduler,
-        resume=run.resume, visualizer=run.visualizer, backend=run.era.backend,
-        stop_criterion={'time_limits': run.time_limits, 'max_metric': run.max_metric,
-                        'num_trials': run.num_trials},
-        kwargs=_compat.user_kwargs(fit, run.arguments)))
+    metadata.update(
+        _compat.era_a_metadata(
+            dataset=run.dataset,
+            nets=run.net_space,
+            optimizers=run.opt_space,
+            metrics=run.era.metrics,
+            losses=run.era.losses,
+            searcher=run.searcher,
+            trial_scheduler=run.trial_scheduler,
+            resume=run.resume,
+            visualizer=run.visualizer,
+            backend=run.era.backend,
+            stop_criterion={
+                'time_limits': run.time_limits,
+                'max_metric': run.max_metric,
+                'num_trials': run.num_trials,
+            },
+            kwargs=_compat.user_kwargs(fit, run.arguments),
+        )
+    )
     return metadata
 
 
-_FIT_PARAMS = tuple(name for name, p in inspect.signature(fit).parameters.items()
-                    if p.kind != p.VAR_KEYWORD)
+_FIT_PARAMS = tuple(name for name, p in inspect.signature(fit).parameters.items() if p.kind != p.VAR_KEYWORD)
 
 
 def _parallel_slots(machine, cpus, gpus, dask_client):
@@ -784,8 +933,20 @@ def _parallel_slots(machine, cpus, gpus, dask_client):
 
 def _best_config(trial_args, task_config, epochs, lr_scheduler_given):
     """What the best model was trained with (the chosen optimizer's hyperparameters only)."""
-    keys = ('net', 'optimizer', 'lr', 'adam_lr', 'wd', 'momentum', 'batch_size', 'label_smoothing',
-            'warmup_epochs', 'lr_schedule', 'augment', 'pretrained')
+    keys = (
+        'net',
+        'optimizer',
+        'lr',
+        'adam_lr',
+        'wd',
+        'momentum',
+        'batch_size',
+        'label_smoothing',
+        'warmup_epochs',
+        'lr_schedule',
+        'augment',
+        'pretrained',
+    )
     config = {k: v for k, v in trial_args.items() if k in keys or is_optimizer_key(k)}
     config.update(task_config)
     config['epochs'] = epochs
@@ -801,16 +962,16 @@ def _refit_model(model, task, trial_args, spaces, folder, seconds, epochs_info, 
     from ._model import ImageClassifier
 
     data_ratio, best_epoch = epochs_info
-    params, info = _final_fit.refit(task, trial_args, list(spaces), folder, seconds, data_ratio,
-                                    min_epochs=int(best_epoch or 1))
+    params, info = _final_fit.refit(
+        task, trial_args, list(spaces), folder, seconds, data_ratio, min_epochs=int(best_epoch or 1)
+    )
     if params is None:
         return model, info
     classes, size, channels, mean, std, gpus = model_args
     import mxnet as mx
 
     ctx = mx.gpu(0) if gpus else mx.cpu()
-    refit = ImageClassifier.from_params(params, model.net_name, classes, size, channels, mean, std,
-                                        ctx)
+    refit = ImageClassifier.from_params(params, model.net_name, classes, size, channels, mean, std, ctx)
     return refit, info
 
 
@@ -843,9 +1004,16 @@ def _time_model_build(net_name, num_classes, image_size, channels, gpus):
     with tempfile.TemporaryDirectory(prefix='ag-probe-') as tmp:
         path = os.path.join(tmp, 'probe.params')
         net.save_parameters(path)
-        model = ImageClassifier.from_params(path, net_name, [str(i) for i in range(num_classes)],
-                                            image_size, channels, [0.5] * channels, [0.25] * channels,
-                                            ctx)
+        model = ImageClassifier.from_params(
+            path,
+            net_name,
+            [str(i) for i in range(num_classes)],
+            image_size,
+            channels,
+            [0.5] * channels,
+            [0.25] * channels,
+            ctx,
+        )
         model.predict_proba(np.zeros((1, image_size, image_size, channels), np.uint8))
     return time.monotonic() - start
 
@@ -858,8 +1026,9 @@ def _run(scheduler, num_trials, search_time):
         params = {}
     accepts = 'time_out' in params or any(p.kind == p.VAR_KEYWORD for p in params.values())
     if search_time is not None and not accepts:
-        logger.warning('%s.run() takes no time_out: setting its time_out attribute instead',
-                       type(scheduler).__name__)
+        logger.warning(
+            '%s.run() takes no time_out: setting its time_out attribute instead', type(scheduler).__name__
+        )
         scheduler.time_out = search_time
         return run(num_trials=num_trials)
     if search_time is None:
@@ -879,8 +1048,13 @@ def _load_best(scheduler, folder, classes, image_size, channels, mean, std, gpus
         trial_dir = os.path.join(folder, 'trials', 'trial_%d' % task.task_id)
         params = os.path.join(trial_dir, 'best.params')
         if not os.path.exists(params):
-            logger.warning('trial %d reported accuracy %.4f but its parameters are missing (%s); '
-                           'trying the next best trial', task.task_id, task.best_user_reward, params)
+            logger.warning(
+                'trial %d reported accuracy %.4f but its parameters are missing (%s); '
+                'trying the next best trial',
+                task.task_id,
+                task.best_user_reward,
+                params,
+            )
             continue
         info = {}
         try:
@@ -891,31 +1065,39 @@ def _load_best(scheduler, folder, classes, image_size, channels, mean, std, gpus
         except (OSError, ValueError):
             pass
         net_name = info.get('net') or task.config.get('net')
-        model = ImageClassifier.from_params(params, net_name, classes, image_size, channels, mean, std,
-                                            ctx)
+        model = ImageClassifier.from_params(params, net_name, classes, image_size, channels, mean, std, ctx)
         metric = float(info.get('accuracy', task.best_user_reward))
         return model, task, metric, info.get('epoch')
     errors = [t.error.strip().splitlines()[-1] for t in scheduler.tasks.values() if t.error]
     if errors:
-        raise RuntimeError('every trial failed; the first error: %s (see the log for tracebacks)'
-                           % errors[0])
-    raise RuntimeError('no trial finished an epoch%s; give more time or fewer/smaller images'
-                       % (' within time_limits=%gs' % time_limits if time_limits else ''))
+        raise RuntimeError('every trial failed; the first error: %s (see the log for tracebacks)' % errors[0])
+    raise RuntimeError(
+        'no trial finished an epoch%s; give more time or fewer/smaller images'
+        % (' within time_limits=%gs' % time_limits if time_limits else '')
+    )
 
 
 def _trial_summary(scheduler):
     rows = []
     for task in scheduler.tasks.values():
         last = task.last_result or {}
-        rows.append({'task_id': task.task_id, 'status': task.status, 'config': dict(task.config),
-                     'accuracy': task.best_user_reward, 'epochs': last.get('training_epoch'),
-                     'reason': task.reason,
-                     'error': task.error.strip().splitlines()[-1] if task.error else None})
+        rows.append(
+            {
+                'task_id': task.task_id,
+                'status': task.status,
+                'config': dict(task.config),
+                'accuracy': task.best_user_reward,
+                'epochs': last.get('training_epoch'),
+                'reason': task.reason,
+                'error': task.error.strip().splitlines()[-1] if task.error else None,
+            }
+        )
     return rows
 
 
 # ----------------------------------------------------------------------------------------------
 # the last model
+
 
 def get_model():
     """The last fitted or loaded model; RuntimeError before any ``fit``/``load``."""

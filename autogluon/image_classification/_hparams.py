@@ -13,14 +13,27 @@ configuration (``train_image_classification(args, reporter, deadline=...)``).
 
 No MXNet is imported here.
 """
+
 import collections
 
 from ..core._validate import check_bool, check_choice, check_int, fail_type, fail_value, is_real
 from ..space import Categorical, Real, Space
 
-__all__ = ['HParam', 'HPARAMS', 'FIT_KEYWORDS', 'LR_SCHEDULES', 'OPTIMIZER_NAMES', 'ADAPTIVE',
-           'check_value', 'check_space', 'default', 'default_space', 'uses', 'fixed_defaults',
-           'training_value']
+__all__ = [
+    'HParam',
+    'HPARAMS',
+    'FIT_KEYWORDS',
+    'LR_SCHEDULES',
+    'OPTIMIZER_NAMES',
+    'ADAPTIVE',
+    'check_value',
+    'check_space',
+    'default',
+    'default_space',
+    'uses',
+    'fixed_defaults',
+    'training_value',
+]
 
 #: Learning-rate schedules a trial can follow (``fit(lr_schedule=...)``; era A: ``lr_scheduler``).
 LR_SCHEDULES = ('cosine', 'poly', 'step', 'constant')
@@ -95,20 +108,23 @@ def _log_real(low, high, default_value):
     return lambda: Real(low, high, log=True, default=default_value)
 
 
-HPARAMS = collections.OrderedDict((row.name, row) for row in (
-    HParam('lr', _positive, 0.1, _log_real(0.01, 0.4, 0.1), ('sgd', 'nag'), True),
-    HParam('adam_lr', _positive, 1e-3, _log_real(1e-4, 1e-2, 1e-3), ('adam',), True),
-    HParam('rmsprop_lr', _positive, 1e-3, _log_real(1e-4, 1e-2, 1e-3), ('rmsprop',), True),
-    HParam('wd', _fraction, 5e-4, _log_real(1e-5, 1e-3, 5e-4), OPTIMIZER_NAMES, True),
-    HParam('momentum', _fraction, 0.9, lambda: Real(0.85, 0.95, default=0.9), ('sgd', 'nag'), True),
-    HParam('batch_size', _positive_int, _auto_batch_size, None, 'batches', True),
-    HParam('label_smoothing', _fraction, 0.1, None, 'loss', True),
-    HParam('warmup_epochs', _non_negative, 0.0, None, 'lr schedule', True),
-    HParam('lr_schedule', _schedule, 'cosine', None, 'lr schedule', True),
-    HParam('augment', _bool, True, None, 'augmentation', True),
-    HParam('pretrained', _bool, False, None, 'network', True),
-    HParam('pad', _pad, _auto_pad, None, 'augmentation', False),
-))
+HPARAMS = collections.OrderedDict(
+    (row.name, row)
+    for row in (
+        HParam('lr', _positive, 0.1, _log_real(0.01, 0.4, 0.1), ('sgd', 'nag'), True),
+        HParam('adam_lr', _positive, 1e-3, _log_real(1e-4, 1e-2, 1e-3), ('adam',), True),
+        HParam('rmsprop_lr', _positive, 1e-3, _log_real(1e-4, 1e-2, 1e-3), ('rmsprop',), True),
+        HParam('wd', _fraction, 5e-4, _log_real(1e-5, 1e-3, 5e-4), OPTIMIZER_NAMES, True),
+        HParam('momentum', _fraction, 0.9, lambda: Real(0.85, 0.95, default=0.9), ('sgd', 'nag'), True),
+        HParam('batch_size', _positive_int, _auto_batch_size, None, 'batches', True),
+        HParam('label_smoothing', _fraction, 0.1, None, 'loss', True),
+        HParam('warmup_epochs', _non_negative, 0.0, None, 'lr schedule', True),
+        HParam('lr_schedule', _schedule, 'cosine', None, 'lr schedule', True),
+        HParam('augment', _bool, True, None, 'augmentation', True),
+        HParam('pretrained', _bool, False, None, 'network', True),
+        HParam('pad', _pad, _auto_pad, None, 'augmentation', False),
+    )
+)
 
 #: The training keywords of ``fit`` (each a value or an ``ag.space``).
 FIT_KEYWORDS = tuple(name for name, row in HPARAMS.items() if row.fit_keyword)
@@ -154,8 +170,9 @@ def uses(name, optimizer):
 def fixed_defaults(**data):
     """``{name: default}`` of every ``fit`` keyword that has no default search space and is not
     an optimizer's (batch size, loss, schedule, augmentation, network)."""
-    return {name: default(name, **data) for name, row in HPARAMS.items()
-            if row.fit_keyword and row.space is None}
+    return {
+        name: default(name, **data) for name, row in HPARAMS.items() if row.fit_keyword and row.space is None
+    }
 
 
 def training_value(args, name, optimizer=None, **data):

@@ -4,6 +4,7 @@
 >>> ind, prob = model.predict('~/data/test/BabyShirt/1.jpg')          # doctest: +SKIP
 >>> model.save('my_model'); same = ImageClassifier.load('my_model')   # doctest: +SKIP
 """
+
 import json
 import logging
 import os
@@ -41,8 +42,9 @@ class Prediction(tuple):
     def __new__(cls, index, probability, class_name=None, path=None, probabilities=None):
         from ._compat import nd_scalar
 
-        self = super().__new__(cls, (nd_scalar(int(index), 'int32'),
-                                     nd_scalar(float(probability), 'float32')))
+        self = super().__new__(
+            cls, (nd_scalar(int(index), 'int32'), nd_scalar(float(probability), 'float32'))
+        )
         self.index = int(index)
         self.probability = float(probability)
         self.class_name = class_name
@@ -59,7 +61,11 @@ class Prediction(tuple):
     def __repr__(self):
         where = ', path=%r' % self.path if self.path else ''
         return 'Prediction(index=%d, probability=%.4f, class_name=%r%s)' % (
-            self.index, self.probability, self.class_name, where)
+            self.index,
+            self.probability,
+            self.class_name,
+            where,
+        )
 
 
 class PredictionBatch(tuple):
@@ -91,7 +97,7 @@ def _default_ctx():
     return mx.cpu()
 
 
-class ImageClassifier(object):
+class ImageClassifier:
     """A trained network with everything needed to classify new images.
 
     Attributes: ``net`` (a hybridized Gluon block), ``net_name``, ``classes``,
@@ -99,8 +105,9 @@ class ImageClassifier(object):
     pixels), ``config`` (hyperparameters it was trained with), ``metric`` (validation top-1).
     """
 
-    def __init__(self, net, net_name, classes, image_size, channels, mean, std, ctx=None,
-                 config=None, metric=None):
+    def __init__(
+        self, net, net_name, classes, image_size, channels, mean, std, ctx=None, config=None, metric=None
+    ):
         self.net = net
         self.net_name = net_name
         self.classes = [str(c) for c in classes]
@@ -118,8 +125,19 @@ class ImageClassifier(object):
 
     # -- building --------------------------------------------------------------------------
     @classmethod
-    def from_params(cls, params_file, net_name, classes, image_size, channels, mean, std,
-                    ctx=None, config=None, metric=None):
+    def from_params(
+        cls,
+        params_file,
+        net_name,
+        classes,
+        image_size,
+        channels,
+        mean,
+        std,
+        ctx=None,
+        config=None,
+        metric=None,
+    ):
         """Build ``net_name`` for ``len(classes)`` outputs and load ``params_file`` into it."""
         from ._nets import get_net
 
@@ -142,8 +160,10 @@ class ImageClassifier(object):
             if images.ndim == 4 and images.shape[-1] not in (1, 3) and images.shape[1] in (1, 3):
                 images = images.transpose(0, 2, 3, 1)
             if images.dtype != np.uint8:
-                raise ValueError('images must be uint8 arrays (H, W, C) or (N, H, W, C) with values '
-                                 '0-255, got %s %s' % (images.dtype, images.shape))
+                raise ValueError(
+                    'images must be uint8 arrays (H, W, C) or (N, H, W, C) with values '
+                    '0-255, got %s %s' % (images.dtype, images.shape)
+                )
             arrays = ImageArrays(images, np.zeros(len(images), np.int64))
         return arrays.as_format(self.image_size, self.channels).images
 
@@ -156,8 +176,10 @@ class ImageClassifier(object):
     def _predictions(self, images, paths):
         probs = self.predict_proba(images)
         index = probs.argmax(axis=1)
-        return [Prediction(i, probs[k, i], self.classes[i], None if paths is None else paths[k], probs[k])
-                for k, i in enumerate(index)]
+        return [
+            Prediction(i, probs[k, i], self.classes[i], None if paths is None else paths[k], probs[k])
+            for k, i in enumerate(index)
+        ]
 
     def predict(self, inputs):
         """Classify images.
@@ -194,8 +216,10 @@ class ImageClassifier(object):
                 return []
             images, read = load_images(paths, self.image_size, self.channels)
             return self._predictions(images, read)
-        raise TypeError('predict() takes an image path, a folder, a list of paths or a uint8 '
-                        'array, got %r' % (type(inputs).__name__,))
+        raise TypeError(
+            'predict() takes an image path, a folder, a list of paths or a uint8 '
+            'array, got %r' % (type(inputs).__name__,)
+        )
 
     def predict_batch(self, folder_or_paths):
         """``(inds, probs)`` of a folder's images or a list of image paths (a
@@ -231,20 +255,26 @@ class ImageClassifier(object):
             dataset = Dataset(test_path=dataset, image_size=self.image_size, channels=self.channels)
         if isinstance(dataset, Dataset):
             if dataset.test is None:
-                raise ValueError('the dataset has no test split: build it with '
-                                 'task.Dataset(test_path=...) (or give test_path with train_path)')
+                raise ValueError(
+                    'the dataset has no test split: build it with '
+                    'task.Dataset(test_path=...) (or give test_path with train_path)'
+                )
             arrays, classes = dataset.test, list(dataset.classes)
         elif isinstance(dataset, ImageArrays):
             arrays = dataset
         else:
-            raise TypeError('evaluate() takes a task.Dataset with a test split, an ImageArrays or a '
-                            'folder path, got %r' % (type(dataset).__name__,))
+            raise TypeError(
+                'evaluate() takes a task.Dataset with a test split, an ImageArrays or a '
+                'folder path, got %r' % (type(dataset).__name__,)
+            )
         labels = np.asarray(arrays.labels)
         if list(classes) != self.classes:
             unknown = [c for c in classes if c not in self.classes]
             if unknown:
-                raise ValueError('the test data has classes %s that the model does not know '
-                                 '(model classes: %s)' % (unknown, self.classes))
+                raise ValueError(
+                    'the test data has classes %s that the model does not know '
+                    '(model classes: %s)' % (unknown, self.classes)
+                )
             mapping = np.asarray([self.classes.index(c) for c in classes], np.int64)
             labels = mapping[labels]
         images = arrays.as_format(self.image_size, self.channels).images
@@ -252,11 +282,18 @@ class ImageClassifier(object):
 
     # -- saving ----------------------------------------------------------------------------------
     def to_json(self):
-        return {'format': MODEL_FORMAT, 'version': MODEL_VERSION, 'net': self.net_name,
-                'classes': self.classes, 'num_classes': self.num_classes,
-                'image_size': self.image_size, 'channels': self.channels,
-                'normalization': {'mean': self.mean, 'std': self.std, 'scale': 1.0 / 255},
-                'config': _jsonable(self.config), 'metric': self.metric}
+        return {
+            'format': MODEL_FORMAT,
+            'version': MODEL_VERSION,
+            'net': self.net_name,
+            'classes': self.classes,
+            'num_classes': self.num_classes,
+            'image_size': self.image_size,
+            'channels': self.channels,
+            'normalization': {'mean': self.mean, 'std': self.std, 'scale': 1.0 / 255},
+            'config': _jsonable(self.config),
+            'metric': self.metric,
+        }
 
     def save(self, folder):
         """Write ``model.params`` and ``model.json`` into ``folder`` (created if needed)."""
@@ -285,8 +322,9 @@ class ImageClassifier(object):
             raise FileNotFoundError('no such model folder: %s' % folder)
         for path in (meta_path, params):
             if not os.path.exists(path):
-                raise FileNotFoundError('%s is not a saved model folder: %s is missing'
-                                        % (folder, os.path.basename(path)))
+                raise FileNotFoundError(
+                    '%s is not a saved model folder: %s is missing' % (folder, os.path.basename(path))
+                )
         with open(meta_path) as f:
             try:
                 meta = json.load(f)
@@ -295,17 +333,32 @@ class ImageClassifier(object):
         if meta.get('format') != MODEL_FORMAT:
             raise ValueError('%s was not written by ImageClassifier.save' % meta_path)
         if meta.get('version') != MODEL_VERSION:
-            raise ValueError('%s has version %r; this library reads version %d'
-                             % (meta_path, meta.get('version'), MODEL_VERSION))
+            raise ValueError(
+                '%s has version %r; this library reads version %d'
+                % (meta_path, meta.get('version'), MODEL_VERSION)
+            )
         norm = meta['normalization']
-        return cls.from_params(params, meta['net'], meta['classes'], meta['image_size'],
-                               meta['channels'], norm['mean'], norm['std'], ctx,
-                               meta.get('config'), meta.get('metric'))
+        return cls.from_params(
+            params,
+            meta['net'],
+            meta['classes'],
+            meta['image_size'],
+            meta['channels'],
+            norm['mean'],
+            norm['std'],
+            ctx,
+            meta.get('config'),
+            meta.get('metric'),
+        )
 
     def __repr__(self):
-        return ('ImageClassifier(net=%r, classes=%d, image_size=%d, channels=%d%s)'
-                % (self.net_name, self.num_classes, self.image_size, self.channels,
-                   '' if self.metric is None else ', val_accuracy=%.4f' % self.metric))
+        return 'ImageClassifier(net=%r, classes=%d, image_size=%d, channels=%d%s)' % (
+            self.net_name,
+            self.num_classes,
+            self.image_size,
+            self.channels,
+            '' if self.metric is None else ', val_accuracy=%.4f' % self.metric,
+        )
 
 
 def _jsonable(value):

@@ -8,6 +8,7 @@ functions, never at module import.
 >>> net = get_net('compact_cnn', num_classes=10)            # doctest: +SKIP
 >>> net = get_net('resnet18_v1', 4, pretrained=True)        # doctest: +SKIP
 """
+
 import logging
 import os
 
@@ -15,8 +16,7 @@ from ..core._validate import fail_type
 
 logger = logging.getLogger(__name__)
 
-__all__ = ['get_net', 'check_net_name', 'default_nets', 'list_nets', 'OWN_NETS',
-           'SMALL_IMAGE_MAX']
+__all__ = ['get_net', 'check_net_name', 'default_nets', 'list_nets', 'OWN_NETS', 'SMALL_IMAGE_MAX']
 
 #: Images up to this side are "small": small-image networks, no resizing.
 SMALL_IMAGE_MAX = 64
@@ -49,11 +49,34 @@ def default_nets(image_size, num_gpus=0):
 
 # GluonCV model-zoo modules whose networks are image classifiers (the zoo also holds detection,
 # segmentation, pose, action-recognition, depth and tracking models, and int8 quantized ones).
-_CLASSIFIER_MODULES = frozenset([
-    'alexnet', 'cifarresnet', 'cifarresnext', 'cifarwideresnet', 'densenet', 'dla', 'googlenet',
-    'hrnet', 'inception', 'mobilenet', 'mobilenetv3', 'nasnet', 'pruned_resnet.resnetv1b_pruned',
-    'residual_attentionnet', 'resnest', 'resnet', 'resnetv1b', 'resnext', 'senet', 'shufflenet',
-    'squeezenet', 'vgg', 'xception', 'yolo.darknet'])
+_CLASSIFIER_MODULES = frozenset(
+    [
+        'alexnet',
+        'cifarresnet',
+        'cifarresnext',
+        'cifarwideresnet',
+        'densenet',
+        'dla',
+        'googlenet',
+        'hrnet',
+        'inception',
+        'mobilenet',
+        'mobilenetv3',
+        'nasnet',
+        'pruned_resnet.resnetv1b_pruned',
+        'residual_attentionnet',
+        'resnest',
+        'resnet',
+        'resnetv1b',
+        'resnext',
+        'senet',
+        'shufflenet',
+        'squeezenet',
+        'vgg',
+        'xception',
+        'yolo.darknet',
+    ]
+)
 
 
 def _gluoncv_names():
@@ -65,7 +88,7 @@ def _gluoncv_names():
         module = getattr(constructor, '__module__', '').replace('gluoncv.model_zoo.', '', 1)
         if module not in _CLASSIFIER_MODULES:
             continue
-        if module == 'hrnet' and not name.endswith('_c'):   # hrnet_*_s are segmentation networks
+        if module == 'hrnet' and not name.endswith('_c'):  # hrnet_*_s are segmentation networks
             continue
         names.append(name)
     return names
@@ -89,11 +112,18 @@ def check_net_name(name, param='nets'):
     names = _gluoncv_names()
     if name.lower() in names:
         return name.lower()
-    raise ValueError('%s: unknown network %r; choose one of our compact CNNs (%s), a GluonCV CIFAR '
-                     'network (%s) or another GluonCV image classifier (%d in all, see '
-                     'autogluon.image_classification.list_nets())'
-                     % (param, name, ', '.join(sorted(OWN_NETS)),
-                        ', '.join(n for n in names if n.startswith('cifar_')), len(names)))
+    raise ValueError(
+        '%s: unknown network %r; choose one of our compact CNNs (%s), a GluonCV CIFAR '
+        'network (%s) or another GluonCV image classifier (%d in all, see '
+        'autogluon.image_classification.list_nets())'
+        % (
+            param,
+            name,
+            ', '.join(sorted(OWN_NETS)),
+            ', '.join(n for n in names if n.startswith('cifar_')),
+            len(names),
+        )
+    )
 
 
 def _compact_cnn(num_classes, stages, dense, dropout):
@@ -103,8 +133,7 @@ def _compact_cnn(num_classes, stages, dense, dropout):
     with net.name_scope():
         for widths in stages:
             for width in widths:
-                net.add(nn.Conv2D(width, 3, padding=1, use_bias=False),
-                        nn.BatchNorm(), nn.Activation('relu'))
+                net.add(nn.Conv2D(width, 3, padding=1, use_bias=False), nn.BatchNorm(), nn.Activation('relu'))
             net.add(nn.MaxPool2D(2, ceil_mode=True))
         net.add(nn.Flatten())
         if dense:
@@ -129,15 +158,17 @@ def _pretrained_file(name):
     try:
         file_name = '%s-%s.params' % (name, model_store.short_hash(name))
     except (ValueError, KeyError):
-        raise ValueError('network %r has no pretrained weights in the GluonCV model store; use '
-                         'pretrained=False' % name) from None
+        raise ValueError(
+            'network %r has no pretrained weights in the GluonCV model store; use pretrained=False' % name
+        ) from None
     root = model_store_root()
     path = os.path.join(root, file_name)
     if not os.path.exists(path):
         raise FileNotFoundError(
             'pretrained weights of %r are not in the local model store (looked for %s). Nothing '
             'is downloaded here: copy the file there (or set MXNET_HOME), or train from scratch '
-            'with pretrained=False' % (name, path))
+            'with pretrained=False' % (name, path)
+        )
     return path
 
 
@@ -152,8 +183,10 @@ def get_net(name, num_classes, pretrained=False):
     key = name.lower()
     if key in OWN_NETS:
         if pretrained:
-            raise ValueError('network %r is trained from scratch: it has no pretrained weights; '
-                             'use pretrained=False' % name)
+            raise ValueError(
+                'network %r is trained from scratch: it has no pretrained weights; '
+                'use pretrained=False' % name
+            )
         return _compact_cnn(num_classes, **OWN_NETS[key]), False
     from gluoncv.model_zoo import get_model
 
@@ -167,8 +200,10 @@ def get_net(name, num_classes, pretrained=False):
     net.load_parameters(path, ignore_extra=True)
     output = getattr(net, 'output', None)
     if not isinstance(output, nn.Dense):
-        raise ValueError('cannot adapt the pretrained network %r to %d classes (it has no Dense '
-                         '`output` layer); use pretrained=False' % (name, num_classes))
+        raise ValueError(
+            'cannot adapt the pretrained network %r to %d classes (it has no Dense '
+            '`output` layer); use pretrained=False' % (name, num_classes)
+        )
     with net.name_scope():
         net.output = nn.Dense(num_classes)
     net.output.initialize(mx.init.Xavier())

@@ -8,13 +8,21 @@ objects (``ag.optimizers.SGD(lr=..., ...)``) inside ``ag.Optimizers`` fill these
 hyperparameter that every optimizer taking it gives with the same value or space is shared,
 any other is per optimizer. No MXNet is imported here.
 """
+
 from ..optimizer.optimizers import TRAINABLE
 from ..space import Categorical, Space
 from . import _hparams
 from ._hparams import ADAPTIVE, LR_SCHEDULES
 
-__all__ = ['optimizer_search_space', 'hyperparameter', 'model_config', 'is_optimizer_key', 'LR_SCHEDULES',
-           'resolve_lr_scheduler', 'ADAPTIVE']
+__all__ = [
+    'optimizer_search_space',
+    'hyperparameter',
+    'model_config',
+    'is_optimizer_key',
+    'LR_SCHEDULES',
+    'resolve_lr_scheduler',
+    'ADAPTIVE',
+]
 
 _PARAMS = ('lr', 'momentum', 'wd')
 
@@ -32,7 +40,7 @@ def _defaults(opts, given):
     spaces, fixed = {}, {}
     if 'lr' not in given:
         _searched_or_fixed(spaces, fixed, 'lr', opts)
-        if 'lr' in fixed:          # adaptive optimizers only: the shared rate is theirs
+        if 'lr' in fixed:  # adaptive optimizers only: the shared rate is theirs
             fixed['lr'] = _hparams.default(ADAPTIVE[0] + '_lr')
         for name in ADAPTIVE:
             key = name + '_lr'
@@ -61,14 +69,17 @@ def _apply_objects(spaces, fixed, opts, objects):
     """Put the hyperparameters of optimizer objects into shared or per-optimizer keys."""
     for param in _PARAMS:
         takers = [o for o in opts if param in TRAINABLE[o]]
-        givers = {o: objects[o].hyper_params[param] for o in takers
-                  if o in objects and param in objects[o].hyper_params}
+        givers = {
+            o: objects[o].hyper_params[param]
+            for o in takers
+            if o in objects and param in objects[o].hyper_params
+        }
         if not givers:
             continue
         values = list(givers.values())
         if len(givers) == len(takers) and _same(values):
             _put(spaces, fixed, param, values[0])
-            for o in takers:          # a shared value replaces every per-optimizer one
+            for o in takers:  # a shared value replaces every per-optimizer one
                 spaces.pop('%s_%s' % (o, param), None)
                 fixed.pop('%s_%s' % (o, param), None)
         else:
@@ -76,7 +87,7 @@ def _apply_objects(spaces, fixed, opts, objects):
                 _put(spaces, fixed, '%s_%s' % (o, param), value)
         own = ['%s_%s' % (o, param) for o in takers]
         if takers and all(k in spaces or k in fixed for k in own):
-            spaces.pop(param, None)   # no optimizer falls back to the shared space: not searched
+            spaces.pop(param, None)  # no optimizer falls back to the shared space: not searched
 
 
 def optimizer_search_space(optimizers, given):
@@ -148,7 +159,9 @@ def resolve_lr_scheduler(kwargs):
     if 'lr_scheduler' not in kwargs:
         return False
     if 'lr_schedule' in kwargs:
-        raise TypeError("fit() got both lr_scheduler and lr_schedule; they are one setting: "
-                        "give one ('%s' or a space of them)" % "', '".join(LR_SCHEDULES))
+        raise TypeError(
+            "fit() got both lr_scheduler and lr_schedule; they are one setting: "
+            "give one ('%s' or a space of them)" % "', '".join(LR_SCHEDULES)
+        )
     kwargs['lr_schedule'] = kwargs.pop('lr_scheduler')
     return True

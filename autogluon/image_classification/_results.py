@@ -3,7 +3,7 @@
 __all__ = ['FitResults']
 
 
-class FitResults(object):
+class FitResults:
     """The outcome of ``task.fit``.
 
     Attributes
@@ -38,6 +38,10 @@ class FitResults(object):
         return self.scheduler.get_training_curves(filename=filename, plot=plot, use_legend=use_legend)
 
     def __repr__(self):
-        return ('FitResults(metric=%.4f, net=%r, trials=%s, scheduler=%s, time=%.1fs)'
-                % (self.metric, self.config.get('net'), self.metadata.get('num_trials'),
-                   self.metadata.get('scheduler'), self.time))
+        return 'FitResults(metric=%.4f, net=%r, trials=%s, scheduler=%s, time=%.1fs)' % (
+            self.metric,
+            self.config.get('net'),
+            self.metadata.get('num_trials'),
+            self.metadata.get('scheduler'),
+            self.time,
+        )

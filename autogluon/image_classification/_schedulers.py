@@ -16,13 +16,22 @@ is written down here, not guessed:
   ``max_reward`` only: new trials stop, running ones finish; a class that cannot take
   ``max_reward`` is warned about like any other argument.
 """
+
 import inspect
 import logging
 
 logger = logging.getLogger('autogluon.image_classification')
 
-__all__ = ['MEANT_FOR', 'BUILT_IN', 'scheduler_class', 'instantiate_scheduler', 'check_dask_client',
-           'goal_arguments', 'Goal', 'GoalTerminator']
+__all__ = [
+    'MEANT_FOR',
+    'BUILT_IN',
+    'scheduler_class',
+    'instantiate_scheduler',
+    'check_dask_client',
+    'goal_arguments',
+    'Goal',
+    'GoalTerminator',
+]
 
 #: fit's names of its schedulers.
 BUILT_IN = ('fifo', 'hyperband')
@@ -30,12 +39,20 @@ BUILT_IN = ('fifo', 'hyperband')
 #: argument -> the classes (by name, subclasses included) whose ``**kwargs`` take it; None: any.
 MEANT_FOR = {
     'searcher': None,
-    'checkpoint': None, 'resume': None, 'num_trials': None, 'time_attr': None,
-    'reward_attr': None, 'visualizer': None,
+    'checkpoint': None,
+    'resume': None,
+    'num_trials': None,
+    'time_attr': None,
+    'reward_attr': None,
+    'visualizer': None,
     'searcher_options': ('TaskScheduler',),
-    'seed': ('TaskScheduler',), 'progress': ('TaskScheduler',), 'preload': ('TaskScheduler',),
-    'dask_client': ('TaskScheduler',), 'terminator': ('TaskScheduler',),
-    'max_t': ('Hyperband_Scheduler',), 'grace_period': ('Hyperband_Scheduler',),
+    'seed': ('TaskScheduler',),
+    'progress': ('TaskScheduler',),
+    'preload': ('TaskScheduler',),
+    'dask_client': ('TaskScheduler',),
+    'terminator': ('TaskScheduler',),
+    'max_t': ('Hyperband_Scheduler',),
+    'grace_period': ('Hyperband_Scheduler',),
     'reduction_factor': ('Hyperband_Scheduler',),
     'max_reward': ('FIFO_Scheduler', 'Hyperband_Scheduler'),
 }
@@ -58,9 +75,10 @@ def scheduler_class(trial_scheduler):
         return FIFO_Scheduler if key == 'fifo' else Hyperband_Scheduler
     if isinstance(trial_scheduler, type):
         if not callable(getattr(trial_scheduler, 'run', None)):
-            raise TypeError('trial_scheduler class %s has no run() method; subclass '
-                            'autogluon.scheduler.FIFO_Scheduler or Hyperband_Scheduler'
-                            % trial_scheduler.__name__)
+            raise TypeError(
+                'trial_scheduler class %s has no run() method; subclass '
+                'autogluon.scheduler.FIFO_Scheduler or Hyperband_Scheduler' % trial_scheduler.__name__
+            )
         return trial_scheduler
     raise fail_type('trial_scheduler', allowed + ' (fit instantiates it)', trial_scheduler)
 
@@ -94,9 +112,11 @@ def check_dask_client(cls):
     written: the trials would otherwise run on this machine instead of the cluster)."""
     named, var_kw, _ = _signature(cls)
     if not _takes(cls, 'dask_client', named, var_kw):
-        raise TypeError('trial_scheduler %s does not accept dask_client (its __init__ has no '
-                        'dask_client parameter and no **kwargs to pass it on to '
-                        'Hyperband_Scheduler/FIFO_Scheduler)' % cls.__name__)
+        raise TypeError(
+            'trial_scheduler %s does not accept dask_client (its __init__ has no '
+            'dask_client parameter and no **kwargs to pass it on to '
+            'Hyperband_Scheduler/FIFO_Scheduler)' % cls.__name__
+        )
 
 
 def _split(cls, offered):
@@ -129,8 +149,12 @@ def instantiate_scheduler(cls, train_fn, args, resource, offered, user_options):
         check_dask_client(cls)
     kwargs, dropped = _split(cls, offered)
     if dropped:
-        logger.warning('trial_scheduler %s does not accept %s (no parameter of that name, no '
-                       '**kwargs for it): left at its defaults', cls.__name__, ', '.join(dropped))
+        logger.warning(
+            'trial_scheduler %s does not accept %s (no parameter of that name, no '
+            '**kwargs for it): left at its defaults',
+            cls.__name__,
+            ', '.join(dropped),
+        )
     kwargs.update(user_options)
     try:
         if _signature(cls)[2] and 'searcher' in kwargs:
@@ -138,15 +162,17 @@ def instantiate_scheduler(cls, train_fn, args, resource, offered, user_options):
             return cls(train_fn, args, resource, searcher, **kwargs)
         return cls(train_fn=train_fn, args=args, resource=resource, **kwargs)
     except TypeError as exc:
-        raise TypeError('cannot instantiate trial_scheduler %s with arguments %s: %s'
-                        % (cls.__name__, sorted(['train_fn', 'args', 'resource'] + list(kwargs)),
-                           exc)) from exc
+        raise TypeError(
+            'cannot instantiate trial_scheduler %s with arguments %s: %s'
+            % (cls.__name__, sorted(['train_fn', 'args', 'resource'] + list(kwargs)), exc)
+        ) from exc
 
 
 # ----------------------------------------------------------------------------------------------
 # max_metric
 
-class Goal(object):
+
+class Goal:
     """fit's ``max_metric``, shared by the terminator wrapper and fit (``reached``)."""
 
     def __init__(self, max_metric):
@@ -161,13 +187,20 @@ def _inner_terminator(key, kwargs):
     scheduler's settings), else FIFO's ``'none'`` or Hyperband's rule of its ``type``."""
     from ..scheduler.terminator import terminator_factory
 
-    settings = dict(time_attr=kwargs['time_attr'], reward_attr=kwargs['reward_attr'],
-                    mode=kwargs.get('mode', 'max'), seed=kwargs.get('seed'))
+    settings = dict(
+        time_attr=kwargs['time_attr'],
+        reward_attr=kwargs['reward_attr'],
+        mode=kwargs.get('mode', 'max'),
+        seed=kwargs.get('seed'),
+    )
     name = kwargs.get('terminator')
     if key == 'hyperband':
-        settings.update(max_t=kwargs['max_t'], grace_period=kwargs['grace_period'],
-                        reduction_factor=kwargs['reduction_factor'],
-                        brackets=kwargs.get('brackets', 1))
+        settings.update(
+            max_t=kwargs['max_t'],
+            grace_period=kwargs['grace_period'],
+            reduction_factor=kwargs['reduction_factor'],
+            brackets=kwargs.get('brackets', 1),
+        )
         if name is None:
             name = 'hyperband_promotion' if kwargs.get('type') == 'promotion' else 'hyperband'
     elif name is None:
@@ -186,7 +219,7 @@ def goal_arguments(key, goal, offered, user_options):
     return extra
 
 
-class GoalTerminator(object):
+class GoalTerminator:
     """Wraps a terminator: once a report reaches ``max_metric`` every running trial stops and
     nothing is promoted. The wrapped terminator still sees every report first."""
 
@@ -206,8 +239,13 @@ class GoalTerminator(object):
         if not self._goal.reached and reward is not None and reward >= self._goal.max_metric:
             self._goal.reached = True
             self._goal.task_id = getattr(task, 'task_id', None)
-            logger.info('trial %s reached max_metric=%g (%s=%.4f): stopping the search',
-                        self._goal.task_id, self._goal.max_metric, self._reward_attr, reward)
+            logger.info(
+                'trial %s reached max_metric=%g (%s=%.4f): stopping the search',
+                self._goal.task_id,
+                self._goal.max_metric,
+                self._reward_attr,
+                reward,
+            )
         if self._goal.reached:
             self._own_info = {'reason': 'max_metric reached'}
             return False
@@ -229,18 +267,24 @@ class GoalTerminator(object):
         """Its own state and the wrapped terminator's, separately (the scheduler restores the
         wrapped one by its class, with or without this wrapper around it on resume)."""
         fn = getattr(self._inner, 'state_dict', None)
-        return {'wrapper': {'max_metric': self._goal.max_metric, 'reached': self._goal.reached,
-                            'task_id': self._goal.task_id},
-                'inner_class': type(self._inner).__name__,
-                'inner': fn() if callable(fn) else None}
+        return {
+            'wrapper': {
+                'max_metric': self._goal.max_metric,
+                'reached': self._goal.reached,
+                'task_id': self._goal.task_id,
+            },
+            'inner_class': type(self._inner).__name__,
+            'inner': fn() if callable(fn) else None,
+        }
 
     def load_state_dict(self, state):
         if not (isinstance(state, dict) and set(state) == {'wrapper', 'inner_class', 'inner'}):
             # written before this wrapper saved itself: the wrapped terminator's state alone
             state = {'wrapper': {}, 'inner_class': type(self._inner).__name__, 'inner': state}
         if state['inner_class'] != type(self._inner).__name__:
-            raise ValueError('cannot load the state of a %s into %s' % (state['inner_class'],
-                                                                         type(self._inner).__name__))
+            raise ValueError(
+                'cannot load the state of a %s into %s' % (state['inner_class'], type(self._inner).__name__)
+            )
         own = state['wrapper']
         if own.get('reached') and own.get('max_metric') == self._goal.max_metric:
             self._goal.reached = True

@@ -13,6 +13,7 @@ accuracy always has its parameters on disk), saves its resumable state through
 ``reporter.save_dict`` (so Hyperband's promotion type or a resumed search continues the
 trial instead of retraining), and calls ``reporter(epoch=e, training_epoch=e, accuracy=acc)``.
 """
+
 import glob
 import json
 import logging
@@ -26,12 +27,23 @@ from . import _hparams
 
 logger = logging.getLogger(__name__)
 
-__all__ = ['train_image_classification', 'TrialFunction', 'load_split', 'write_split', 'crop_flip',
-           'TrainLoop', 'predict_proba', 'evaluate_accuracy', 'OPTIMIZERS', 'lr_at']
+__all__ = [
+    'train_image_classification',
+    'TrialFunction',
+    'load_split',
+    'write_split',
+    'crop_flip',
+    'TrainLoop',
+    'predict_proba',
+    'evaluate_accuracy',
+    'OPTIMIZERS',
+    'lr_at',
+]
 
 #: Optimizers the task knows, with the MXNet name and whether momentum applies (``_hparams``).
-OPTIMIZERS = {name: dict(mx_name=name, momentum=_hparams.uses('momentum', name))
-              for name in _hparams.OPTIMIZER_NAMES}
+OPTIMIZERS = {
+    name: dict(mx_name=name, momentum=_hparams.uses('momentum', name)) for name in _hparams.OPTIMIZER_NAMES
+}
 
 BEST_PARAMS = 'best.params'
 BEST_INFO = 'best.json'
@@ -45,8 +57,10 @@ _CACHE = {}
 def write_split(folder, split, arrays):
     """Write ``arrays`` (ImageArrays) as ``<folder>/<split>_x.npy`` / ``_y.npy`` atomically."""
     os.makedirs(folder, exist_ok=True)
-    for suffix, value in (('x', np.ascontiguousarray(arrays.images)),
-                          ('y', np.asarray(arrays.labels, dtype=np.int64))):
+    for suffix, value in (
+        ('x', np.ascontiguousarray(arrays.images)),
+        ('y', np.asarray(arrays.labels, dtype=np.int64)),
+    ):
         path = os.path.join(folder, '%s_%s.npy' % (split, suffix))
         tmp = '%s.tmp.%d.npy' % (path[:-4], os.getpid())
         np.save(tmp, value)
@@ -78,6 +92,7 @@ def load_split(folder, split):
 # ----------------------------------------------------------------------------------------------
 # batches
 
+
 def crop_flip(images, rng, pad, flip=True):
     """Random crop after zero padding by ``pad`` pixels, and random horizontal flip.
 
@@ -88,16 +103,16 @@ def crop_flip(images, rng, pad, flip=True):
         images = np.pad(images, ((0, 0), (pad, pad), (pad, pad), (0, 0)))
     oy = rng.integers(0, 2 * pad + 1, size=b) if pad > 0 else np.zeros(b, np.int64)
     ox = rng.integers(0, 2 * pad + 1, size=b) if pad > 0 else np.zeros(b, np.int64)
-    rows = oy[:, None] + np.arange(h)[None, :]                       # (B, H)
+    rows = oy[:, None] + np.arange(h)[None, :]  # (B, H)
     cols = np.arange(w)[None, :]
     if flip:
         flipped = rng.random(b) < 0.5
-        cols = np.where(flipped[:, None], w - 1 - cols, cols)        # (B, W)
+        cols = np.where(flipped[:, None], w - 1 - cols, cols)  # (B, W)
     cols = ox[:, None] + cols
     return images[np.arange(b)[:, None, None], rows[:, :, None], cols[:, None, :]]
 
 
-class Normalizer(object):
+class Normalizer:
     """uint8 NHWC numpy batch -> normalized float32 NCHW ``mx.nd`` on ``ctx`` (done by MXNet)."""
 
     def __init__(self, mean, std, ctx):
@@ -106,8 +121,7 @@ class Normalizer(object):
         c = len(mean)
         self.ctx = ctx
         self.mean = mx.nd.array(np.asarray(mean, np.float32).reshape(1, c, 1, 1) * 255.0, ctx=ctx)
-        self.scale = mx.nd.array(1.0 / (np.asarray(std, np.float32).reshape(1, c, 1, 1) * 255.0),
-                                 ctx=ctx)
+        self.scale = mx.nd.array(1.0 / (np.asarray(std, np.float32).reshape(1, c, 1, 1) * 255.0), ctx=ctx)
 
     def __call__(self, batch):
         import mxnet as mx
@@ -133,11 +147,12 @@ def predict_proba(net, images, mean, std, ctx=None, batch_size=256):
     out = []
     for start, stop in _iter_padded(n, batch_size):
         batch = np.asarray(images[start:stop])
-        if stop - start < batch_size:                       # keep one shape for the cached graph
-            batch = np.concatenate([batch, np.zeros((batch_size - len(batch),) + batch.shape[1:],
-                                                    batch.dtype)])
+        if stop - start < batch_size:  # keep one shape for the cached graph
+            batch = np.concatenate(
+                [batch, np.zeros((batch_size - len(batch),) + batch.shape[1:], batch.dtype)]
+            )
         p = mx.nd.softmax(net(norm(batch)), axis=1)
-        out.append(p[:stop - start])
+        out.append(p[: stop - start])
     if not out:
         return np.zeros((0, 0), np.float32)
     return mx.nd.concat(*out, dim=0).asnumpy()
@@ -158,10 +173,11 @@ def evaluate_accuracy(net, images, labels, mean, std, ctx=None, batch_size=256):
     for start, stop in _iter_padded(n, batch_size):
         batch = np.asarray(images[start:stop])
         y = np.full(batch_size, -1, np.float32)
-        y[:stop - start] = labels[start:stop]
+        y[: stop - start] = labels[start:stop]
         if stop - start < batch_size:
-            batch = np.concatenate([batch, np.zeros((batch_size - len(batch),) + batch.shape[1:],
-                                                    batch.dtype)])
+            batch = np.concatenate(
+                [batch, np.zeros((batch_size - len(batch),) + batch.shape[1:], batch.dtype)]
+            )
         pred = mx.nd.argmax(net(norm(batch)), axis=1)
         correct += mx.nd.sum(pred == mx.nd.array(y, ctx=ctx))
     return float(correct.asscalar()) / n
@@ -169,6 +185,7 @@ def evaluate_accuracy(net, images, labels, mean, std, ctx=None, batch_size=256):
 
 # ----------------------------------------------------------------------------------------------
 # the training loop
+
 
 def lr_at(progress, base_lr, warmup=0.0, schedule=None):
     """Learning rate at ``progress`` (the fraction in [0, 1] of the whole run done).
@@ -190,8 +207,7 @@ def lr_at(progress, base_lr, warmup=0.0, schedule=None):
     if schedule == 'step':
         return base_lr * (0.01 if rest >= 0.75 else 0.1 if rest >= 0.5 else 1.0)
     if schedule != 'cosine':
-        raise ValueError("lr_schedule must be 'cosine', 'poly', 'step' or 'constant', got %r"
-                         % (schedule,))
+        raise ValueError("lr_schedule must be 'cosine', 'poly', 'step' or 'constant', got %r" % (schedule,))
     return base_lr * 0.5 * (1.0 + math.cos(math.pi * rest))
 
 
@@ -216,14 +232,28 @@ def make_trainer(net, optimizer, lr, wd, momentum, num_devices=1):
     return gluon.Trainer(params, spec['mx_name'], opts, kvstore='device' if num_devices > 1 else None)
 
 
-class TrainLoop(object):
+class TrainLoop:
     """One network, its trainer and the data: ``run_epoch()`` trains one epoch.
 
     Used by the trials and by ``benchmarks/train_throughput.py`` (the same code path).
     """
 
-    def __init__(self, net, trainer, images, labels, num_classes, mean, std, batch_size, ctx,
-                 augment=True, pad=None, label_smoothing=None, seed=0):
+    def __init__(
+        self,
+        net,
+        trainer,
+        images,
+        labels,
+        num_classes,
+        mean,
+        std,
+        batch_size,
+        ctx,
+        augment=True,
+        pad=None,
+        label_smoothing=None,
+        seed=0,
+    ):
         import mxnet as mx
         from mxnet import gluon
 
@@ -238,8 +268,9 @@ class TrainLoop(object):
         self.augment = augment
         # defaults of _hparams, as fit's (pad: a tenth of the image side)
         self.pad = _hparams.default('pad', image_size=images.shape[1]) if pad is None else int(pad)
-        self.label_smoothing = float(_hparams.default('label_smoothing') if label_smoothing is None
-                                     else label_smoothing)
+        self.label_smoothing = float(
+            _hparams.default('label_smoothing') if label_smoothing is None else label_smoothing
+        )
         self.seed = seed
         self.loss_fn = gluon.loss.SoftmaxCrossEntropyLoss(sparse_label=self.label_smoothing <= 0)
         self._mx = mx
@@ -273,7 +304,7 @@ class TrainLoop(object):
             if stop_at is not None and done and time.time() >= stop_at:
                 break
             done += 1
-            idx = np.sort(perm[b * bs:(b + 1) * bs])
+            idx = np.sort(perm[b * bs : (b + 1) * bs])
             xb = np.asarray(self.images[idx])
             yb = self.labels[idx]
             if self.augment:
@@ -312,6 +343,7 @@ class TrainLoop(object):
 # ----------------------------------------------------------------------------------------------
 # checkpoints in the trial folder
 
+
 def _atomic_save_params(net, path):
     tmp = '%s.tmp.%d' % (path, os.getpid())
     net.save_parameters(tmp)
@@ -340,8 +372,13 @@ def _save_state(reporter, trial_dir, net, trainer, epoch, best_acc, key):
     tmp = '%s.tmp.%d' % (states, os.getpid())
     trainer.save_states(tmp)
     os.replace(tmp, states)
-    reporter.save_dict(epoch=epoch, best_acc=best_acc, key=key,
-                       params=os.path.basename(params), states=os.path.basename(states))
+    reporter.save_dict(
+        epoch=epoch,
+        best_acc=best_acc,
+        key=key,
+        params=os.path.basename(params),
+        states=os.path.basename(states),
+    )
     for old in glob.glob(os.path.join(trial_dir, 'last-*')):
         if os.path.basename(old) not in (os.path.basename(params), os.path.basename(states)):
             try:
@@ -357,8 +394,7 @@ def _load_state(reporter, trial_dir, key):
     try:
         state = loader()
     except Exception:  # a torn or foreign state file: start afresh, but say so
-        logger.warning('cannot read the saved state in %s; training from scratch', trial_dir,
-                       exc_info=True)
+        logger.warning('cannot read the saved state in %s; training from scratch', trial_dir, exc_info=True)
         return None
     if not state or state.get('key') != key:
         return None
@@ -370,14 +406,19 @@ def _load_state(reporter, trial_dir, key):
 # ----------------------------------------------------------------------------------------------
 # the training function
 
+
 def _train_data(data_dir, final):
     """``(images, labels, val_images, val_labels)``; a final fit trains on train+val (no val)."""
     images, labels = load_split(data_dir, 'train')
     val_images, val_labels = load_split(data_dir, 'val')
     if not final:
         return images, labels, val_images, val_labels
-    return (np.concatenate([np.asarray(images), np.asarray(val_images)]),
-            np.concatenate([labels, val_labels]), None, None)
+    return (
+        np.concatenate([np.asarray(images), np.asarray(val_images)]),
+        np.concatenate([labels, val_labels]),
+        None,
+        None,
+    )
 
 
 def _optimizer_settings(args):
@@ -386,20 +427,20 @@ def _optimizer_settings(args):
     optimizer = args.optimizer
     if optimizer not in OPTIMIZERS:
         raise ValueError('optimizer must be one of %s, got %r' % (', '.join(OPTIMIZERS), optimizer))
-    return (optimizer,) + tuple(_hparams.training_value(args, name, optimizer)
-                                for name in ('lr', 'wd', 'momentum'))
+    return (optimizer,) + tuple(
+        _hparams.training_value(args, name, optimizer) for name in ('lr', 'wd', 'momentum')
+    )
 
 
 def _settings(args, num_train, image_size):
     """Every training hyperparameter of ``args`` that is not an optimizer's, with the table's
     defaults for what ``args`` lacks (the same defaults ``fit`` uses)."""
     data = dict(num_train=num_train, image_size=image_size)
-    names = ('batch_size', 'label_smoothing', 'warmup_epochs', 'lr_schedule', 'augment',
-             'pretrained', 'pad')
+    names = ('batch_size', 'label_smoothing', 'warmup_epochs', 'lr_schedule', 'augment', 'pretrained', 'pad')
     return {name: _hparams.training_value(args, name, **data) for name in names}
 
 
-class _Trial(object):
+class _Trial:
     """One trial being trained: its network, trainer, data, schedule and checkpoint state."""
 
     def __init__(self, args, reporter):
@@ -409,31 +450,39 @@ class _Trial(object):
         self.reporter = reporter
         self.trial_dir = getattr(reporter, 'trial_dir', None)
         self.task_id = getattr(reporter, 'task_id', 0) or 0
-        self.seed = (int(getattr(args, 'seed', 0) or 0) * 100003 + int(self.task_id)) % (2 ** 31)
+        self.seed = (int(getattr(args, 'seed', 0) or 0) * 100003 + int(self.task_id)) % (2**31)
         self.ctx = _contexts(int(getattr(args, 'num_gpus', 0) or 0))
         self.final = bool(getattr(args, 'final_fit', False))
-        self.images, self.labels, self.val_images, self.val_labels = _train_data(args.data_dir,
-                                                                                 self.final)
+        self.images, self.labels, self.val_images, self.val_labels = _train_data(args.data_dir, self.final)
         self.epochs = int(args.epochs)
-        self.hp = _settings(args, len(self.labels),
-                            getattr(args, 'image_size', None) or self.images.shape[1])
+        self.hp = _settings(args, len(self.labels), getattr(args, 'image_size', None) or self.images.shape[1])
         self.optimizer, self.lr, self.wd, self.momentum = _optimizer_settings(args)
         self.key = _config_key(args)
         mx.random.seed(self.seed)
         self.net, self.trainer = self._build(mx)
         self.start_epoch, self.best_acc = self._restore()
         self.batch_size = max(1, min(int(self.hp['batch_size']), len(self.labels)))
-        self.loop = TrainLoop(self.net, self.trainer, self.images, self.labels, args.num_classes,
-                              args.mean, args.std, self.batch_size, self.ctx,
-                              augment=self.hp['augment'], pad=self.hp['pad'],
-                              label_smoothing=self.hp['label_smoothing'], seed=self.seed)
+        self.loop = TrainLoop(
+            self.net,
+            self.trainer,
+            self.images,
+            self.labels,
+            args.num_classes,
+            args.mean,
+            args.std,
+            self.batch_size,
+            self.ctx,
+            augment=self.hp['augment'],
+            pad=self.hp['pad'],
+            label_smoothing=self.hp['label_smoothing'],
+            seed=self.seed,
+        )
         self.warmup = self.hp['warmup_epochs'] / max(1, self.epochs)
 
     def _build(self, mx):
         from ._nets import get_net
 
-        net, initialized = get_net(self.args.net, self.args.num_classes,
-                                   pretrained=self.hp['pretrained'])
+        net, initialized = get_net(self.args.net, self.args.num_classes, pretrained=self.hp['pretrained'])
         if not initialized:
             net.initialize(mx.init.Xavier(magnitude=2.0), ctx=self.ctx)
         else:
@@ -450,39 +499,58 @@ class _Trial(object):
             return 0, -1.0
         self.net.load_parameters(os.path.join(self.trial_dir, state['params']), ctx=self.ctx)
         self.trainer.load_states(os.path.join(self.trial_dir, state['states']))
-        logger.info('trial %s continues from epoch %d (best accuracy %.4f)', self.task_id,
-                    int(state['epoch']), float(state['best_acc']))
+        logger.info(
+            'trial %s continues from epoch %d (best accuracy %.4f)',
+            self.task_id,
+            int(state['epoch']),
+            float(state['best_acc']),
+        )
         return int(state['epoch']), float(state['best_acc'])
 
     def lr_fn(self, epoch, planned):
         nb = self.loop.batches_per_epoch
-        return lambda b: lr_at((epoch + b / nb) / planned, self.lr, self.warmup,
-                               self.hp['lr_schedule'])
+        return lambda b: lr_at((epoch + b / nb) / planned, self.lr, self.warmup, self.hp['lr_schedule'])
 
     def train_epoch(self, epoch, planned, deadline):
         """Train and evaluate one epoch, save the best parameters and the state; returns the
         report (without ``planned_epochs``) and whether the training loss diverged."""
         lr_fn = self.lr_fn(epoch, planned)
-        loss, train_acc, seen, secs = self.loop.run_epoch(epoch, lr_fn,
-                                                          deadline if self.final else None)
+        loss, train_acc, seen, secs = self.loop.run_epoch(epoch, lr_fn, deadline if self.final else None)
         # A final fit trains on train+val: it has no held-out split, and keeps its last epoch.
-        acc = train_acc if self.final else evaluate_accuracy(
-            self.net, self.val_images, self.val_labels, self.args.mean, self.args.std, self.ctx[0],
-            max(256, self.batch_size))
+        acc = (
+            train_acc
+            if self.final
+            else evaluate_accuracy(
+                self.net,
+                self.val_images,
+                self.val_labels,
+                self.args.mean,
+                self.args.std,
+                self.ctx[0],
+                max(256, self.batch_size),
+            )
+        )
         diverged = not math.isfinite(loss)
         done = epoch + 1
         if self.trial_dir and (self.final or acc > self.best_acc):
             _atomic_save_params(self.net, os.path.join(self.trial_dir, BEST_PARAMS))
-            _atomic_write_json({'epoch': done, 'accuracy': acc, 'net': self.args.net,
-                                'num_classes': self.args.num_classes},
-                               os.path.join(self.trial_dir, BEST_INFO))
+            _atomic_write_json(
+                {'epoch': done, 'accuracy': acc, 'net': self.args.net, 'num_classes': self.args.num_classes},
+                os.path.join(self.trial_dir, BEST_INFO),
+            )
         self.best_acc = max(self.best_acc, acc)
         if self.trial_dir and not diverged:
-            _save_state(self.reporter, self.trial_dir, self.net, self.trainer, done, self.best_acc,
-                        self.key)
-        report = dict(epoch=done, training_epoch=done, accuracy=acc, train_acc=train_acc,
-                      train_loss=loss, lr=lr_fn(self.loop.batches_per_epoch), epoch_time=secs,
-                      images_per_sec=seen / max(secs, 1e-9))
+            _save_state(self.reporter, self.trial_dir, self.net, self.trainer, done, self.best_acc, self.key)
+        report = dict(
+            epoch=done,
+            training_epoch=done,
+            accuracy=acc,
+            train_acc=train_acc,
+            train_loss=loss,
+            lr=lr_fn(self.loop.batches_per_epoch),
+            epoch_time=secs,
+            images_per_sec=seen / max(secs, 1e-9),
+        )
         return report, diverged
 
 
@@ -507,31 +575,42 @@ def train_image_classification(args, reporter, deadline=None):
     should end, or None).
     """
     if getattr(args, 'deadline', None) is not None:
-        raise TypeError('args.deadline is run control, not part of the configuration: call '
-                        'train_image_classification(args, reporter, deadline=...)')
+        raise TypeError(
+            'args.deadline is run control, not part of the configuration: call '
+            'train_image_classification(args, reporter, deadline=...)'
+        )
     t_start = time.time()
     trial = _Trial(args, reporter)
     planned = trial.epochs
     epoch_times = []
     for epoch in range(trial.start_epoch, trial.epochs):
         if epoch >= planned:
-            logger.info('trial %s ends after %d of %d epochs to finish before the time limit',
-                        trial.task_id, epoch, trial.epochs)
+            logger.info(
+                'trial %s ends after %d of %d epochs to finish before the time limit',
+                trial.task_id,
+                epoch,
+                trial.epochs,
+            )
             break
         t_epoch = time.time()
         report, diverged = trial.train_epoch(epoch, planned, deadline)
         epoch_times.append(time.time() - t_epoch)
-        if deadline and not trial.final:   # a final fit's epochs are planned by fit
+        if deadline and not trial.final:  # a final fit's epochs are planned by fit
             planned = _planned_epochs(planned, epoch + 1, epoch_times, deadline)
         report.update(elapsed=time.time() - t_start, planned_epochs=planned)
         reporter(**report)
         if diverged:
-            logger.warning('trial %s diverged at epoch %d (training loss %r, lr=%g): it ends here',
-                           trial.task_id, epoch + 1, report['train_loss'], trial.lr)
+            logger.warning(
+                'trial %s diverged at epoch %d (training loss %r, lr=%g): it ends here',
+                trial.task_id,
+                epoch + 1,
+                report['train_loss'],
+                trial.lr,
+            )
             break
 
 
-class TrialFunction(object):
+class TrialFunction:
     """What the scheduler runs: ``train_image_classification`` with the run control (the
     deadline) held beside the configuration, so it never enters a trial's ``args``.
 

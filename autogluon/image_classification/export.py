@@ -9,6 +9,7 @@ Classes are given by index (0-9) or name: t-shirt_top, trouser, pullover, dress,
 shirt, sneaker, bag, ankle_boot. Reads the idx files of Debian's ``dataset-fashion-mnist``
 package (or ``--source-dir``); nothing is downloaded.
 """
+
 import argparse
 import logging
 import os
@@ -51,8 +52,7 @@ def parse_classes(text):
         elif _key(item) in by_name:
             index = by_name[_key(item)]
         else:
-            raise ValueError('unknown class %r; use an index 0-9 or one of %s'
-                             % (item, ', '.join(CLASSES)))
+            raise ValueError('unknown class %r; use an index 0-9 or one of %s' % (item, ', '.join(CLASSES)))
         if index not in chosen:
             chosen.append(index)
     if not chosen:
@@ -67,37 +67,58 @@ def _load(source_dir):
         folder = os.path.abspath(os.path.expanduser(source_dir))
         hit = _data_builtin._find_idx_dir([folder])
         if hit is None:
-            raise FileNotFoundError('no Fashion-MNIST idx files in --source-dir %s (expected %s, '
-                                    '.gz or not)' % (folder, ', '.join(
-                                        _data_builtin._IDX_FILES.values())))
+            raise FileNotFoundError(
+                'no Fashion-MNIST idx files in --source-dir %s (expected %s, '
+                '.gz or not)' % (folder, ', '.join(_data_builtin._IDX_FILES.values()))
+            )
         files = hit[1]
     read = _data_builtin.read_idx
-    return {'train': (read(files['train_images']), read(files['train_labels'])),
-            'test': (read(files['test_images']), read(files['test_labels']))}
+    return {
+        'train': (read(files['train_images']), read(files['train_labels'])),
+        'test': (read(files['test_images']), read(files['test_labels'])),
+    }
 
 
-def export_fashion_mnist(out, classes=None, per_class_train=100, per_class_test=20, seed=0,
-                         size=28, fmt='png', overwrite=False, source_dir=None):
+def export_fashion_mnist(
+    out,
+    classes=None,
+    per_class_train=100,
+    per_class_test=20,
+    seed=0,
+    size=28,
+    fmt='png',
+    overwrite=False,
+    source_dir=None,
+):
     """Write ``out/train/<class>/*`` and ``out/test/<class>/*`` from Fashion-MNIST.
 
     ``classes``: indices (default: all ten). Images per class are a seeded random choice; file
     names hold the source index (``fmnist-train-01234.png``). Returns ``{split: count}``.
     """
-    out = os.path.abspath(os.path.expanduser(os.fspath(check_instance('out', out, (str, os.PathLike),
-                                                                     'a folder path'))))
-    classes = list(range(len(CLASSES))) if classes is None else sorted(
-        {check_int('classes[%d]' % i, c, low=0, high=len(CLASSES) - 1) for i, c in enumerate(classes)})
+    out = os.path.abspath(
+        os.path.expanduser(os.fspath(check_instance('out', out, (str, os.PathLike), 'a folder path')))
+    )
+    classes = (
+        list(range(len(CLASSES)))
+        if classes is None
+        else sorted(
+            {check_int('classes[%d]' % i, c, low=0, high=len(CLASSES) - 1) for i, c in enumerate(classes)}
+        )
+    )
     fmt = check_choice('fmt', fmt, tuple(_FORMATS))
-    counts = {'train': check_int('per_class_train', per_class_train, low=1),
-              'test': check_int('per_class_test', per_class_test, low=1)}
+    counts = {
+        'train': check_int('per_class_train', per_class_train, low=1),
+        'test': check_int('per_class_test', per_class_test, low=1),
+    }
     seed, size = check_int('seed', seed, low=0), check_int('size', size, low=1)
     for split in ('train', 'test'):
         target = os.path.join(out, split)
         if os.path.isdir(target) and os.listdir(target):
             if not overwrite:
-                raise FileExistsError('%s is not empty; choose another --out or pass --overwrite '
-                                      '(which deletes %s and %s first)'
-                                      % (target, target, os.path.join(out, 'test')))
+                raise FileExistsError(
+                    '%s is not empty; choose another --out or pass --overwrite '
+                    '(which deletes %s and %s first)' % (target, target, os.path.join(out, 'test'))
+                )
     if overwrite:
         for split in ('train', 'test'):
             shutil.rmtree(os.path.join(out, split), ignore_errors=True)
@@ -107,8 +128,10 @@ def export_fashion_mnist(out, classes=None, per_class_train=100, per_class_test=
         for c in classes:
             available = int(np.sum(labels == c))
             if n > available:
-                raise ValueError('Fashion-MNIST %s has %d images of class %s; asked for %d'
-                                 % (split, available, CLASSES[c], n))
+                raise ValueError(
+                    'Fashion-MNIST %s has %d images of class %s; asked for %d'
+                    % (split, available, CLASSES[c], n)
+                )
     rng = np.random.default_rng(seed)
     written = {}
     start = time.time()
@@ -116,8 +139,7 @@ def export_fashion_mnist(out, classes=None, per_class_train=100, per_class_test=
         images, labels = data[split]
         written[split] = 0
         for c in classes:
-            chosen = np.sort(rng.choice(np.flatnonzero(labels == c), size=counts[split],
-                                        replace=False))
+            chosen = np.sort(rng.choice(np.flatnonzero(labels == c), size=counts[split], replace=False))
             folder = os.path.join(out, split, CLASSES[c])
             os.makedirs(folder, exist_ok=True)
             for idx in chosen:
@@ -128,8 +150,14 @@ def export_fashion_mnist(out, classes=None, per_class_train=100, per_class_test=
                 img.save(path, **({'quality': 95} if fmt == 'jpg' else {}))
             written[split] += len(chosen)
             logger.info('%s/%s: wrote %d images', split, CLASSES[c], len(chosen))
-    logger.info('Exported %d train and %d test images of %d classes to %s in %.1f s',
-                written['train'], written['test'], len(classes), out, time.time() - start)
+    logger.info(
+        'Exported %d train and %d test images of %d classes to %s in %.1f s',
+        written['train'],
+        written['test'],
+        len(classes),
+        out,
+        time.time() - start,
+    )
     return written
 
 
@@ -140,9 +168,9 @@ def _int_between(low, high):
         except ValueError:
             raise argparse.ArgumentTypeError('expected an integer, got %r' % text) from None
         if not low <= value <= high:
-            raise argparse.ArgumentTypeError('must be between %d and %d, got %d'
-                                             % (low, high, value))
+            raise argparse.ArgumentTypeError('must be between %d and %d, got %d' % (low, high, value))
         return value
+
     return parse
 
 
@@ -157,26 +185,48 @@ def _build_parser():
     parser = argparse.ArgumentParser(
         prog='python -m autogluon.image_classification.export',
         description='Export Fashion-MNIST images as an image folder: OUT/train/<class>/ and '
-                    'OUT/test/<class>/.')
+        'OUT/test/<class>/.',
+    )
     parser.add_argument('--out', required=True, help='output folder (created if needed)')
-    parser.add_argument('--classes', type=_classes_arg, default=None,
-                        help='comma-separated class indices or names (default: all ten: %s)'
-                             % ','.join(CLASSES))
-    parser.add_argument('--per-class-train', type=_int_between(1, 6000), default=100,
-                        help='training images per class, 1-6000 (default: %(default)s)')
-    parser.add_argument('--per-class-test', type=_int_between(1, 1000), default=20,
-                        help='test images per class, 1-1000 (default: %(default)s)')
-    parser.add_argument('--seed', type=_int_between(0, 2**32 - 1), default=0,
-                        help='random seed (default: %(default)s)')
-    parser.add_argument('--size', type=_int_between(1, 1024), default=28,
-                        help='image side in pixels, resized bilinearly (default: %(default)s)')
-    parser.add_argument('--format', choices=sorted(_FORMATS), default='png',
-                        help='image file format (default: %(default)s)')
-    parser.add_argument('--overwrite', action='store_true',
-                        help='delete OUT/train and OUT/test first if they are not empty')
-    parser.add_argument('--source-dir', default=None,
-                        help='folder with the Fashion-MNIST idx files (default: the Debian '
-                             'package folder %s)' % _data_builtin.DEBIAN_FASHION_MNIST_DIR)
+    parser.add_argument(
+        '--classes',
+        type=_classes_arg,
+        default=None,
+        help='comma-separated class indices or names (default: all ten: %s)' % ','.join(CLASSES),
+    )
+    parser.add_argument(
+        '--per-class-train',
+        type=_int_between(1, 6000),
+        default=100,
+        help='training images per class, 1-6000 (default: %(default)s)',
+    )
+    parser.add_argument(
+        '--per-class-test',
+        type=_int_between(1, 1000),
+        default=20,
+        help='test images per class, 1-1000 (default: %(default)s)',
+    )
+    parser.add_argument(
+        '--seed', type=_int_between(0, 2**32 - 1), default=0, help='random seed (default: %(default)s)'
+    )
+    parser.add_argument(
+        '--size',
+        type=_int_between(1, 1024),
+        default=28,
+        help='image side in pixels, resized bilinearly (default: %(default)s)',
+    )
+    parser.add_argument(
+        '--format', choices=sorted(_FORMATS), default='png', help='image file format (default: %(default)s)'
+    )
+    parser.add_argument(
+        '--overwrite', action='store_true', help='delete OUT/train and OUT/test first if they are not empty'
+    )
+    parser.add_argument(
+        '--source-dir',
+        default=None,
+        help='folder with the Fashion-MNIST idx files (default: the Debian '
+        'package folder %s)' % _data_builtin.DEBIAN_FASHION_MNIST_DIR,
+    )
     return parser
 
 
@@ -186,8 +236,17 @@ def main(argv=None):
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format='%(message)s')
     try:
-        export_fashion_mnist(args.out, args.classes, args.per_class_train, args.per_class_test,
-                             args.seed, args.size, args.format, args.overwrite, args.source_dir)
+        export_fashion_mnist(
+            args.out,
+            args.classes,
+            args.per_class_train,
+            args.per_class_test,
+            args.seed,
+            args.size,
+            args.format,
+            args.overwrite,
+            args.source_dir,
+        )
     except (OSError, ValueError) as exc:
         parser.exit(1, 'error: %s\n' % exc)
     return 0

@@ -1,5 +1,6 @@
 """``ag.optimizer`` (and its module ``ag.optimizers``): optimizers with search spaces for
 ``ag.Optimizers([...])``. See :mod:`autogluon.optimizer.optimizers`."""
+
 from . import optimizers
 from .optimizers import NAG, SGD, Adam, Optimizer, RMSProp, get_optim
 

@@ -12,6 +12,7 @@ optimizer and each optimizer's spaces are searched together. No MXNet is importe
 >>> ag.Optimizers([sgd, ag.optimizers.Adam()]).choices
 ('sgd', 'adam')
 """
+
 import math
 
 from ..core._validate import check_str, fail_type, fail_value, is_real
@@ -27,8 +28,18 @@ TRAINABLE = {
 }
 _DISPLAY = {'sgd': 'SGD', 'nag': 'NAG', 'adam': 'Adam', 'rmsprop': 'RMSProp'}
 # Optimizers of the 2019 list that the image task does not train with.
-_NOT_TRAINABLE = ('adagrad', 'adadelta', 'adamax', 'nadam', 'dcasgd', 'sgld', 'signum', 'ftml',
-                  'lbsgd', 'ftrl')
+_NOT_TRAINABLE = (
+    'adagrad',
+    'adadelta',
+    'adamax',
+    'nadam',
+    'dcasgd',
+    'sgld',
+    'signum',
+    'ftml',
+    'lbsgd',
+    'ftrl',
+)
 _ALIASES = {'learning_rate': 'lr'}
 
 
@@ -53,7 +64,7 @@ def _check_param(opt, param, value):
     return value if isinstance(value, Space) else float(value)
 
 
-class Optimizer(object):
+class Optimizer:
     """An optimizer of the image task by name, with its hyperparameters (values or spaces).
 
     ``Optimizer('sgd', lr=ag.space.Log('lr', 1e-3, 1e-1), wd=1e-4)``; hyperparameters not given
@@ -63,20 +74,26 @@ class Optimizer(object):
     def __init__(self, name, **hyper_params):
         key = check_str('optimizer name', name).lower()
         if key not in TRAINABLE:
-            extra = (' (%r is a 2019 optimizer that the image task does not train with)' % name
-                     if key in _NOT_TRAINABLE else '')
-            raise ValueError('unknown optimizer %r%s; allowed: %s'
-                             % (name, extra, ', '.join(TRAINABLE)))
+            extra = (
+                ' (%r is a 2019 optimizer that the image task does not train with)' % name
+                if key in _NOT_TRAINABLE
+                else ''
+            )
+            raise ValueError('unknown optimizer %r%s; allowed: %s' % (name, extra, ', '.join(TRAINABLE)))
         self.name = key
         params = {}
         for param, value in hyper_params.items():
             canonical = _ALIASES.get(param, param)
             if canonical not in TRAINABLE[key]:
-                raise TypeError('%s() got an unexpected hyperparameter %r; it takes %s'
-                                % (_DISPLAY[key], param, ', '.join(TRAINABLE[key])))
+                raise TypeError(
+                    '%s() got an unexpected hyperparameter %r; it takes %s'
+                    % (_DISPLAY[key], param, ', '.join(TRAINABLE[key]))
+                )
             if canonical in params:
-                raise TypeError('%s(): %r given twice (lr and learning_rate are one hyperparameter)'
-                                % (_DISPLAY[key], canonical))
+                raise TypeError(
+                    '%s(): %r given twice (lr and learning_rate are one hyperparameter)'
+                    % (_DISPLAY[key], canonical)
+                )
             params[canonical] = _check_param(_DISPLAY[key], canonical, value)
         self.hyper_params = params
 

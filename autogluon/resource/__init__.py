@@ -6,6 +6,7 @@ Example::
     >>> Resources(num_cpus=2, num_gpus=0)
     Resources(num_cpus=2, num_gpus=0)
 """
+
 from ..scheduler.resource import Resources, detect_resources
 from ..utils import get_cpu_count, get_gpu_count
 

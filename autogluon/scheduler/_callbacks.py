@@ -3,6 +3,7 @@
 Each callback may implement ``on_run_start(scheduler)``, ``on_task_start(task)``,
 ``on_report(task, result)``, ``on_task_end(task)`` and ``on_run_end()``.
 """
+
 import logging
 import math
 import numbers
@@ -105,8 +106,14 @@ class ProgressCallback(Callback):
         self._paused = {t.task_id for t in scheduler.tasks.values() if t.status == TaskStatus.PAUSED}
         self._failed = sum(1 for t in scheduler.tasks.values() if t.status == TaskStatus.FAILED)
         self._best = scheduler._best_task()
-        self._bar = tqdm(total=self.total, initial=len(self._counted), unit="trial", desc="trials",
-                         dynamic_ncols=True, mininterval=0.5)
+        self._bar = tqdm(
+            total=self.total,
+            initial=len(self._counted),
+            unit="trial",
+            desc="trials",
+            dynamic_ncols=True,
+            mininterval=0.5,
+        )
 
     def on_task_start(self, task):
         self._paused.discard(task.task_id)

@@ -10,6 +10,7 @@ bytes), and a connection starts with its mutual HMAC challenge, so a trial proce
   and authenticated connections are handed to the driver's loop through a wake-up socket;
 * optional TLS (an :class:`ssl.SSLContext` on each side) under the same framing and handshake.
 """
+
 import logging
 import os
 import pickle
@@ -56,7 +57,7 @@ class Channel:
     def send_bytes(self, data):
         data = bytes(data)
         n = len(data)
-        header = struct.pack("!i", n) if n <= 0x7fffffff else struct.pack("!iQ", -1, n)
+        header = struct.pack("!i", n) if n <= 0x7FFFFFFF else struct.pack("!iQ", -1, n)
         self._arm()
         if n > 16384:
             self.sock.sendall(header)
@@ -166,7 +167,7 @@ class TrialListener:
         self._wake_r.setblocking(False)
         self._ready = queue.SimpleQueue()
         self._lock = threading.Lock()
-        self._in_flight = {}    # socket -> deadline of its handshake
+        self._in_flight = {}  # socket -> deadline of its handshake
         self._expired = set()
         self._closed = False
 
@@ -201,12 +202,17 @@ class TrialListener:
                 if not flood:
                     self._in_flight[sock] = time.monotonic() + self.handshake_timeout
             if flood:
-                logger.warning("trial listener %s: dropped a connection from %s: %d handshakes already "
-                               "in progress", _peer_name(self.address), _peer_name(peer), MAX_PENDING_HANDSHAKES)
+                logger.warning(
+                    "trial listener %s: dropped a connection from %s: %d handshakes already in progress",
+                    _peer_name(self.address),
+                    _peer_name(peer),
+                    MAX_PENDING_HANDSHAKES,
+                )
                 sock.close()
                 continue
-            threading.Thread(target=self._handshake, args=(sock, peer), daemon=True,
-                             name="autogluon-trial-handshake").start()
+            threading.Thread(
+                target=self._handshake, args=(sock, peer), daemon=True, name="autogluon-trial-handshake"
+            ).start()
 
     def _handshake(self, sock, peer):
         start = time.monotonic()
@@ -261,8 +267,13 @@ class TrialListener:
             reason = "no complete handshake within %gs" % self.handshake_timeout
         else:
             reason = "%s: %s" % (type(exc).__name__, exc)
-        logger.warning("trial listener %s: dropped a connection from %s after %.1fs (%s)",
-                       _peer_name(self.address), _peer_name(peer), elapsed, reason)
+        logger.warning(
+            "trial listener %s: dropped a connection from %s after %.1fs (%s)",
+            _peer_name(self.address),
+            _peer_name(peer),
+            elapsed,
+            reason,
+        )
 
     def close(self):
         self._closed = True
@@ -295,7 +306,9 @@ def client_tls_context(cfg):
     """A client-side context from :func:`tls_config_of`'s dict: verify the peer against the CA, show
     our certificate, no host name check (IP addresses and a dedicated CA, as Dask does)."""
     ca = cfg["ca_file"]
-    ctx = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, **({"cadata": ca} if "\n" in ca else {"cafile": ca}))
+    ctx = ssl.create_default_context(
+        ssl.Purpose.SERVER_AUTH, **({"cadata": ca} if "\n" in ca else {"cafile": ca})
+    )
     ctx.minimum_version = ssl.TLSVersion[cfg.get("min_version") or "TLSv1_2"]
     if cfg.get("max_version"):
         ctx.maximum_version = ssl.TLSVersion[cfg["max_version"]]

@@ -4,6 +4,7 @@ A checkpoint is a pickle: loading one runs code, so only load your own. Version 
 file holding the whole state; version 2 is the same envelope plus the epoch of a journal
 (``<path>.journal``, see ``_journal.py``) whose records continue it. Both load.
 """
+
 import contextlib
 import gc
 import logging
@@ -112,13 +113,17 @@ def load_checkpoint(path):
         with open(path, "rb") as f, _no_gc():
             envelope = pickle.load(f)  # dill-written parts load through dill's importable helpers
     except Exception as exc:  # dill/pickle raise many types for bad bytes
-        raise CheckpointError("checkpoint file %s is truncated or corrupt and cannot be read (%s: %s)"
-                              % (path, type(exc).__name__, exc)) from exc
+        raise CheckpointError(
+            "checkpoint file %s is truncated or corrupt and cannot be read (%s: %s)"
+            % (path, type(exc).__name__, exc)
+        ) from exc
     if not isinstance(envelope, dict) or envelope.get("format") != FORMAT:
         raise CheckpointError("file %s is not an autogluon scheduler checkpoint" % path)
     if envelope.get("version") not in _READABLE:
-        raise CheckpointError("checkpoint file %s has version %r; this library reads versions %s"
-                              % (path, envelope.get("version"), " and ".join(map(str, _READABLE))))
+        raise CheckpointError(
+            "checkpoint file %s has version %r; this library reads versions %s"
+            % (path, envelope.get("version"), " and ".join(map(str, _READABLE)))
+        )
     state = envelope["state"]
     if envelope.get("journal"):
         from ._journal import apply_ops, journal_path, read_journal
@@ -129,6 +134,8 @@ def load_checkpoint(path):
             try:
                 state = apply_ops(state, records)
             except (KeyError, IndexError, TypeError, AttributeError) as exc:
-                raise CheckpointError("checkpoint %s: its journal does not apply to its snapshot (%s: %s)"
-                                      % (path, type(exc).__name__, exc)) from exc
+                raise CheckpointError(
+                    "checkpoint %s: its journal does not apply to its snapshot (%s: %s)"
+                    % (path, type(exc).__name__, exc)
+                ) from exc
     return state

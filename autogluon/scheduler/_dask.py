@@ -20,6 +20,7 @@ it kills the trial's process group and starts a fresh process for the slot. A wo
 mid-trial drops the connection: the driver fails (or retries) that trial, and Dask re-runs the
 launcher elsewhere, which connects again.
 """
+
 import json
 import logging
 import os
@@ -53,13 +54,17 @@ def get_dask_client(dask_client):
     try:
         from distributed import Client
     except ImportError as exc:  # pragma: no cover - distributed is an optional extra
-        raise ImportError("dask_client needs the 'distributed' package: pip install 'autogluon[dask]'") from exc
+        raise ImportError(
+            "dask_client needs the 'distributed' package: pip install 'autogluon[dask]'"
+        ) from exc
     if isinstance(dask_client, Client):
         return dask_client
     if isinstance(dask_client, str):
         return Client(dask_client)
-    raise TypeError("dask_client must be a distributed.Client or a scheduler address like "
-                    "'tcp://10.0.0.5:8786', got %r" % (dask_client,))
+    raise TypeError(
+        "dask_client must be a distributed.Client or a scheduler address like "
+        "'tcp://10.0.0.5:8786', got %r" % (dask_client,)
+    )
 
 
 def _acquire(kind, available, count):
@@ -83,17 +88,21 @@ def _worker_tls(worker):
     if cfg is None:
         raise TrialChannelError(
             "the driver's trial channel uses TLS (its Dask client does) but the Dask worker %s has no TLS "
-            "certificate: start it with --tls-ca-file, --tls-cert and --tls-key" % worker.address)
+            "certificate: start it with --tls-ca-file, --tls-cert and --tls-key" % worker.address
+        )
     try:
         client_tls_context(cfg)  # fail here, once and with the reason, not in every trial process
     except (OSError, ValueError, ssl.SSLError) as exc:
-        raise TrialChannelError("the Dask worker %s cannot use its TLS certificates for the trial channel: %s"
-                                % (worker.address, exc)) from exc
+        raise TrialChannelError(
+            "the Dask worker %s cannot use its TLS certificates for the trial channel: %s"
+            % (worker.address, exc)
+        ) from exc
     return json.dumps(cfg)
 
 
-def _launcher(address, authkey_hex, slot_index, num_cpus, num_gpus, kill_event_name, preload, sys_path,
-              tls=False):
+def _launcher(
+    address, authkey_hex, slot_index, num_cpus, num_gpus, kill_event_name, preload, sys_path, tls=False
+):
     """The Dask task that holds one slot: runs trial worker processes until the driver is done."""
     from distributed import Event, get_worker
 
@@ -102,16 +111,23 @@ def _launcher(address, authkey_hex, slot_index, num_cpus, num_gpus, kill_event_n
     module = _wire.TLS_WORKER_MODULE if tls else _wire.WORKER_MODULE
     total_gpus = int(worker.state.total_resources.get("GPU", 0)) if hasattr(worker, "state") else 0
     gpu_ids = _acquire("gpu", list(range(total_gpus)), num_gpus) if num_gpus else []
-    cpu_ids = _acquire("cpu", sorted(os.sched_getaffinity(0)), num_cpus) if hasattr(os, "sched_getaffinity") else []
+    cpu_ids = (
+        _acquire("cpu", sorted(os.sched_getaffinity(0)), num_cpus) if hasattr(os, "sched_getaffinity") else []
+    )
     kill_event = Event(kill_event_name)
     done_event = Event(kill_event_name.rsplit("-kill-", 1)[0] + "-done")
     slot = Slot(slot_index, cpu_ids or range(num_cpus), gpu_ids)
     try:
         while True:
             # pin_cpus: with more slots than cores here, the launcher got no CPU ids: do not pin
-            env = _wire.worker_env(slot, preload, os.getpid(), sys_path + sys.path, pin_cpus=bool(cpu_ids),
-                                   extra={_wire.ENV_AUTHKEY: authkey_hex, _wire.ENV_SLOT: str(slot_index),
-                                          **tls_env})
+            env = _wire.worker_env(
+                slot,
+                preload,
+                os.getpid(),
+                sys_path + sys.path,
+                pin_cpus=bool(cpu_ids),
+                extra={_wire.ENV_AUTHKEY: authkey_hex, _wire.ENV_SLOT: str(slot_index), **tls_env},
+            )
             proc = _wire.start_worker(env, connect=address, module=module)
             killed = False
             while proc.poll() is None:
@@ -122,8 +138,10 @@ def _launcher(address, authkey_hex, slot_index, num_cpus, num_gpus, kill_event_n
             if done_event.is_set():
                 return proc.returncode
             if tls and proc.returncode == TLS_FAILED:
-                raise TrialChannelError("the trial process on the Dask worker %s could not set up TLS to the driver "
-                                        "at %s (the reason is in that worker's log)" % (worker.address, address))
+                raise TrialChannelError(
+                    "the trial process on the Dask worker %s could not set up TLS to the driver "
+                    "at %s (the reason is in that worker's log)" % (worker.address, address)
+                )
             if killed or proc.returncode not in (0, 3):
                 continue  # a killed or crashed trial process: start a fresh one for the slot
             return proc.returncode
@@ -141,12 +159,16 @@ def _driver_tls_context(client):
     try:
         ctx = security.get_listen_args("client")["ssl_context"]
     except (OSError, ValueError, ssl.SSLError) as exc:
-        raise ValueError("the Dask client uses TLS but its certificates cannot serve the trial channel "
-                         "(tls_ca_file, tls_client_cert, tls_client_key of its Security): %s" % exc) from exc
+        raise ValueError(
+            "the Dask client uses TLS but its certificates cannot serve the trial channel "
+            "(tls_ca_file, tls_client_cert, tls_client_key of its Security): %s" % exc
+        ) from exc
     if ctx is None:
-        raise ValueError("the Dask client uses TLS (%s, require_encryption=%s) but its Security has no "
-                         "tls_ca_file and tls_client_cert; the trial channel needs them to use TLS too"
-                         % (address, getattr(security, "require_encryption", None)))
+        raise ValueError(
+            "the Dask client uses TLS (%s, require_encryption=%s) but its Security has no "
+            "tls_ca_file and tls_client_cert; the trial channel needs them to use TLS too"
+            % (address, getattr(security, "require_encryption", None))
+        )
     return ctx
 
 
@@ -156,9 +178,12 @@ def _say_unencrypted(listen_host):
         return
     _said_unencrypted = True
     loopback = listen_host in ("localhost", "::1") or listen_host.startswith("127.")
-    logger.log(logging.INFO if loopback else logging.WARNING,
-               "the trial channel (trial processes -> this driver at %s) is not encrypted, as the Dask client "
-               "does not use TLS: configurations and results cross the network in the clear", listen_host)
+    logger.log(
+        logging.INFO if loopback else logging.WARNING,
+        "the trial channel (trial processes -> this driver at %s) is not encrypted, as the Dask client "
+        "does not use TLS: configurations and results cross the network in the clear",
+        listen_host,
+    )
 
 
 def _local_ip_towards(address):
@@ -197,12 +222,16 @@ class DaskExecutor(Executor):
     trial side; ValueError if the client's certificates cannot serve it.
     """
 
-    def __init__(self, dask_client, listen_host=None, slot_wait_timeout=300.0, preload=(),
-                 handshake_timeout=10.0):
+    def __init__(
+        self, dask_client, listen_host=None, slot_wait_timeout=300.0, preload=(), handshake_timeout=10.0
+    ):
         handshake_timeout = check_seconds("handshake_timeout", handshake_timeout, allow_none=False)
         self.client = get_dask_client(dask_client)
-        self.listen_host = listen_host or os.environ.get("AUTOGLUON_DRIVER_HOST") or _local_ip_towards(
-            self.client.scheduler.address)
+        self.listen_host = (
+            listen_host
+            or os.environ.get("AUTOGLUON_DRIVER_HOST")
+            or _local_ip_towards(self.client.scheduler.address)
+        )
         self.slot_wait_timeout = slot_wait_timeout
         self.handshake_timeout = float(handshake_timeout)
         self.preload = list(preload)
@@ -214,8 +243,8 @@ class DaskExecutor(Executor):
     def _reset(self):
         self._listener = None
         self._selector = None
-        self._conns = {}        # slot index -> _wire.WorkerLink
-        self._pending = {}      # slot index -> (spec, time queued) waiting for a connection
+        self._conns = {}  # slot index -> _wire.WorkerLink
+        self._pending = {}  # slot index -> (spec, time queued) waiting for a connection
         self._futures = {}
         self._payload = None
         self._run_id = None
@@ -235,9 +264,11 @@ class DaskExecutor(Executor):
             offers.append((int(res.get("CPU", info.get("nthreads", 1))), int(res.get("GPU", 0))))
         count = count_slots(resource, offers, max_concurrent)
         if count == 0:
-            raise ValueError("%s asks for num_cpus=%d, num_gpus=%d per trial but no Dask worker has that much "
-                             "(workers offer %s); start workers with --resources \"CPU=.. GPU=..\""
-                             % (name, need_c, need_g, ", ".join(sorted({"CPU=%d GPU=%d" % o for o in offers}))))
+            raise ValueError(
+                "%s asks for num_cpus=%d, num_gpus=%d per trial but no Dask worker has that much "
+                "(workers offer %s); start workers with --resources \"CPU=.. GPU=..\""
+                % (name, need_c, need_g, ", ".join(sorted({"CPU=%d GPU=%d" % o for o in offers})))
+            )
         self._uses_resources = any(info.get("resources") for info in workers.values())
         self._need = (need_c, need_g)
         return [Slot(i, range(need_c), range(need_g)) for i in range(count)]
@@ -248,7 +279,9 @@ class DaskExecutor(Executor):
         self._slots = {s.index: s for s in slots}
         self._run_id = uuid.uuid4().hex[:12]
         self._authkey = secrets.token_bytes(32)
-        self._listener = TrialListener(self.listen_host, self._authkey, self._ssl_context, self.handshake_timeout)
+        self._listener = TrialListener(
+            self.listen_host, self._authkey, self._ssl_context, self.handshake_timeout
+        )
         self._selector = selectors.DefaultSelector()
         for fileobj in self._listener.fileobjs():
             self._selector.register(fileobj, selectors.EVENT_READ, ("listen", None))
@@ -263,10 +296,20 @@ class DaskExecutor(Executor):
         host, port = self._listener.address
         resources = {"CPU": need_c, **({"GPU": need_g} if need_g else {})} if self._uses_resources else None
         self._futures[slot_index] = self.client.submit(
-            _launcher, "%s:%d" % (host, port), self._authkey.hex(), slot_index, need_c, need_g,
-            self._event_name(slot_index), self.preload, list(sys.path), self._ssl_context is not None,
-            resources=resources, pure=False,
-            key="autogluon-slot-%s-%d" % (self._run_id, slot_index))
+            _launcher,
+            "%s:%d" % (host, port),
+            self._authkey.hex(),
+            slot_index,
+            need_c,
+            need_g,
+            self._event_name(slot_index),
+            self.preload,
+            list(sys.path),
+            self._ssl_context is not None,
+            resources=resources,
+            pure=False,
+            key="autogluon-slot-%s-%d" % (self._run_id, slot_index),
+        )
 
     def _accept(self):
         """Take the connections whose handshake finished (in the listener's threads)."""
@@ -279,8 +322,13 @@ class DaskExecutor(Executor):
         except _wire.WireError:
             pass
         if type(hello) is not _wire.Hello or hello.slot not in self._slots:
-            logger.warning("trial listener: dropped an authenticated connection from %s:%s that sent %.80r "
-                           "instead of a hello for one of this run's slots", peer[0], peer[1], hello)
+            logger.warning(
+                "trial listener: dropped an authenticated connection from %s:%s that sent %.80r "
+                "instead of a hello for one of this run's slots",
+                peer[0],
+                peer[1],
+                hello,
+            )
             conn.close()
             return
         slot_index, pid = hello
@@ -323,9 +371,13 @@ class DaskExecutor(Executor):
             try:
                 handle.drain(events)
             except (EOFError, OSError):
-                events.append(_wire.died_event(handle.slot.index, handle.task_id,
-                                               "the trial process on the Dask cluster (pid %s) went away"
-                                               % handle.pid))
+                events.append(
+                    _wire.died_event(
+                        handle.slot.index,
+                        handle.task_id,
+                        "the trial process on the Dask cluster (pid %s) went away" % handle.pid,
+                    )
+                )
                 handle.close(self._selector)
                 self._conns.pop(handle.slot.index, None)
         events.extend(self._check_slots())
@@ -339,14 +391,20 @@ class DaskExecutor(Executor):
             if future.status == "error" and isinstance(future.exception(), TrialChannelError):
                 raise TrialChannelError(str(future.exception()))  # a setup error: re-running cannot help
             if future.status in ("error", "cancelled", "lost") and slot_index not in self._conns:
-                logger.warning("the Dask task holding slot %d ended (%s); submitting it again",
-                               slot_index, future.status)
+                logger.warning(
+                    "the Dask task holding slot %d ended (%s); submitting it again", slot_index, future.status
+                )
                 self._launch(slot_index)
         for slot_index, (spec, since) in list(self._pending.items()):
             if now - since > self.slot_wait_timeout:
                 del self._pending[slot_index]
-                events.append(_wire.died_event(slot_index, spec["task_id"], "no Dask worker took slot %d for %gs"
-                                               % (slot_index, self.slot_wait_timeout)))
+                events.append(
+                    _wire.died_event(
+                        slot_index,
+                        spec["task_id"],
+                        "no Dask worker took slot %d for %gs" % (slot_index, self.slot_wait_timeout),
+                    )
+                )
         return events
 
     def kill(self, slot_index):

@@ -6,6 +6,7 @@ this machine or as PEM text) set by the launcher. It connects over TLS, verifyin
 certificate against the CA and showing the worker's, then runs the ordinary trial worker loop
 (:func:`autogluon.scheduler._worker.main`) over that connection.
 """
+
 import json
 import os
 import socket

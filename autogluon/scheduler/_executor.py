@@ -20,6 +20,7 @@ be swapped without touching the schedulers:
 ``shutdown()``
     Stop everything; nothing the executor started outlives this call.
 """
+
 import logging
 import os
 import queue
@@ -81,7 +82,9 @@ def _signal_name(code):
 def _death(proc):
     code = proc.returncode
     return "worker process %d died (%s)" % (
-        proc.pid, "signal %s" % _signal_name(code) if code < 0 else "exit code %d" % code)
+        proc.pid,
+        "signal %s" % _signal_name(code) if code < 0 else "exit code %d" % code,
+    )
 
 
 class LocalProcessExecutor(Executor):
@@ -116,8 +119,13 @@ class LocalProcessExecutor(Executor):
 
     def _spawn(self, slot):
         parent_conn, child_conn = Pipe(duplex=True)
-        env = _wire.worker_env(slot, self.preload, os.getpid(), _wire.import_paths(),
-                               log_level=self._log_level or logging.WARNING)
+        env = _wire.worker_env(
+            slot,
+            self.preload,
+            os.getpid(),
+            _wire.import_paths(),
+            log_level=self._log_level or logging.WARNING,
+        )
         proc = _wire.start_worker(env, fd=child_conn.fileno())
         child_conn.close()
         handle = _WorkerHandle(slot, proc, parent_conn)
@@ -282,6 +290,8 @@ def make_executor(executor):
         return LocalProcessExecutor()
     if executor in ("inprocess", "in-process", "thread"):
         return InProcessExecutor()
-    if isinstance(executor, Executor) or all(hasattr(executor, m) for m in ("start", "submit", "poll", "reply")):
+    if isinstance(executor, Executor) or all(
+        hasattr(executor, m) for m in ("start", "submit", "poll", "reply")
+    ):
         return executor
     raise ValueError("executor must be 'local', 'inprocess' or an Executor instance, got %r" % (executor,))

@@ -1,4 +1,5 @@
 """FIFO_Scheduler: trials run to the end in the order the searcher proposes them."""
+
 import logging
 
 from ..core._validate import check_real
@@ -20,8 +21,10 @@ def era_b_options(options):
         options["searcher_options"] = options.pop("search_options")
     addrs = options.pop("dist_ip_addrs", None)
     if addrs:
-        raise ValueError("dist_ip_addrs=%r is not supported: this library runs trials on a cluster through "
-                         "Dask; pass dask_client=<a distributed.Client or a scheduler address> instead" % (addrs,))
+        raise ValueError(
+            "dist_ip_addrs=%r is not supported: this library runs trials on a cluster through "
+            "Dask; pass dask_client=<a distributed.Client or a scheduler address> instead" % (addrs,)
+        )
     max_reward = options.pop("max_reward", None)
     check_real("max_reward", max_reward, allow_none=True, finite=False)  # kept as given
     return max_reward
@@ -39,14 +42,20 @@ class _MaxRewardMixin:
         if self.max_reward is None:
             return super()._goal()
         if self._max_reward_goal is None:
-            self._max_reward_goal = MaxRewardGoal(self.max_reward, self.mode, self.get_best_reward,
-                                                  self._announce_max_reward)
+            self._max_reward_goal = MaxRewardGoal(
+                self.max_reward, self.mode, self.get_best_reward, self._announce_max_reward
+            )
         return self._max_reward_goal
 
     def _announce_max_reward(self):
         if "max-reward" not in self._noted:
-            self._note_once("max-reward", "best %s=%s reached max_reward=%s: no new trials start",
-                            self.reward_attr, self.get_best_reward(), self.max_reward)
+            self._note_once(
+                "max-reward",
+                "best %s=%s reached max_reward=%s: no new trials start",
+                self.reward_attr,
+                self.get_best_reward(),
+                self.max_reward,
+            )
 
     def join_jobs(self, timeout=None):
         """The first public release's name of :meth:`join_tasks` (``run()`` already waits)."""
@@ -105,12 +114,34 @@ class FIFO_Scheduler(_MaxRewardMixin, TaskScheduler):
 
     _default_terminator = "none"
 
-    def __init__(self, train_fn, args=None, resource=None, searcher="random",
-                 checkpoint="./exp/checkpoint.ag", resume=False, num_trials=None,
-                 time_attr="epoch", reward_attr="accuracy", visualizer="none", **options):
+    def __init__(
+        self,
+        train_fn,
+        args=None,
+        resource=None,
+        searcher="random",
+        checkpoint="./exp/checkpoint.ag",
+        resume=False,
+        num_trials=None,
+        time_attr="epoch",
+        reward_attr="accuracy",
+        visualizer="none",
+        **options,
+    ):
         self.max_reward = era_b_options(options)
-        super().__init__(train_fn, args, resource, searcher, checkpoint, resume, num_trials,
-                         time_attr, reward_attr, visualizer, **options)
+        super().__init__(
+            train_fn,
+            args,
+            resource,
+            searcher,
+            checkpoint,
+            resume,
+            num_trials,
+            time_attr,
+            reward_attr,
+            visualizer,
+            **options,
+        )
 
 
 FIFOScheduler = FIFO_Scheduler

@@ -4,6 +4,7 @@
 space or another training function is a clear error instead of two searches mixed in one
 checkpoint. Fingerprints are plain strings, stable across processes and machines.
 """
+
 import hashlib
 import re
 import sys
@@ -73,8 +74,12 @@ def fingerprint(space, train_fn):
     """``{'space': str, 'train_fn': 'module.qualname', 'train_fn_name': 'qualname',
     'train_fn_code': str or None}``."""
     module, name = _function_name(train_fn)
-    return {"space": _space_text(space), "train_fn": "%s.%s" % (module, name), "train_fn_name": name,
-            "train_fn_code": _function_code(train_fn)}
+    return {
+        "space": _space_text(space),
+        "train_fn": "%s.%s" % (module, name),
+        "train_fn_name": name,
+        "train_fn_code": _function_code(train_fn),
+    }
 
 
 def check_fingerprint(stored, current, where, logger):
@@ -89,18 +94,23 @@ def check_fingerprint(stored, current, where, logger):
     if not isinstance(stored, dict):
         return
     diffs = []
-    for key, shown, what in (("space", "space", "search space"),
-                             ("train_fn_name", "train_fn", "training function")):
+    for key, shown, what in (
+        ("space", "space", "search space"),
+        ("train_fn_name", "train_fn", "training function"),
+    ):
         if stored.get(key) is not None and current.get(key) is not None and stored[key] != current[key]:
             diffs.append("its %s was %s, this scheduler's is %s" % (what, stored[shown], current[shown]))
     if diffs:
         raise ValueError(
             "cannot resume from %s: it was written by another search (%s). Resuming would mix the "
             "two searches. To start a fresh search, pass resume=False (the old trials there are "
-            "replaced) or use another checkpoint path (task.fit: another savedir)"
-            % (where, "; ".join(diffs)))
+            "replaced) or use another checkpoint path (task.fit: another savedir)" % (where, "; ".join(diffs))
+        )
     old, new = stored.get("train_fn_code"), current.get("train_fn_code")
     if old and new and old != new and old.split(":")[0] == new.split(":")[0]:
-        logger.warning("resuming from %s: the code of %s changed since the checkpoint was written; "
-                       "the finished trials there were run with the old code", where,
-                       current.get("train_fn"))
+        logger.warning(
+            "resuming from %s: the code of %s changed since the checkpoint was written; "
+            "the finished trials there were run with the old code",
+            where,
+            current.get("train_fn"),
+        )

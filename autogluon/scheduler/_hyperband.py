@@ -1,4 +1,5 @@
 """Hyperband_Scheduler: asynchronous Hyperband (successive halving) over trials."""
+
 from ..core._validate import check_choice, check_real
 from ._fifo import _MaxRewardMixin, era_b_options
 from ._scheduler import TaskScheduler
@@ -32,11 +33,26 @@ class Hyperband_Scheduler(_MaxRewardMixin, TaskScheduler):
 
     _default_terminator = "hyperband"
 
-    def __init__(self, train_fn, args=None, resource=None, searcher="random",
-                 checkpoint="./exp/checkpoint.ag", resume=False, num_trials=None,
-                 time_attr="training_epoch", reward_attr="accuracy", max_t=100, grace_period=10,
-                 reduction_factor=4, brackets=1, visualizer="tensorboard", type="stopping",
-                 terminator=None, **options):
+    def __init__(
+        self,
+        train_fn,
+        args=None,
+        resource=None,
+        searcher="random",
+        checkpoint="./exp/checkpoint.ag",
+        resume=False,
+        num_trials=None,
+        time_attr="training_epoch",
+        reward_attr="accuracy",
+        max_t=100,
+        grace_period=10,
+        reduction_factor=4,
+        brackets=1,
+        visualizer="tensorboard",
+        type="stopping",
+        terminator=None,
+        **options,
+    ):
         type = check_choice("type", type, _TYPES)
         check_real("max_t", max_t, low=0, low_open=True)  # checked; kept as given (an int stays an int)
         check_real("grace_period", grace_period, low=0, low_open=True)
@@ -46,15 +62,32 @@ class Hyperband_Scheduler(_MaxRewardMixin, TaskScheduler):
         self.reduction_factor = reduction_factor
         self.brackets = brackets
         self._hb_max_t = max_t
-        super().__init__(train_fn, args, resource, searcher, checkpoint, resume, num_trials,
-                         time_attr, reward_attr, visualizer, max_t=max_t, terminator=terminator, **options)
+        super().__init__(
+            train_fn,
+            args,
+            resource,
+            searcher,
+            checkpoint,
+            resume,
+            num_trials,
+            time_attr,
+            reward_attr,
+            visualizer,
+            max_t=max_t,
+            terminator=terminator,
+            **options,
+        )
 
     def _terminator_kwargs(self):
         # A terminator by name (e.g. terminator='median' or 'hyperband_promotion') uses this
         # scheduler's rungs and grace period, not its own defaults.
         kwargs = super()._terminator_kwargs()
-        kwargs.update(max_t=self._hb_max_t, grace_period=self.grace_period,
-                      reduction_factor=self.reduction_factor, brackets=self.brackets)
+        kwargs.update(
+            max_t=self._hb_max_t,
+            grace_period=self.grace_period,
+            reduction_factor=self.reduction_factor,
+            brackets=self.brackets,
+        )
         return kwargs
 
     def _make_terminator(self, terminator):

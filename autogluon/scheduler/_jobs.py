@@ -20,6 +20,7 @@ Each job runs in its own worker process (the machinery of the trial schedulers: 
 ``add_task`` returns at once; a dispatcher thread starts queued jobs in order as CPUs and GPUs free up.
 A job that raises, or whose process dies, is logged and recorded as failed; it never blocks the others.
 """
+
 import argparse
 import copy
 import itertools
@@ -45,8 +46,10 @@ def _job_args(args, task_id):
     """A deep copy of the job's keyword arguments; ``args['args']`` (a parser, Namespace or dict)
     becomes a Namespace (a parser gives its defaults) holding ``task_id``, as in 2019."""
     if not isinstance(args, dict):
-        raise TypeError("args must be a dict of keyword arguments for fn, e.g. {} or {'args': parser, "
-                        "'config': {...}}, got %s" % type(args).__name__)
+        raise TypeError(
+            "args must be a dict of keyword arguments for fn, e.g. {} or {'args': parser, "
+            "'config': {...}}, got %s" % type(args).__name__
+        )
     args = copy.deepcopy(args)
     inner = args.get("args")
     if isinstance(inner, argparse.ArgumentParser):
@@ -65,8 +68,10 @@ def _job_resources(resources):
     if isinstance(resources, dict):
         return Resources(num_cpus=resources.get("num_cpus", 1), num_gpus=resources.get("num_gpus", 0))
     if not isinstance(resources, Resources) or not resources.is_request:
-        raise TypeError("resources must be a Resources(num_cpus=..., num_gpus=...) or a dict with those keys, "
-                        "got %r" % (resources,))
+        raise TypeError(
+            "resources must be a Resources(num_cpus=..., num_gpus=...) or a dict with those keys, "
+            "got %r" % (resources,)
+        )
     return resources
 
 
@@ -123,7 +128,12 @@ class Job:
 
     def __repr__(self):
         return "Task(task_id=%d, fn=%s, args=%r, resources=%r, status=%s)" % (
-            self.task_id, getattr(self.fn, "__name__", self.fn), self.args, self.resources, self.status)
+            self.task_id,
+            getattr(self.fn, "__name__", self.fn),
+            self.args,
+            self.resources,
+            self.status,
+        )
 
 
 def _run_job(args, reporter):
@@ -145,10 +155,10 @@ class JobScheduler:
         self.machine = self._pool.machine
         self._cond = threading.Condition()
         self._queue = deque()
-        self._running = {}          # task_id -> (job, executor, cpu_ids, gpu_ids)
+        self._running = {}  # task_id -> (job, executor, cpu_ids, gpu_ids)
         self._thread = None
-        self.scheduled_tasks = []   # every job added, in order
-        self.finished_tasks = []    # {'TASK_ID', 'Args', 'status', 'error'} of finished jobs
+        self.scheduled_tasks = []  # every job added, in order
+        self.finished_tasks = []  # {'TASK_ID', 'Args', 'status', 'error'} of finished jobs
 
     # -- public API -------------------------------------------------------------
     def add_task(self, task):
@@ -198,8 +208,14 @@ class JobScheduler:
         for kind, have in (("num_cpus", self.machine.num_cpus), ("num_gpus", self.machine.num_gpus)):
             want = getattr(request, kind)
             if want > have:
-                logger.warning("a job asks for %s=%d but this machine has %d; it gets %d%s", kind, want, have,
-                               have, " (it runs on the CPU)" if kind == "num_gpus" and not have else "")
+                logger.warning(
+                    "a job asks for %s=%d but this machine has %d; it gets %d%s",
+                    kind,
+                    want,
+                    have,
+                    have,
+                    " (it runs on the CPU)" if kind == "num_gpus" and not have else "",
+                )
                 setattr(request, "_" + kind, max(have, 1 if kind == "num_cpus" else 0))
 
     def _dispatch(self):
@@ -245,8 +261,16 @@ class JobScheduler:
         payload = dumps((job.fn, job.args))
         executor = LocalProcessExecutor()
         executor.start([slot], dumps((_run_job, None)))
-        executor.submit(slot.index, {"task_id": job.task_id, "config": {"job": payload},
-                                     "reward_attr": "accuracy", "time_attr": "epoch", "trial_dir": None})
+        executor.submit(
+            slot.index,
+            {
+                "task_id": job.task_id,
+                "config": {"job": payload},
+                "reward_attr": "accuracy",
+                "time_attr": "epoch",
+                "trial_dir": None,
+            },
+        )
         job.resources._ready(cpus, gpus)
         job.status = "running"
         logger.debug("task %d started on %r", job.task_id, slot)
@@ -278,8 +302,14 @@ class JobScheduler:
         job.status, job.error = status, error
         if status == "failed":
             logger.error("task %d (%s) failed:\n%s", job.task_id, getattr(job.fn, "__name__", job.fn), error)
-        self.finished_tasks.append({"TASK_ID": job.task_id, "Args": job.args, "status": status, "error": error})
+        self.finished_tasks.append(
+            {"TASK_ID": job.task_id, "Args": job.args, "status": status, "error": error}
+        )
 
     def __repr__(self):
         return "TaskScheduler(jobs=%d, running=%d, queued=%d, finished=%d)" % (
-            len(self.scheduled_tasks), len(self._running), len(self._queue), len(self.finished_tasks))
+            len(self.scheduled_tasks),
+            len(self._running),
+            len(self._queue),
+            len(self.finished_tasks),
+        )

@@ -18,6 +18,7 @@ which also removes the journal. A snapshot is written before its journal, so a k
 two leaves a newer snapshot beside the older journal, whose epoch no longer matches and which is
 ignored (its records are in the snapshot).
 """
+
 import logging
 import os
 import pickle
@@ -55,22 +56,29 @@ def read_journal(path, epoch):
         return []
     records, offset = [], 0
     while offset < len(data):
-        head = data[offset:offset + _HEAD.size]
+        head = data[offset : offset + _HEAD.size]
         if len(head) < _HEAD.size:
             break
         magic, length, crc = _HEAD.unpack(head)
-        payload = data[offset + _HEAD.size:offset + _HEAD.size + length]
+        payload = data[offset + _HEAD.size : offset + _HEAD.size + length]
         if magic != _MAGIC or len(payload) < length or zlib.crc32(payload) != crc:
             break
         try:
             records.append(pickle.loads(payload))
         except Exception as exc:  # a frame with a good checksum that still does not load
-            raise CheckpointError("journal %s: record %d cannot be read (%s: %s)"
-                                  % (path, len(records), type(exc).__name__, exc)) from exc
+            raise CheckpointError(
+                "journal %s: record %d cannot be read (%s: %s)"
+                % (path, len(records), type(exc).__name__, exc)
+            ) from exc
         offset += _HEAD.size + length
     if offset < len(data):
-        logger.warning("journal %s: dropped an incomplete or corrupt record at byte %d of %d (a save "
-                       "cut short); the state is that of the last complete save", path, offset, len(data))
+        logger.warning(
+            "journal %s: dropped an incomplete or corrupt record at byte %d of %d (a save "
+            "cut short); the state is that of the last complete save",
+            path,
+            offset,
+            len(data),
+        )
     if not records or not isinstance(records[0], dict) or records[0].get("format") != JOURNAL_FORMAT:
         if data:
             logger.warning("journal %s has no valid header; ignored", path)
@@ -127,7 +135,7 @@ def _parent(state, path):
 
 def _flush(state, ordered, prefix):
     """Write back the ordered sets under ``prefix`` (before something replaces them)."""
-    for path in [p for p in ordered if p[:len(prefix)] == prefix]:
+    for path in [p for p in ordered if p[: len(prefix)] == prefix]:
         parent, key = _parent(state, path)
         parent[key] = list(ordered.pop(path))
 
@@ -240,15 +248,24 @@ def record_ops(scheduler, changed):
             ops.append(("untask", task.task_id))  # it is in "rerun" now
         else:
             ops.append(("task", task.to_state()))
-    running = sorted((t for t in scheduler._running.values() if t.status == TaskStatus.RUNNING),
-                     key=lambda t: t.task_id)
+    running = sorted(
+        (t for t in scheduler._running.values() if t.status == TaskStatus.RUNNING), key=lambda t: t.task_id
+    )
     ids = {t.task_id for t in running}
     rerun = running + [t for t in scheduler._requeue if t.task_id not in ids]
-    ops.append(("set", ("rerun",), [{"task_id": t.task_id, "config": t.config, "attempts": t.attempts}
-                                    for t in rerun]))
+    ops.append(
+        (
+            "set",
+            ("rerun",),
+            [{"task_id": t.task_id, "config": t.config, "attempts": t.attempts} for t in rerun],
+        )
+    )
     ops.append(("set", ("next_task_id",), scheduler._next_task_id))
-    ops += _part_ops(scheduler.searcher, "searcher",
-                     lambda: scheduler.searcher.state_dict() if hasattr(scheduler.searcher, "state_dict") else None)
+    ops += _part_ops(
+        scheduler.searcher,
+        "searcher",
+        lambda: scheduler.searcher.state_dict() if hasattr(scheduler.searcher, "state_dict") else None,
+    )
     ops += _part_ops(scheduler.terminator, "terminator", scheduler._terminator_state)
     return ops
 

@@ -11,6 +11,7 @@ What it asks of its collaborators is their full protocol, built once per run by
 ``_protocol.py`` (terminator, searcher, goal) plus an executor and two functions (``emit`` for the
 callbacks, ``save`` for the checkpoint); it probes none of them. See docs/guides/architecture.md.
 """
+
 import logging
 import math
 import numbers
@@ -60,8 +61,19 @@ class TrialBook:
 class LoopSettings:
     """What one run is bounded by and how it names things (plain values)."""
 
-    def __init__(self, time_attr, reward_attr, num_trials=None, time_out=None, trial_timeout=None,
-                 max_retries=0, log_stops=True, output_folder=".", startup_grace=60.0, stop_grace=5.0):
+    def __init__(
+        self,
+        time_attr,
+        reward_attr,
+        num_trials=None,
+        time_out=None,
+        trial_timeout=None,
+        max_retries=0,
+        log_stops=True,
+        output_folder=".",
+        startup_grace=60.0,
+        stop_grace=5.0,
+    ):
         self.time_attr = time_attr
         self.reward_attr = reward_attr
         self.num_trials = num_trials
@@ -70,7 +82,9 @@ class LoopSettings:
         self.max_retries = max_retries
         self.log_stops = log_stops
         self.trials_folder = os.path.join(output_folder, "trials")
-        self.startup_grace = startup_grace  # seconds a (re)started worker may take before its trial's clock runs
+        self.startup_grace = (
+            startup_grace  # seconds a (re)started worker may take before its trial's clock runs
+        )
         self.stop_grace = stop_grace  # seconds a stopped or paused trial may take to unwind
 
 
@@ -78,12 +92,12 @@ class RunState:
     """The state of one run, changed only by the loop."""
 
     def __init__(self):
-        self.running = {}          # slot index -> Task running there
-        self.draining = set()      # slots whose paused trial is still unwinding
-        self.stop_deadline = {}    # slot -> (when its stopped or paused trial must have unwound, task)
-        self.last_activity = {}    # slot -> time.monotonic() of its last sign of life
-        self.dirty = False         # something to save once the freed slots have their next trials
-        self.nonfinite = set()     # trials that reported a non-finite reward (logged once each)
+        self.running = {}  # slot index -> Task running there
+        self.draining = set()  # slots whose paused trial is still unwinding
+        self.stop_deadline = {}  # slot -> (when its stopped or paused trial must have unwound, task)
+        self.last_activity = {}  # slot -> time.monotonic() of its last sign of life
+        self.dirty = False  # something to save once the freed slots have their next trials
+        self.nonfinite = set()  # trials that reported a non-finite reward (logged once each)
         self.failures_logged = 0
         self.searcher_done = False
 
@@ -97,8 +111,9 @@ class TrialLoop:
     final one.
     """
 
-    def __init__(self, book, terminator, searcher, executor, slots, settings, emit, save,
-                 save_at_end, goal=None):
+    def __init__(
+        self, book, terminator, searcher, executor, slots, settings, emit, save, save_at_end, goal=None
+    ):
         self.book = book
         self.terminator = terminator
         self.searcher = searcher
@@ -150,8 +165,9 @@ class TrialLoop:
             if deadline is not None and now >= deadline:
                 self.stop_running("time limit of %gs reached" % self.settings.time_out)
                 return
-            for slot_index in [s.index for s in self.slots
-                               if s.index not in state.running and s.index not in state.draining]:
+            for slot_index in [
+                s.index for s in self.slots if s.index not in state.running and s.index not in state.draining
+            ]:
                 task = self.next_task()
                 if task is None:
                     break
@@ -178,8 +194,12 @@ class TrialLoop:
         task_id = self.terminator.next_promotion()
         if task_id is not None:
             task = book.tasks[task_id]
-            logger.info("trial %d promoted: resuming from %s=%s", task_id, settings.time_attr,
-                        task.last_result[settings.time_attr] if task.last_result else None)
+            logger.info(
+                "trial %d promoted: resuming from %s=%s",
+                task_id,
+                settings.time_attr,
+                task.last_result[settings.time_attr] if task.last_result else None,
+            )
             return task
         if book.requeue:
             return book.requeue.pop(0)
@@ -211,13 +231,16 @@ class TrialLoop:
         # A worker may first have to start (imports): the trial's clock starts when it says "started".
         self.state.last_activity[slot_index] = time.monotonic() + self.settings.startup_grace
         self.emit("on_task_start", task)
-        self.executor.submit(slot_index, {
-            "task_id": task.task_id,
-            "config": task.config,
-            "reward_attr": self.settings.reward_attr,
-            "time_attr": self.settings.time_attr,
-            "trial_dir": os.path.join(self.settings.trials_folder, "trial_%d" % task.task_id),
-        })
+        self.executor.submit(
+            slot_index,
+            {
+                "task_id": task.task_id,
+                "config": task.config,
+                "reward_attr": self.settings.reward_attr,
+                "time_attr": self.settings.time_attr,
+                "trial_dir": os.path.join(self.settings.trials_folder, "trial_%d" % task.task_id),
+            },
+        )
 
     # -- events -------------------------------------------------------------------------------------
     def handle(self, event):
@@ -230,7 +253,9 @@ class TrialLoop:
             if kind in ("done", "died"):
                 state.draining.discard(slot_index)
             elif kind == "report":
-                self.kill_lingering(slot_index, self.book.tasks[task_id], "reported again after it was paused")
+                self.kill_lingering(
+                    slot_index, self.book.tasks[task_id], "reported again after it was paused"
+                )
             return
         task = state.running.get(slot_index)
         if task is None or task.task_id != task_id:
@@ -257,11 +282,20 @@ class TrialLoop:
         state.last_activity[slot_index] = time.monotonic()
         task.add_result(result)
         reward = result[settings.reward_attr]
-        if isinstance(reward, numbers.Real) and not math.isfinite(reward) and task.task_id not in state.nonfinite:
+        if (
+            isinstance(reward, numbers.Real)
+            and not math.isfinite(reward)
+            and task.task_id not in state.nonfinite
+        ):
             state.nonfinite.add(task.task_id)
-            logger.warning("trial %d reported %s=%r at %s=%s: a non-finite reward counts as the worst "
-                           "possible value", task.task_id, settings.reward_attr, reward, settings.time_attr,
-                           result[settings.time_attr])
+            logger.warning(
+                "trial %d reported %s=%r at %s=%s: a non-finite reward counts as the worst possible value",
+                task.task_id,
+                settings.reward_attr,
+                reward,
+                settings.time_attr,
+                result[settings.time_attr],
+            )
         self.emit("on_report", task, result)
         if self.searcher.learns_from_reports:
             # Model-based searchers learn from every report (a stopped trial is evidence at its rung).
@@ -289,15 +323,26 @@ class TrialLoop:
             task.status = TaskStatus.PAUSED
             task.reason = decision.reason
             self.emit("on_task_end", task)
-            logger.info("trial %d paused at %s=%s%s", task.task_id, settings.time_attr,
-                        result[settings.time_attr], detail)
+            logger.info(
+                "trial %d paused at %s=%s%s",
+                task.task_id,
+                settings.time_attr,
+                result[settings.time_attr],
+                detail,
+            )
             self.state.dirty = True
         else:
             self.finish(task, TaskStatus.STOPPED, reason=decision.reason)
             if settings.log_stops:
-                logger.info("trial %d stopped at %s=%s, %s=%s%s", task.task_id, settings.time_attr,
-                            result[settings.time_attr], settings.reward_attr, result[settings.reward_attr],
-                            detail)
+                logger.info(
+                    "trial %d stopped at %s=%s, %s=%s%s",
+                    task.task_id,
+                    settings.time_attr,
+                    result[settings.time_attr],
+                    settings.reward_attr,
+                    result[settings.reward_attr],
+                    detail,
+                )
 
     def on_done(self, task, outcome, error):
         if outcome == "failed":
@@ -327,8 +372,11 @@ class TrialLoop:
         else:
             self.searcher.evaluation_failed(task.config)
         if status == TaskStatus.COMPLETED and not task.history:
-            logger.warning("trial %d finished without calling reporter(); it has no %s",
-                           task.task_id, self.settings.reward_attr)
+            logger.warning(
+                "trial %d finished without calling reporter(); it has no %s",
+                task.task_id,
+                self.settings.reward_attr,
+            )
         self.emit("on_task_end", task)
         self.state.dirty = True  # saved by the loop once the freed slot has its next trial
 
@@ -338,8 +386,13 @@ class TrialLoop:
             return
         max_retries = self.settings.max_retries
         if task.attempts <= max_retries:
-            logger.warning("trial %d failed (%s); retrying it (attempt %d of %d)", task.task_id, reason,
-                           task.attempts + 1, max_retries + 1)
+            logger.warning(
+                "trial %d failed (%s); retrying it (attempt %d of %d)",
+                task.task_id,
+                reason,
+                task.attempts + 1,
+                max_retries + 1,
+            )
             task.status = TaskStatus.PENDING
             task.reason, task.error = reason, error
             self.book.requeue.append(task)
@@ -352,20 +405,30 @@ class TrialLoop:
         self.state.failures_logged += 1
         if self.state.failures_logged == 1:
             tail = "\n".join((error or "").strip().splitlines()[-_TRACEBACK_LINES:])
-            logger.error("trial %d (config %r) failed: %s%s\n(later failures are shown in one line each; "
-                         "scheduler.get_trials() lists them all with their errors)", task.task_id, task.config,
-                         reason, "\n" + tail if tail and tail != reason else "")
+            logger.error(
+                "trial %d (config %r) failed: %s%s\n(later failures are shown in one line each; "
+                "scheduler.get_trials() lists them all with their errors)",
+                task.task_id,
+                task.config,
+                reason,
+                "\n" + tail if tail and tail != reason else "",
+            )
         else:
-            logger.warning("trial %d (config %r) failed: %s", task.task_id, task.config,
-                           last_line_of(error) or reason)
+            logger.warning(
+                "trial %d (config %r) failed: %s", task.task_id, task.config, last_line_of(error) or reason
+            )
 
     # -- killing ---------------------------------------------------------------------------------------
     def kill_hung(self, now):
         state, settings = self.state, self.settings
         for slot_index, (deadline, task) in list(state.stop_deadline.items()):
             if now >= deadline:
-                self.kill_lingering(slot_index, task, "is still running %gs after it was %s" % (
-                    settings.stop_grace, "paused" if slot_index in state.draining else "stopped"))
+                self.kill_lingering(
+                    slot_index,
+                    task,
+                    "is still running %gs after it was %s"
+                    % (settings.stop_grace, "paused" if slot_index in state.draining else "stopped"),
+                )
         if settings.trial_timeout is None:
             return
         for slot_index, task in list(state.running.items()):
@@ -384,9 +447,14 @@ class TrialLoop:
         self.state.draining.discard(slot_index)
         self.state.stop_deadline.pop(slot_index, None)
         self.executor.kill(slot_index)
-        logger.warning("trial %d %s (its training function goes on after the stop: does it catch "
-                       "TrialStopped, e.g. with a bare 'except:'?); its worker was killed to free the slot, "
-                       "the trial stays %s", task.task_id, what, task.status)
+        logger.warning(
+            "trial %d %s (its training function goes on after the stop: does it catch "
+            "TrialStopped, e.g. with a bare 'except:'?); its worker was killed to free the slot, "
+            "the trial stays %s",
+            task.task_id,
+            what,
+            task.status,
+        )
 
     def stop_running(self, reason):
         """The time limit: every running trial stops (one that never reported stays pending)."""
@@ -397,7 +465,9 @@ class TrialLoop:
                 # It never reported: it has not really run. Keep it pending (a resume runs it).
                 task.status = TaskStatus.PENDING
                 self.book.requeue.insert(0, task)
-                logger.info("trial %d had not reported when stopped (%s); it stays pending", task.task_id, reason)
+                logger.info(
+                    "trial %d had not reported when stopped (%s); it stays pending", task.task_id, reason
+                )
                 continue
             logger.info("trial %d stopped: %s", task.task_id, reason)
             self.finish(task, TaskStatus.STOPPED, reason=reason)

@@ -6,6 +6,7 @@ workers, a ``subprocess``), and those may start more or leave their session
 subreaper*, so such orphans are re-parented to it instead of to init and stay
 in its tree, where these helpers find them.
 """
+
 import logging
 import os
 import signal
@@ -45,7 +46,7 @@ def _parents():
         except OSError:  # it ended meanwhile
             continue
         # "pid (comm) state ppid ...": comm may hold spaces and parentheses, so split after the last ')'
-        fields = stat[stat.rfind(b")") + 2:].split()
+        fields = stat[stat.rfind(b")") + 2 :].split()
         if len(fields) >= 2 and fields[0] != b"Z":
             parents[int(name)] = int(fields[1])
     return parents

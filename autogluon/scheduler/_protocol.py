@@ -15,12 +15,21 @@ the loop (``_loop.py``) calls without probing anything:
   exception in a callback is logged and the run goes on.
 - :class:`MaxRewardGoal`: the first public release's ``max_reward`` (no new trial once reached).
 """
+
 import logging
 
 from ._task import TaskStatus
 
-__all__ = ["Decision", "TerminatorAdapter", "SearcherAdapter", "CallbackList", "MaxRewardGoal",
-           "NoGoal", "is_terminator", "CALLBACK_HOOKS"]
+__all__ = [
+    "Decision",
+    "TerminatorAdapter",
+    "SearcherAdapter",
+    "CallbackList",
+    "MaxRewardGoal",
+    "NoGoal",
+    "is_terminator",
+    "CALLBACK_HOOKS",
+]
 
 logger = logging.getLogger("autogluon.scheduler")
 
@@ -44,8 +53,9 @@ class Decision:
 
     def __init__(self, action, reason=None, detail=""):
         if action not in (self.CONTINUE, self.STOP, self.PAUSE, self.COMPLETE):
-            raise ValueError("action must be one of 'continue', 'stop', 'pause', 'complete', got %r"
-                             % (action,))
+            raise ValueError(
+                "action must be one of 'continue', 'stop', 'pause', 'complete', got %r" % (action,)
+            )
         self.action = action
         self.reason = reason
         self.detail = detail or ""
@@ -69,7 +79,10 @@ class Decision:
 
     def __eq__(self, other):
         return isinstance(other, Decision) and (self.action, self.reason, self.detail) == (
-            other.action, other.reason, other.detail)
+            other.action,
+            other.reason,
+            other.detail,
+        )
 
     def __hash__(self):
         return hash((self.action, self.reason, self.detail))
@@ -107,8 +120,11 @@ def _fmt(value):
 
 def stop_detail(info):
     """The rule's explanation of a stop from its ``last_stop_info`` (``'rung=3, cutoff=0.5'``)."""
-    return ", ".join("%s=%s" % (k, _fmt(v)) for k, v in (info or {}).items()
-                     if k not in ("task_id", "paused", "time", "reward"))
+    return ", ".join(
+        "%s=%s" % (k, _fmt(v))
+        for k, v in (info or {}).items()
+        if k not in ("task_id", "paused", "time", "reward")
+    )
 
 
 def _noop(*args):
@@ -140,8 +156,10 @@ class TerminatorAdapter:
         self._promote = _method(terminator, "get_promotable") if self.pauses else None
         self._decide = self._native_decide(terminator)
         if self._decide is None and self._report is None:
-            raise TypeError("terminator must have on_task_report(task, result) -> bool or "
-                            "decide(task, result) -> Decision, got %r" % (terminator,))
+            raise TypeError(
+                "terminator must have on_task_report(task, result) -> bool or "
+                "decide(task, result) -> Decision, got %r" % (terminator,)
+            )
 
     def _native_decide(self, terminator):
         decide, depth = _class_method(terminator, "decide")
@@ -171,8 +189,10 @@ class TerminatorAdapter:
             return answer
         if isinstance(answer, bool):
             return Decision.GO if answer else self.stop_decision()
-        raise TypeError("%s.decide() must return a Decision (or a bool), got %r of type %s"
-                        % (self.name, answer, type(answer).__name__))
+        raise TypeError(
+            "%s.decide() must return a Decision (or a bool), got %r of type %s"
+            % (self.name, answer, type(answer).__name__)
+        )
 
     def stop_decision(self):
         """The decision after a ``False`` from ``on_task_report``, from ``last_stop_info``."""
@@ -244,8 +264,11 @@ def terminator_chain(terminator):
     """The terminator and what it wraps (``.inner``), outermost first."""
     chain = [terminator]
     inner = getattr(terminator, "inner", None)
-    while inner is not None and _method(inner, "on_task_report") is not None \
-            and all(inner is not t for t in chain):
+    while (
+        inner is not None
+        and _method(inner, "on_task_report") is not None
+        and all(inner is not t for t in chain)
+    ):
         chain.append(inner)
         inner = getattr(inner, "inner", None)
     return chain
@@ -311,8 +334,12 @@ class CallbackList:
 
     def __init__(self, callbacks=()):
         self.callbacks = list(callbacks)
-        self._hooks = {hook: [(cb, fn) for cb, fn in ((cb, _method(cb, hook)) for cb in self.callbacks)
-                              if fn is not None] for hook in CALLBACK_HOOKS}
+        self._hooks = {
+            hook: [
+                (cb, fn) for cb, fn in ((cb, _method(cb, hook)) for cb in self.callbacks) if fn is not None
+            ]
+            for hook in CALLBACK_HOOKS
+        }
 
     def emit(self, hook, *args):
         for cb, fn in self._hooks.get(hook, ()):
@@ -353,8 +380,9 @@ class MaxRewardGoal:
         self.hit = None  # unknown until the first check
 
     def reaches(self, reward):
-        return reward is not None and (reward >= self.max_reward if self.mode == "max"
-                                       else reward <= self.max_reward)
+        return reward is not None and (
+            reward >= self.max_reward if self.mode == "max" else reward <= self.max_reward
+        )
 
     def reached(self):
         if self.hit is None:

@@ -3,6 +3,7 @@
 :class:`ResultsMixin` reads ``self.tasks`` (``{task_id: Task}``), ``self.reward_attr``,
 ``self.time_attr`` and ``self.terminator``; TaskScheduler inherits it.
 """
+
 import math
 import os
 
@@ -55,10 +56,16 @@ class ResultsMixin:
         rows = []
         for task in self.tasks.values():
             last = task.last_result or {}
-            row = {"task_id": task.task_id, "status": task.status, "reason": task.reason,
-                   self.reward_attr: task.best_user_reward, self.time_attr: last.get(self.time_attr),
-                   "num_reports": len(task.history), "attempts": task.attempts,
-                   "error": task.error.strip().splitlines()[-1] if task.error else None}
+            row = {
+                "task_id": task.task_id,
+                "status": task.status,
+                "reason": task.reason,
+                self.reward_attr: task.best_user_reward,
+                self.time_attr: last.get(self.time_attr),
+                "num_reports": len(task.history),
+                "attempts": task.attempts,
+                "error": task.error.strip().splitlines()[-1] if task.error else None,
+            }
             row.update({"config." + k: v for k, v in task.config.items()})
             rows.append(row)
         return pd.DataFrame(rows)
@@ -135,7 +142,13 @@ def _legend(ax, plotted, most):
     # One entry per trial would not fit: explain the markers instead.
     from matplotlib.lines import Line2D
 
-    ax.legend(handles=[Line2D([], [], marker=".", color="grey", label="%d trials" % plotted),
-                       Line2D([], [], marker="x", color="grey", linestyle="none",
-                              markersize=10, label="stopped or paused")],
-              loc="best", fontsize="small")
+    ax.legend(
+        handles=[
+            Line2D([], [], marker=".", color="grey", label="%d trials" % plotted),
+            Line2D(
+                [], [], marker="x", color="grey", linestyle="none", markersize=10, label="stopped or paused"
+            ),
+        ],
+        loc="best",
+        fontsize="small",
+    )

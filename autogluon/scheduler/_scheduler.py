@@ -12,6 +12,7 @@ The rooms of a scheduler:
 
 See docs/guides/architecture.md.
 """
+
 import argparse
 import logging
 import os
@@ -23,8 +24,15 @@ import weakref
 from ..core._decorators import TrainFunction, as_namespace_or_dict
 from ..core._lock import lock_folder
 from ..core._serialize import dumps
-from ..core._validate import (check_bool, check_callable, check_choice, check_instance, check_int,
-                              check_seconds, check_str)
+from ..core._validate import (
+    check_bool,
+    check_callable,
+    check_choice,
+    check_instance,
+    check_int,
+    check_seconds,
+    check_str,
+)
 from ._callbacks import ProgressCallback, TensorBoardCallback
 from ._checkpoint import load_checkpoint
 from ._executor import make_executor
@@ -61,17 +69,42 @@ class TaskScheduler(ResultsMixin, StateMixin):
             return JobScheduler()
         return super().__new__(cls)
 
-    def __init__(self, train_fn, args=None, resource=None, searcher="random",
-                 checkpoint="./exp/checkpoint.ag", resume=False, num_trials=None,
-                 time_attr="epoch", reward_attr="accuracy", visualizer="none", *,
-                 terminator=None, time_out=None, time_limits=None, seed=None, mode="max",
-                 max_concurrent=None, executor="local", progress=True, searcher_options=None,
-                 max_t=None, preload=(), checkpoint_fsync=True, log_stops=True, trial_timeout=None,
-                 max_retries=0, dask_client=None):
+    def __init__(
+        self,
+        train_fn,
+        args=None,
+        resource=None,
+        searcher="random",
+        checkpoint="./exp/checkpoint.ag",
+        resume=False,
+        num_trials=None,
+        time_attr="epoch",
+        reward_attr="accuracy",
+        visualizer="none",
+        *,
+        terminator=None,
+        time_out=None,
+        time_limits=None,
+        seed=None,
+        mode="max",
+        max_concurrent=None,
+        executor="local",
+        progress=True,
+        searcher_options=None,
+        max_t=None,
+        preload=(),
+        checkpoint_fsync=True,
+        log_stops=True,
+        trial_timeout=None,
+        max_retries=0,
+        dask_client=None,
+    ):
         self.train_fn = check_callable("train_fn", train_fn, allowed="a callable train_fn(args, reporter)")
         self.args = _check_args(args)
         self.resource = validate_resource(resource)
-        checkpoint = check_instance("checkpoint", checkpoint, (str, os.PathLike), "a file path", allow_none=True)
+        checkpoint = check_instance(
+            "checkpoint", checkpoint, (str, os.PathLike), "a file path", allow_none=True
+        )
         self.checkpoint = os.fspath(checkpoint) if checkpoint is not None else None
         self.resume = check_bool("resume", resume)
         self.mode = check_choice("mode", mode, ("max", "min"))
@@ -124,11 +157,16 @@ class TaskScheduler(ResultsMixin, StateMixin):
     def _resume_from_checkpoint(self):
         if self.checkpoint and os.path.exists(self.checkpoint):
             self.load_state_dict(load_checkpoint(self.checkpoint))
-            logger.info("resumed from %s: %d trials finished, %d to re-run", self.checkpoint,
-                        self.num_finished, len(self._requeue))
+            logger.info(
+                "resumed from %s: %d trials finished, %d to re-run",
+                self.checkpoint,
+                self.num_finished,
+                len(self._requeue),
+            )
         else:
-            logger.warning("resume=True but there is no checkpoint at %s; starting from scratch",
-                           self.checkpoint)
+            logger.warning(
+                "resume=True but there is no checkpoint at %s; starting from scratch", self.checkpoint
+            )
 
     def _search_space(self):
         from ..space import SearchSpace
@@ -153,8 +191,10 @@ class TaskScheduler(ResultsMixin, StateMixin):
             kwargs.setdefault("seed", self.seed)
             return get_searcher(searcher, self._search_space(), **kwargs)
         if options:
-            raise ValueError("searcher_options only apply when searcher is a name or a class, "
-                             "not an object (%r)" % (searcher,))
+            raise ValueError(
+                "searcher_options only apply when searcher is a name or a class, "
+                "not an object (%r)" % (searcher,)
+            )
         return get_searcher(searcher)
 
     def _terminator_kwargs(self):
@@ -173,8 +213,10 @@ class TaskScheduler(ResultsMixin, StateMixin):
         if isinstance(terminator, str):
             return terminator_factory(terminator, **self._terminator_kwargs())
         if not is_terminator(terminator):
-            raise TypeError("terminator must be a name or an object with on_task_report(task, result) -> bool, "
-                            "got %r" % (terminator,))
+            raise TypeError(
+                "terminator must be a name or an object with on_task_report(task, result) -> bool, "
+                "got %r" % (terminator,)
+            )
         return terminator
 
     # -- the trial book (kept as the attributes they were) --------------------------------------
@@ -247,8 +289,10 @@ class TaskScheduler(ResultsMixin, StateMixin):
         self._search_adapter = SearcherAdapter(self.searcher, self._sign)
         size = self._search_adapter.size
         if num_trials is None and time_out is None and (size is None or size == float("inf")):
-            raise ValueError("set num_trials or a time limit (time_out): the search space is infinite, "
-                             "so the search would never end")
+            raise ValueError(
+                "set num_trials or a time limit (time_out): the search space is infinite, "
+                "so the search would never end"
+            )
         self._warn_small_space(size, num_trials)
         lock = self._lock_folder()
         try:
@@ -266,22 +310,33 @@ class TaskScheduler(ResultsMixin, StateMixin):
         if not self.checkpoint:
             return None
         if os.path.isdir(self.checkpoint):
-            raise ValueError("checkpoint must be a file path, but %s is a folder (e.g. give %s)"
-                             % (self.checkpoint, os.path.join(self.checkpoint, "checkpoint.ag")))
+            raise ValueError(
+                "checkpoint must be a file path, but %s is a folder (e.g. give %s)"
+                % (self.checkpoint, os.path.join(self.checkpoint, "checkpoint.ag"))
+            )
         return lock_folder(self._output_folder(), "checkpoint folder")
 
     def _warn_small_space(self, size, num_trials):
         if num_trials is None or size is None or size == float("inf") or num_trials <= size:
             return
         if size == 1:
-            logger.warning("num_trials=%d, but the search space has only one distinct configuration "
-                           "(%s): only one trial will run. Give train_fn search spaces (e.g. "
-                           "@ag.args(lr=ag.space.Real(1e-3, 1e-1, log=True))) to search.", num_trials,
-                           "train_fn declares no search space" if not len(self._search_space()) else
-                           "every search space has a single value")
+            logger.warning(
+                "num_trials=%d, but the search space has only one distinct configuration "
+                "(%s): only one trial will run. Give train_fn search spaces (e.g. "
+                "@ag.args(lr=ag.space.Real(1e-3, 1e-1, log=True))) to search.",
+                num_trials,
+                "train_fn declares no search space"
+                if not len(self._search_space())
+                else "every search space has a single value",
+            )
         else:
-            logger.warning("num_trials=%d, but the search space has only %d distinct configurations: "
-                           "at most %d trials will run", num_trials, size, size)
+            logger.warning(
+                "num_trials=%d, but the search space has only %d distinct configurations: "
+                "at most %d trials will run",
+                num_trials,
+                size,
+                size,
+            )
 
     def _run_loop(self, num_trials, time_out):
         _warn_legacy_overrides(type(self))
@@ -291,17 +346,34 @@ class TaskScheduler(ResultsMixin, StateMixin):
         if self.preload and hasattr(executor, "preload"):
             executor.preload = list(self.preload)
         settings = LoopSettings(
-            self.time_attr, self.reward_attr, num_trials=num_trials, time_out=time_out,
-            trial_timeout=self.trial_timeout, max_retries=self.max_retries, log_stops=self.log_stops,
-            output_folder=self._output_folder(), startup_grace=_STARTUP_GRACE, stop_grace=_STOP_GRACE)
+            self.time_attr,
+            self.reward_attr,
+            num_trials=num_trials,
+            time_out=time_out,
+            trial_timeout=self.trial_timeout,
+            max_retries=self.max_retries,
+            log_stops=self.log_stops,
+            output_folder=self._output_folder(),
+            startup_grace=_STARTUP_GRACE,
+            stop_grace=_STOP_GRACE,
+        )
         # _emit and _save_at_end are looked up now, so that an instance may wrap them (tests do);
         # without such a wrapper the loop calls the callbacks directly (one call less per event).
         emit = self._emit
         if "_emit" not in vars(self) and type(self)._emit is TaskScheduler._emit:
             emit = self._active_callbacks.emit
-        self._loop = TrialLoop(self._book, self._term_adapter, self._search_adapter, executor, self._slots,
-                               settings, emit=emit, save=self.save, save_at_end=self._save_at_end,
-                               goal=self._goal())
+        self._loop = TrialLoop(
+            self._book,
+            self._term_adapter,
+            self._search_adapter,
+            executor,
+            self._slots,
+            settings,
+            emit=emit,
+            save=self.save,
+            save_at_end=self._save_at_end,
+            goal=self._goal(),
+        )
         start = time.monotonic()
         # The function and its default args go to each worker once (by value where needed).
         self._loop.run(lambda: dumps((self.train_fn, self.args)), self)
@@ -321,8 +393,11 @@ class TaskScheduler(ResultsMixin, StateMixin):
         garbage-collected or the process exits, unless it holds TensorBoard logs."""
         folder = tempfile.mkdtemp(prefix="autogluon-")
         if self.visualizer == "tensorboard":
-            logger.info("checkpoint=None: the trial folders and TensorBoard logs are in %s, which is "
-                        "kept (pass checkpoint= to choose the folder)", folder)
+            logger.info(
+                "checkpoint=None: the trial folders and TensorBoard logs are in %s, which is "
+                "kept (pass checkpoint= to choose the folder)",
+                folder,
+            )
         else:
             weakref.finalize(self, shutil.rmtree, folder, ignore_errors=True)
         return folder
@@ -330,8 +405,9 @@ class TaskScheduler(ResultsMixin, StateMixin):
     def _callbacks(self, num_trials, time_out):
         callbacks = []
         if self.visualizer == "tensorboard":
-            callbacks.append(TensorBoardCallback(os.path.join(self._output_folder(), "tensorboard"),
-                                                 self.time_attr))
+            callbacks.append(
+                TensorBoardCallback(os.path.join(self._output_folder(), "tensorboard"), self.time_attr)
+            )
         if self.progress:
             callbacks.append(ProgressCallback(num_trials, time_out, self.reward_attr))
         if self._open_journal() is not None:
@@ -344,18 +420,33 @@ class TaskScheduler(ResultsMixin, StateMixin):
 
     def _log_run_end(self, start):
         """The end-of-run summary; what went wrong is shown even when the user configured no logging."""
-        logger.info("run finished: %d trials (%s), best %s=%s, %.1fs", len(self.tasks),
-                    _status_counts(self.tasks.values()), self.reward_attr, self.get_best_reward(),
-                    time.monotonic() - start)
+        logger.info(
+            "run finished: %d trials (%s), best %s=%s, %.1fs",
+            len(self.tasks),
+            _status_counts(self.tasks.values()),
+            self.reward_attr,
+            self.get_best_reward(),
+            time.monotonic() - start,
+        )
         failed = [t for t in self.tasks.values() if t.status == TaskStatus.FAILED]
         if failed:
-            logger.warning("%d of %d trials failed: see scheduler.get_trials() (first: trial %d, %s)",
-                           len(failed), len(self.tasks), failed[0].task_id, _last_line(failed[0]))
+            logger.warning(
+                "%d of %d trials failed: see scheduler.get_trials() (first: trial %d, %s)",
+                len(failed),
+                len(self.tasks),
+                failed[0].task_id,
+                _last_line(failed[0]),
+            )
         nonfinite = self._nonfinite
         if nonfinite:
-            logger.warning("%d of %d trials reported a non-finite %s (trials %s); it counted as the worst "
-                           "possible value", len(nonfinite), len(self.tasks), self.reward_attr,
-                           ", ".join(map(str, sorted(nonfinite))))
+            logger.warning(
+                "%d of %d trials reported a non-finite %s (trials %s); it counted as the worst "
+                "possible value",
+                len(nonfinite),
+                len(self.tasks),
+                self.reward_attr,
+                ", ".join(map(str, sorted(nonfinite))),
+            )
 
     def join_tasks(self):
         """Wait for running trials. :meth:`run` already blocks until they finish, so this returns at once."""
@@ -363,7 +454,12 @@ class TaskScheduler(ResultsMixin, StateMixin):
 
     def __repr__(self):
         return "%s(trials=%d, finished=%d, searcher=%r, terminator=%r)" % (
-            type(self).__name__, len(self.tasks), self.num_finished, self.searcher, self.terminator)
+            type(self).__name__,
+            len(self.tasks),
+            self.num_finished,
+            self.searcher,
+            self.terminator,
+        )
 
 
 _LEGACY_HOOKS = ("_next_task", "_on_report", "_launch", "_finish", "_handle")
@@ -375,9 +471,13 @@ def _warn_legacy_overrides(cls):
     for name in _LEGACY_HOOKS:
         owner = next((c for c in cls.__mro__ if name in vars(c)), None)
         if owner is not None:
-            logger.warning("%s.%s is no longer called: the trial loop lives in autogluon.scheduler._loop. "
-                           "End a search early with a goal (_goal(), see _fifo.py) or decide in a "
-                           "terminator instead", owner.__name__, name)
+            logger.warning(
+                "%s.%s is no longer called: the trial loop lives in autogluon.scheduler._loop. "
+                "End a search early with a goal (_goal(), see _fifo.py) or decide in a "
+                "terminator instead",
+                owner.__name__,
+                name,
+            )
 
 
 def _check_args(args):

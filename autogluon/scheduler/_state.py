@@ -6,6 +6,7 @@ resume (by loading its saved state, or by replaying the recorded reports into it
 ``self.checkpoint`` and the adapters ``self._terminator_adapter()`` / ``self._searcher_adapter()``;
 TaskScheduler inherits it.
 """
+
 import logging
 import os
 
@@ -31,8 +32,11 @@ class StateMixin:
     def _terminator_state(self):
         state = self._terminator_adapter().state()
         if saved_chain(None, state)[-1][1] is None:
-            self._note_once("terminator-state", "%s has no state_dict(); its state is rebuilt on resume by "
-                            "replaying the recorded reports", type(self.terminator).__name__)
+            self._note_once(
+                "terminator-state",
+                "%s has no state_dict(); its state is rebuilt on resume by replaying the recorded reports",
+                type(self.terminator).__name__,
+            )
         return state
 
     def _fingerprint(self):
@@ -52,8 +56,11 @@ class StateMixin:
             "terminator_class": type(self.terminator).__name__,
             "tasks": [t.to_state() for t in self.tasks.values() if t not in running],
             "rerun": [{"task_id": t.task_id, "config": t.config, "attempts": t.attempts} for t in running]
-                     + [{"task_id": t.task_id, "config": t.config, "attempts": t.attempts}
-                        for t in self._requeue if t not in running],
+            + [
+                {"task_id": t.task_id, "config": t.config, "attempts": t.attempts}
+                for t in self._requeue
+                if t not in running
+            ],
             "next_task_id": self._next_task_id,
             "fingerprint": self._fingerprint(),
         }
@@ -66,11 +73,19 @@ class StateMixin:
         """Restore from :meth:`state_dict`; trials that were running are queued to run again."""
         if not isinstance(state, dict) or "tasks" not in state:
             raise CheckpointError("scheduler state is missing or malformed")
-        for key, mine in (("time_attr", self.time_attr), ("reward_attr", self.reward_attr), ("mode", self.mode)):
+        for key, mine in (
+            ("time_attr", self.time_attr),
+            ("reward_attr", self.reward_attr),
+            ("mode", self.mode),
+        ):
             if state.get(key) not in (None, mine):
-                raise ValueError("the checkpoint was written with %s=%r but this scheduler has %s=%r"
-                                 % (key, state[key], key, mine))
-        check_fingerprint(state.get("fingerprint"), self._fingerprint(), self.checkpoint or "the state", logger)
+                raise ValueError(
+                    "the checkpoint was written with %s=%r but this scheduler has %s=%r"
+                    % (key, state[key], key, mine)
+                )
+        check_fingerprint(
+            state.get("fingerprint"), self._fingerprint(), self.checkpoint or "the state", logger
+        )
         self._searcher_adapter().restore(state.get("searcher"))
         self.tasks = {}
         for task_state in state["tasks"]:
@@ -116,8 +131,11 @@ class StateMixin:
     def _full_state(self):
         state = self.state_dict()
         if state is None:  # a subclass's state_dict that returns nothing (as in the tutorial)
-            self._note_once("scheduler-state", "%s.state_dict() returned None; checkpointing the core "
-                            "scheduler state instead", type(self).__name__)
+            self._note_once(
+                "scheduler-state",
+                "%s.state_dict() returned None; checkpointing the core scheduler state instead",
+                type(self).__name__,
+            )
             state = StateMixin.state_dict(self)
         return state
 

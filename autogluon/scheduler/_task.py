@@ -1,4 +1,5 @@
 """A trial as the scheduler and the terminators see it."""
+
 import math
 import sys
 
@@ -8,10 +9,10 @@ __all__ = ["Task", "TaskStatus"]
 class TaskStatus:
     PENDING = "pending"
     RUNNING = "running"
-    PAUSED = "paused"          # Hyperband promotion: waiting at a rung, may resume
-    COMPLETED = "completed"    # the training function returned (or reached max_t)
-    STOPPED = "stopped"        # ended early by the terminator or the time limit
-    FAILED = "failed"          # raised, or its process died
+    PAUSED = "paused"  # Hyperband promotion: waiting at a rung, may resume
+    COMPLETED = "completed"  # the training function returned (or reached max_t)
+    STOPPED = "stopped"  # ended early by the terminator or the time limit
+    FAILED = "failed"  # raised, or its process died
     FINISHED = (COMPLETED, STOPPED, FAILED)
 
 
@@ -22,8 +23,20 @@ class Task:
     terminator call about one trial.
     """
 
-    __slots__ = ("task_id", "config", "status", "history", "error", "reason", "attempts",
-                 "start_time", "end_time", "_sign", "_reward_attr", "best_reward")
+    __slots__ = (
+        "task_id",
+        "config",
+        "status",
+        "history",
+        "error",
+        "reason",
+        "attempts",
+        "start_time",
+        "end_time",
+        "_sign",
+        "_reward_attr",
+        "best_reward",
+    )
 
     def __new__(cls, *args, **kwargs):
         # Aug 2019's Task(fn, args, resources) is a job for TaskScheduler().add_task, not a trial record.

@@ -32,6 +32,7 @@ driver's end of one worker connection (:class:`WorkerLink`, shared by the local 
 executor); and a worker process's environment and command line (:func:`worker_env`,
 :func:`start_worker`).
 """
+
 import logging
 import numbers
 import os
@@ -39,9 +40,33 @@ import pickle
 import sys
 from collections import namedtuple
 
-__all__ = ["WireError", "encode", "decode", "send", "recv", "receive", "send_hello", "no_delay", "WorkerLink",
-           "worker_env", "start_worker", "import_paths", "Hello", "Ready", "Fn", "Run", "Started", "Report",
-           "Decision", "Done", "Exit", "started_event", "report_event", "done_event", "died_event"]
+__all__ = [
+    "WireError",
+    "encode",
+    "decode",
+    "send",
+    "recv",
+    "receive",
+    "send_hello",
+    "no_delay",
+    "WorkerLink",
+    "worker_env",
+    "start_worker",
+    "import_paths",
+    "Hello",
+    "Ready",
+    "Fn",
+    "Run",
+    "Started",
+    "Report",
+    "Decision",
+    "Done",
+    "Exit",
+    "started_event",
+    "report_event",
+    "done_event",
+    "died_event",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -144,12 +169,16 @@ def decode(message):
     kind = message[0] if type(message) is tuple and message else None
     entry = _MESSAGES.get(kind) if type(kind) is str else None
     if entry is None:
-        raise WireError("not a message of the worker protocol (a tuple whose first item is one of %s): %.200r"
-                        % (", ".join(sorted(_MESSAGES)), message))
+        raise WireError(
+            "not a message of the worker protocol (a tuple whose first item is one of %s): %.200r"
+            % (", ".join(sorted(_MESSAGES)), message)
+        )
     record, size, checks = entry
     if len(message) != size + 1:
-        raise WireError("a %r message has %d field(s) after its kind, got %d: %.200r"
-                        % (kind, size, len(message) - 1, message))
+        raise WireError(
+            "a %r message has %d field(s) after its kind, got %d: %.200r"
+            % (kind, size, len(message) - 1, message)
+        )
     fields = message[1:]
     for (name, allowed, test), value in zip(checks, fields):
         if not test(value):
@@ -167,8 +196,10 @@ def encode(record, *fields):
     holds objects a fresh process cannot import by name (a notebook cell, ``__main__``) goes as
     ``("run-dill", payload)``: shipped by value."""
     if len(fields) != len(record._fields):
-        raise TypeError("a %s message takes %d field(s) (%s), got %d"
-                        % (record.KIND, len(record._fields), ", ".join(record._fields), len(fields)))
+        raise TypeError(
+            "a %s message takes %d field(s) (%s), got %d"
+            % (record.KIND, len(record._fields), ", ".join(record._fields), len(fields))
+        )
     if record is Run:
         from ..core._serialize import dumps, needs_value
 
@@ -211,8 +242,10 @@ def recv(conn):
     try:
         message = pickle.loads(data)
     except Exception as exc:  # noqa: BLE001 -- any garbage: UnpicklingError, EOFError, ImportError, ...
-        raise WireError("a frame that is not a pickled message (%s: %s): %.80r"
-                        % (type(exc).__name__, exc, bytes(data[:80]))) from None
+        raise WireError(
+            "a frame that is not a pickled message (%s: %s): %.80r"
+            % (type(exc).__name__, exc, bytes(data[:80]))
+        ) from None
     return decode(message)
 
 
@@ -312,8 +345,12 @@ class WorkerLink:
             try:
                 record = recv(self.conn)
             except WireError as exc:
-                logger.warning("dropped a malformed message from the worker of slot %d (pid %s): %s",
-                               self.slot.index, self.pid, exc)
+                logger.warning(
+                    "dropped a malformed message from the worker of slot %d (pid %s): %s",
+                    self.slot.index,
+                    self.pid,
+                    exc,
+                )
                 continue
             event = self._event(record)
             if event is not None:
@@ -329,8 +366,12 @@ class WorkerLink:
             self.task_id = None
             return done_event(self.slot.index, record.task_id, record.outcome, record.error)
         if kind is not Ready:  # a worker says "ready" after start-up: nothing to do
-            logger.warning("dropped a %s message from the worker of slot %d (pid %s): only a driver "
-                           "receives it", kind.__name__, self.slot.index, self.pid)
+            logger.warning(
+                "dropped a %s message from the worker of slot %d (pid %s): only a driver receives it",
+                kind.__name__,
+                self.slot.index,
+                self.pid,
+            )
         return None
 
 
@@ -366,5 +407,10 @@ def start_worker(env, fd=None, connect=None, module=WORKER_MODULE):
     import subprocess
 
     args = [str(fd)] if connect is None else ["--connect", connect]
-    return subprocess.Popen([sys.executable, "-m", module] + args, env=env, stdin=subprocess.DEVNULL,
-                            start_new_session=True, pass_fds=() if fd is None else (fd,))
+    return subprocess.Popen(
+        [sys.executable, "-m", module] + args,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+        pass_fds=() if fd is None else (fd,),
+    )

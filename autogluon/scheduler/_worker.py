@@ -17,6 +17,7 @@ its whole tree with SIGKILL and exits. When the worker exits, the guard kills
 what is left of its tree and exits with the worker's status. The worker itself
 gets SIGKILL if the guard dies, and exits when the connection closes.
 """
+
 import ctypes
 import importlib
 import logging
@@ -108,7 +109,9 @@ def _setup_process(fd=None):
             pass
     level = os.environ.get(_wire.ENV_LOG_LEVEL)
     if level:
-        logging.basicConfig(level=int(level), format="%(levelname)s:%(name)s:[worker %(process)d] %(message)s")
+        logging.basicConfig(
+            level=int(level), format="%(levelname)s:%(name)s:[worker %(process)d] %(message)s"
+        )
     for name in filter(None, os.environ.get(_wire.ENV_PRELOAD, "").split(",")):
         try:
             importlib.import_module(name)
@@ -121,8 +124,9 @@ def run_trial(fn, args, spec, send_report):
     from ..core._decorators import call_train_fn
     from .reporter import StatusReporter, TrialStopped
 
-    reporter = StatusReporter(spec["task_id"], send_report, spec["reward_attr"], spec["time_attr"],
-                              spec.get("trial_dir"))
+    reporter = StatusReporter(
+        spec["task_id"], send_report, spec["reward_attr"], spec["time_attr"], spec.get("trial_dir")
+    )
     try:
         call_train_fn(fn, args, spec["config"], reporter)
     except TrialStopped:
@@ -138,8 +142,11 @@ def _user_traceback(exc):
 
     callers = {os.path.abspath(__file__), os.path.abspath(_decorators.__file__)}
     tb = exc.__traceback__
-    while tb is not None and tb.tb_next is not None and \
-            os.path.abspath(tb.tb_frame.f_code.co_filename) in callers:
+    while (
+        tb is not None
+        and tb.tb_next is not None
+        and os.path.abspath(tb.tb_frame.f_code.co_filename) in callers
+    ):
         tb = tb.tb_next
     return "".join(traceback.format_exception(type(exc), exc, tb))
 
@@ -200,8 +207,9 @@ def _serve(conn):
             if not _serve_trial(conn, fn, msg.spec):
                 return
         else:
-            logging.getLogger(__name__).warning("worker %d dropped a %s message: only the driver receives it",
-                                                os.getpid(), kind.__name__)
+            logging.getLogger(__name__).warning(
+                "worker %d dropped a %s message: only the driver receives it", os.getpid(), kind.__name__
+            )
 
 
 def _serve_trial(conn, fn, spec):

@@ -6,6 +6,7 @@ trial, the call raises :class:`TrialStopped`, so a stopped trial trains no
 further. ``TrialStopped`` derives from ``BaseException`` so that a training
 function's ``except Exception`` does not swallow it.
 """
+
 import logging
 import math
 import numbers
@@ -81,8 +82,10 @@ class StatusReporter:
         self.last_result = clean
         self.num_reports += 1
         if not self._send(clean):
-            raise TrialStopped("trial %d stopped by the scheduler at %s=%s" % (
-                self.task_id, self._time_attr, clean[self._time_attr]))
+            raise TrialStopped(
+                "trial %d stopped by the scheduler at %s=%s"
+                % (self.task_id, self._time_attr, clean[self._time_attr])
+            )
 
     # -- state a training function keeps across pauses (Hyperband promotion) --
     def _state_path(self):

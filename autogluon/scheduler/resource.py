@@ -1,4 +1,5 @@
 """Per-trial resources: how many trials fit the machine, and which CPU/GPU ids each gets."""
+
 import logging
 import numbers
 import os
@@ -130,15 +131,25 @@ def plan_slots(resource, machine=None, max_concurrent=None, name="resource"):
     machine = machine or detect_resources()
     need_c, need_g = resource["num_cpus"], resource["num_gpus"]
     if need_c > machine.num_cpus:
-        raise ValueError("%s asks for num_cpus=%d per trial but this machine has %d CPU(s)"
-                         % (name, need_c, machine.num_cpus))
+        raise ValueError(
+            "%s asks for num_cpus=%d per trial but this machine has %d CPU(s)"
+            % (name, need_c, machine.num_cpus)
+        )
     if need_g > machine.num_gpus:
-        raise ValueError("%s asks for num_gpus=%d per trial but this machine has %d GPU(s)%s"
-                         % (name, need_g, machine.num_gpus,
-                            "" if machine.num_gpus else "; use num_gpus=0 to train on the CPU"))
+        raise ValueError(
+            "%s asks for num_gpus=%d per trial but this machine has %d GPU(s)%s"
+            % (
+                name,
+                need_g,
+                machine.num_gpus,
+                "" if machine.num_gpus else "; use num_gpus=0 to train on the CPU",
+            )
+        )
     count = count_slots(resource, [(machine.num_cpus, machine.num_gpus)], max_concurrent)
     return [
-        Slot(i, machine.cpu_ids[i * need_c:(i + 1) * need_c], machine.gpu_ids[i * need_g:(i + 1) * need_g])
+        Slot(
+            i, machine.cpu_ids[i * need_c : (i + 1) * need_c], machine.gpu_ids[i * need_g : (i + 1) * need_g]
+        )
         for i in range(count)
     ]
 

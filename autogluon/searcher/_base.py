@@ -1,4 +1,5 @@
 """BaseSearcher: the bookkeeping every searcher shares (results, best config, exhaustion, state)."""
+
 import copy
 import logging
 import math
@@ -41,9 +42,9 @@ class BaseSearcher:
         if kwargs:
             logger.info("%s ignores unknown options: %s", type(self).__name__, sorted(kwargs))
         self.rng = np.random.default_rng(self.seed)
-        self._results = []        # [(config, reward)] in the order they came
-        self._failed = []         # configs whose trials failed
-        self._num_suggested = 0   # configs handed out by get_config
+        self._results = []  # [(config, reward)] in the order they came
+        self._failed = []  # configs whose trials failed
+        self._num_suggested = 0  # configs handed out by get_config
         self._exhausted = False
         self._journal_mark = None  # where state_delta() last left off (None: not tracking)
 
@@ -139,8 +140,12 @@ class BaseSearcher:
 
     def _delta_ops(self, mark):
         return [
-            ('extend', ('results',), [[dict(config), reward] for config, reward in self._results[mark['results']:]]),
-            ('extend', ('failed',), [dict(config) for config in self._failed[mark['failed']:]]),
+            (
+                'extend',
+                ('results',),
+                [[dict(config), reward] for config, reward in self._results[mark['results'] :]],
+            ),
+            ('extend', ('failed',), [dict(config) for config in self._failed[mark['failed'] :]]),
             ('set', ('rng_state',), self.rng.bit_generator.state),  # a fresh dict per call
             ('set', ('num_suggested',), self._num_suggested),
             ('set', ('exhausted',), self._exhausted),
@@ -150,20 +155,27 @@ class BaseSearcher:
         """Restore what :meth:`state_dict` returned; the next suggestions are then the same as the original's."""
         self._journal_mark = None
         check_instance('state', state, dict, 'a dict from state_dict()')
-        missing = [k for k in ('version', 'rng_state', 'results', 'failed', 'num_suggested', 'exhausted')
-                   if k not in state]
+        missing = [
+            k
+            for k in ('version', 'rng_state', 'results', 'failed', 'num_suggested', 'exhausted')
+            if k not in state
+        ]
         if missing:
-            raise ValueError(f"state is missing keys {missing}; pass what {type(self).__name__}.state_dict() "
-                             f"returned")
+            raise ValueError(
+                f"state is missing keys {missing}; pass what {type(self).__name__}.state_dict() returned"
+            )
         if state['version'] != _STATE_VERSION:
-            raise ValueError(f"state version {state['version']!r} is not supported (expected {_STATE_VERSION})")
+            raise ValueError(
+                f"state version {state['version']!r} is not supported (expected {_STATE_VERSION})"
+            )
         if state.get('searcher', type(self).__name__) != type(self).__name__:
             logger.warning("loading state of a %s into a %s", state['searcher'], type(self).__name__)
         rng_state = copy.deepcopy(state['rng_state'])
         bit_generator = getattr(np.random, rng_state.get('bit_generator', ''), None)
         if bit_generator is None:
-            raise ValueError(f"state['rng_state'] names an unknown bit generator "
-                             f"{rng_state.get('bit_generator')!r}")
+            raise ValueError(
+                f"state['rng_state'] names an unknown bit generator {rng_state.get('bit_generator')!r}"
+            )
         if type(self.rng.bit_generator).__name__ != rng_state['bit_generator']:
             self.rng = np.random.Generator(bit_generator())
         self.rng.bit_generator.state = rng_state
@@ -174,8 +186,10 @@ class BaseSearcher:
 
     def __repr__(self):
         best = self.get_best_reward()
-        return (f"{type(self).__name__}(configspace={self.configspace!r}, num_suggested={self._num_suggested}, "
-                f"num_results={len(self._results)}, best_reward={best!r})")
+        return (
+            f"{type(self).__name__}(configspace={self.configspace!r}, num_suggested={self._num_suggested}, "
+            f"num_results={len(self._results)}, best_reward={best!r})"
+        )
 
 
 # state_dict implementations whose every change state_delta() describes (see register_delta_aware)

@@ -1,4 +1,5 @@
 """Grid search: walk the cartesian product of every space's grid values in a fixed order."""
+
 import logging
 
 from ..core._validate import check_int
@@ -62,6 +63,8 @@ class GridSearcher(BaseSearcher):
         if 'position' not in state:
             raise ValueError("state is missing key 'position'; pass what GridSearcher.state_dict() returned")
         if state.get('num_grid_points', self.num_grid_points) != self.num_grid_points:
-            raise ValueError(f"state was saved with num_grid_points={state['num_grid_points']!r}, this searcher "
-                             f"uses {self.num_grid_points}")
+            raise ValueError(
+                f"state was saved with num_grid_points={state['num_grid_points']!r}, this searcher "
+                f"uses {self.num_grid_points}"
+            )
         self._position = int(state['position'])

@@ -1,4 +1,5 @@
 """Random search without repeats."""
+
 import logging
 import math
 
@@ -71,15 +72,17 @@ class RandomSampling(BaseSearcher):
 
     def _delta_ops(self, mark):
         ops = super()._delta_ops(mark)
-        ops.append(('extend', ('seen',), [list(key) for key in self._seen_log[mark['seen']:]]))
+        ops.append(('extend', ('seen',), [list(key) for key in self._seen_log[mark['seen'] :]]))
         ops.append(('set', ('default_done',), self._default_done))
         return ops
 
     def load_state_dict(self, state):
         super().load_state_dict(state)
         if 'seen' not in state or 'default_done' not in state:
-            raise ValueError("state is missing keys ['seen', 'default_done']; pass what "
-                             "RandomSampling.state_dict() returned")
+            raise ValueError(
+                "state is missing keys ['seen', 'default_done']; pass what "
+                "RandomSampling.state_dict() returned"
+            )
         self._seen = {tuple(key) for key in state['seen']}
         self._seen_log = list(self._seen)
         self._default_done = bool(state['default_done'])
@@ -109,11 +112,16 @@ def draw_unseen(searcher):
             add_seen(searcher, key)
             return config
     if searcher._size == math.inf:
-        logger.debug("%d samples in a row were duplicates: treating the space as used up", searcher.max_retries)
+        logger.debug(
+            "%d samples in a row were duplicates: treating the space as used up", searcher.max_retries
+        )
         return None
     # A finite space that is nearly used up (so small enough to list): pick among the configs left.
-    left = [(key, config) for key, config in searcher.configspace._all_keys_and_configs()
-            if key not in searcher._seen]
+    left = [
+        (key, config)
+        for key, config in searcher.configspace._all_keys_and_configs()
+        if key not in searcher._seen
+    ]
     if not left:
         return None
     key, config = left[int(searcher.rng.integers(len(left)))]

@@ -1,4 +1,5 @@
 """Searchers by name: ``searcher_factory('random', space, seed=0)``."""
+
 import logging
 
 from ..core._validate import check_str, fail_type
@@ -73,8 +74,13 @@ def get_searcher(searcher, configspace=None, **kwargs):
         return searcher_factory(searcher, configspace, **kwargs)
     if isinstance(searcher, BaseSearcher) or _is_searcher_like(searcher):
         if kwargs:
-            logger.info("searcher %s is already built; options %s are ignored", type(searcher).__name__,
-                        sorted(kwargs))
+            logger.info(
+                "searcher %s is already built; options %s are ignored",
+                type(searcher).__name__,
+                sorted(kwargs),
+            )
         return searcher
-    raise TypeError(f"searcher must be a searcher object (with get_config and update), a name "
-                    f"({', '.join(sorted(SEARCHERS))}) or a searcher class, got {searcher!r}")
+    raise TypeError(
+        f"searcher must be a searcher object (with get_config and update), a name "
+        f"({', '.join(sorted(SEARCHERS))}) or a searcher class, got {searcher!r}"
+    )

@@ -18,6 +18,7 @@ Example::
     >>> config = searcher.get_config()
     >>> searcher.update(config, reward=0.5)
 """
+
 import logging
 import math
 import os
@@ -44,8 +45,10 @@ def discretize(name, space, num_bins, max_int_choices=100):
         return space.grid(num_bins)
     if isinstance(space, Real):
         return space.grid(num_bins)
-    raise TypeError("RLSearcher: hyperparameter %r is a %s; the controller supports Categorical, Int and Real "
-                    "spaces" % (name, type(space).__name__))
+    raise TypeError(
+        "RLSearcher: hyperparameter %r is a %s; the controller supports Categorical, Int and Real "
+        "spaces" % (name, type(space).__name__)
+    )
 
 
 class _Controller:
@@ -141,8 +144,18 @@ class RLSearcher(BaseSearcher):
         Values a Real (or a large Int) space is discretized into (default 10).
     """
 
-    def __init__(self, configspace, seed=None, controller_lr=1e-3, controller_batch_size=1,
-                 ema_baseline_decay=0.95, hidden_size=100, softmax_temperature=1.0, num_bins=10, **kwargs):
+    def __init__(
+        self,
+        configspace,
+        seed=None,
+        controller_lr=1e-3,
+        controller_batch_size=1,
+        ema_baseline_decay=0.95,
+        hidden_size=100,
+        softmax_temperature=1.0,
+        num_bins=10,
+        **kwargs,
+    ):
         super().__init__(configspace, seed=seed, **kwargs)
         if not len(self.configspace):
             raise ValueError("configspace must hold at least one search space for RLSearcher")
@@ -154,14 +167,16 @@ class RLSearcher(BaseSearcher):
         self.num_bins = check_int("num_bins", num_bins, low=2)
         self.names = list(self.configspace)
         self.choices = [discretize(k, self.configspace[k], self.num_bins) for k in self.names]
-        self.controller = _Controller([len(c) for c in self.choices], self.hidden_size,
-                                      self.softmax_temperature, self.rng)
+        self.controller = _Controller(
+            [len(c) for c in self.choices], self.hidden_size, self.softmax_temperature, self.rng
+        )
         import mxnet as mx
 
-        self._trainer = mx.gluon.Trainer(self.controller.block.collect_params(), "adam",
-                                         {"learning_rate": self.controller_lr})
+        self._trainer = mx.gluon.Trainer(
+            self.controller.block.collect_params(), "adam", {"learning_rate": self.controller_lr}
+        )
         self.baseline = None
-        self._batch = []        # [(actions, reward)] waiting for the next controller update
+        self._batch = []  # [(actions, reward)] waiting for the next controller update
         self.num_updates = 0
 
     # -- configs <-> actions -------------------------------------------------------
@@ -194,8 +209,11 @@ class RLSearcher(BaseSearcher):
         reward = float(reward)
         actions = self._to_actions(config)
         if actions is None or not math.isfinite(reward):
-            logger.info("RLSearcher: config %s (reward %r) is not one the controller can learn from; skipped",
-                        config, reward)
+            logger.info(
+                "RLSearcher: config %s (reward %r) is not one the controller can learn from; skipped",
+                config,
+                reward,
+            )
             return
         if self.baseline is None:
             self.baseline = reward
@@ -215,8 +233,12 @@ class RLSearcher(BaseSearcher):
         loss.backward()
         self._trainer.step(1)
         self.num_updates += 1
-        logger.debug("RLSearcher: controller update %d, loss %.4g, baseline %.4g", self.num_updates,
-                     loss.asscalar(), self.baseline)
+        logger.debug(
+            "RLSearcher: controller update %d, loss %.4g, baseline %.4g",
+            self.num_updates,
+            loss.asscalar(),
+            self.baseline,
+        )
 
     def probabilities(self, config=None):
         """``{name: {value: probability}}`` of the controller's choices along ``config``'s earlier choices
@@ -254,9 +276,13 @@ class RLSearcher(BaseSearcher):
 
     def state_dict(self):
         state = super().state_dict()
-        state.update(controller_params=self._params_state(), trainer_states=self._trainer_state(),
-                     baseline=self.baseline, batch=[[list(a), adv] for a, adv in self._batch],
-                     num_updates=self.num_updates)
+        state.update(
+            controller_params=self._params_state(),
+            trainer_states=self._trainer_state(),
+            baseline=self.baseline,
+            batch=[[list(a), adv] for a, adv in self._batch],
+            num_updates=self.num_updates,
+        )
         return state
 
     def load_state_dict(self, state):
@@ -265,8 +291,10 @@ class RLSearcher(BaseSearcher):
         params = list(self.controller.block.collect_params().values())
         saved = state["controller_params"]
         if [tuple(a.shape) for a in saved] != [tuple(p.shape) for p in params]:
-            raise ValueError("state['controller_params'] does not match this controller (another search "
-                             "space or hidden_size?)")
+            raise ValueError(
+                "state['controller_params'] does not match this controller (another search "
+                "space or hidden_size?)"
+            )
         for p, value in zip(params, saved):
             p.set_data(mx.nd.array(value))
         fd, path = tempfile.mkstemp(suffix=".states")

@@ -8,6 +8,7 @@ Example::
     >>> 1e-4 <= lr.sample(np.random.default_rng(0)) <= 1e-1
     True
 """
+
 import math
 import random
 
@@ -52,7 +53,7 @@ class sample_from(Sample):  # noqa: N801 -- the 2019 spelling
 
     def sample(self, rng):
         check_instance('rng', rng, np.random.Generator, RNG_ALLOWED)
-        return self._draw(int(rng.integers(2 ** 31)))
+        return self._draw(int(rng.integers(2**31)))
 
     def __call__(self):
         return self.func()
@@ -65,12 +66,15 @@ class sample_from(Sample):  # noqa: N801 -- the 2019 spelling
         return math.inf
 
     def grid(self, num_points):
-        raise ValueError("sample_from(%r) cannot be listed for grid search; use a Categorical, Int or Real"
-                         % (self.func,))
+        raise ValueError(
+            "sample_from(%r) cannot be listed for grid search; use a Categorical, Int or Real" % (self.func,)
+        )
 
     def to_configspace(self, name):
-        raise ValueError("hyperparameter %r is a sample_from(fn) space, which ConfigSpace cannot express; "
-                         "use a Categorical, Int or Real space with this searcher" % (name,))
+        raise ValueError(
+            "hyperparameter %r is a sample_from(fn) space, which ConfigSpace cannot express; "
+            "use a Categorical, Int or Real space with this searcher" % (name,)
+        )
 
     def _key(self, value):
         try:

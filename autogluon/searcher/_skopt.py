@@ -2,6 +2,7 @@
 
 scikit-optimize is imported only when a searcher is built, so ``import autogluon`` stays fast.
 """
+
 import copy
 import logging
 import math
@@ -9,8 +10,8 @@ import numbers
 
 import numpy as np
 
-from ..space import Categorical, Int, Real
 from ..core._validate import check_bool, check_choice, check_instance, check_int, fail_type, fail_value
+from ..space import Categorical, Int, Real
 from ._base import BaseSearcher
 from ._random import draw_unseen
 
@@ -22,7 +23,7 @@ _ESTIMATORS = ('GP', 'RF', 'ET', 'GBRT')
 _ACQ_FUNCS = {'ei': 'EI', 'lcb': 'LCB', 'pi': 'PI', 'gp_hedge': 'gp_hedge'}
 _ACQ_OPTIMIZERS = ('auto', 'sampling', 'lbfgs')
 _PENDING = ('cl_min', 'cl_mean', 'cl_max')
-_SEED_BOUND = 2 ** 31 - 1
+_SEED_BOUND = 2**31 - 1
 _N_POINTS = 2000  # random candidates the acquisition function is evaluated at (skopt's default: 10000)
 _STATE_KEYS = ('pending', 'levels', 'seen', 'default_done', 'hedge_gains', 'hedge_candidates')
 
@@ -35,8 +36,9 @@ def _import_skopt():
         from skopt.space import Integer as SkInteger
         from skopt.space import Real as SkReal
     except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError("searcher 'bayesopt' (SKoptSearcher) needs scikit-optimize: "
-                          "pip install scikit-optimize") from exc
+        raise ImportError(
+            "searcher 'bayesopt' (SKoptSearcher) needs scikit-optimize: pip install scikit-optimize"
+        ) from exc
     return Optimizer, SkReal, SkInteger, SkCategorical
 
 
@@ -65,8 +67,9 @@ def _gbrt_estimator(random_state):
         _GBRT_CLASS = _GBRTQuantileRegressor
     from sklearn.ensemble import GradientBoostingRegressor
 
-    return _GBRT_CLASS(base_estimator=GradientBoostingRegressor(n_estimators=30, loss='quantile'),
-                       random_state=random_state)
+    return _GBRT_CLASS(
+        base_estimator=GradientBoostingRegressor(n_estimators=30, loss='quantile'), random_state=random_state
+    )
 
 
 def _time_key(time):
@@ -160,10 +163,24 @@ class SKoptSearcher(BaseSearcher):
         True
     """
 
-    def __init__(self, configspace, seed=None, base_estimator='GP', acq_func='EI', acq_optimizer='sampling',
-                 n_initial_points=5, acq_func_kwargs=None, acq_optimizer_kwargs=None,
-                 pending_strategy='cl_min', rung_evidence=True, first_is_default=True, max_retries=100,
-                 random_state=None, warp_rewards=True, **kwargs):
+    def __init__(
+        self,
+        configspace,
+        seed=None,
+        base_estimator='GP',
+        acq_func='EI',
+        acq_optimizer='sampling',
+        n_initial_points=5,
+        acq_func_kwargs=None,
+        acq_optimizer_kwargs=None,
+        pending_strategy='cl_min',
+        rung_evidence=True,
+        first_is_default=True,
+        max_retries=100,
+        random_state=None,
+        warp_rewards=True,
+        **kwargs,
+    ):
         if seed is None and random_state is not None:
             seed = random_state
         elif random_state is not None and random_state != seed:
@@ -173,13 +190,18 @@ class SKoptSearcher(BaseSearcher):
         self.acq_func = check_choice('acq_func', acq_func, tuple(_ACQ_FUNCS.values()))
         self.acq_optimizer = check_choice('acq_optimizer', acq_optimizer, _ACQ_OPTIMIZERS)
         if self.acq_optimizer == 'lbfgs' and self.base_estimator != 'GP':
-            raise ValueError(f"acq_optimizer='lbfgs' needs base_estimator='GP' (it follows the model's "
-                             f"gradients), got base_estimator={base_estimator!r}; use 'sampling' or 'auto'")
+            raise ValueError(
+                f"acq_optimizer='lbfgs' needs base_estimator='GP' (it follows the model's "
+                f"gradients), got base_estimator={base_estimator!r}; use 'sampling' or 'auto'"
+            )
         self.n_initial_points = check_int('n_initial_points', n_initial_points, low=1)
-        self.acq_func_kwargs = dict(check_instance('acq_func_kwargs', acq_func_kwargs, dict, 'a dict',
-                                                   allow_none=True) or {})
-        self.acq_optimizer_kwargs = dict(check_instance('acq_optimizer_kwargs', acq_optimizer_kwargs, dict,
-                                                        'a dict', allow_none=True) or {})
+        self.acq_func_kwargs = dict(
+            check_instance('acq_func_kwargs', acq_func_kwargs, dict, 'a dict', allow_none=True) or {}
+        )
+        self.acq_optimizer_kwargs = dict(
+            check_instance('acq_optimizer_kwargs', acq_optimizer_kwargs, dict, 'a dict', allow_none=True)
+            or {}
+        )
         self.acq_optimizer_kwargs.setdefault('n_points', _N_POINTS)
         self.pending_strategy = check_choice('pending_strategy', pending_strategy, _PENDING)
         self.rung_evidence = check_bool('rung_evidence', rung_evidence)
@@ -202,17 +224,19 @@ class SKoptSearcher(BaseSearcher):
             elif isinstance(space, Real):
                 dim = sk_real(space.lower, space.upper, name=name)
             else:
-                raise TypeError(f"SKoptSearcher cannot model hyperparameter {name!r} of type "
-                                f"{type(space).__name__} ({space!r}); supported spaces: Real, Int, Categorical, "
-                                f"Bool. Use searcher='random' for this search space")
+                raise TypeError(
+                    f"SKoptSearcher cannot model hyperparameter {name!r} of type "
+                    f"{type(space).__name__} ({space!r}); supported spaces: Real, Int, Categorical, "
+                    f"Bool. Use searcher='random' for this search space"
+                )
             self._dims.append((name, space, dim))
         self._model_dims = [(name, space, dim) for name, space, dim in self._dims if dim is not None]
         self._size = self.configspace.size
 
-        self._seen = set()        # keys of every config suggested or reported
+        self._seen = set()  # keys of every config suggested or reported
         self._default_done = not self.first_is_default
-        self._pending = {}        # key -> config: suggested, no final result yet
-        self._levels = {}         # time level -> {key: (config, reward)} from on_report
+        self._pending = {}  # key -> config: suggested, no final result yet
+        self._levels = {}  # time level -> {key: (config, reward)} from on_report
         self._hedge_gains = None  # gp_hedge portfolio gains, carried from one fitted optimizer to the next
         self._hedge_candidates = None
         if self._model_dims:
@@ -226,8 +250,11 @@ class SKoptSearcher(BaseSearcher):
             if base_estimator.upper() not in _ESTIMATORS:
                 raise fail_value('base_estimator', allowed, base_estimator)
             return base_estimator.upper()
-        if (not isinstance(base_estimator, type) and callable(getattr(base_estimator, 'fit', None))
-                and callable(getattr(base_estimator, 'predict', None))):
+        if (
+            not isinstance(base_estimator, type)
+            and callable(getattr(base_estimator, 'fit', None))
+            and callable(getattr(base_estimator, 'predict', None))
+        ):
             return base_estimator
         raise fail_type('base_estimator', allowed, base_estimator)
 
@@ -278,10 +305,16 @@ class SKoptSearcher(BaseSearcher):
             estimator = clone(estimator)
             if 'random_state' in estimator.get_params(deep=False) and estimator.random_state is None:
                 estimator.set_params(random_state=random_state)  # seeded like the built-in surrogates
-        return optimizer_cls([dim for _, _, dim in self._model_dims], base_estimator=estimator,
-                             n_initial_points=0, acq_func=self.acq_func, acq_optimizer=self.acq_optimizer,
-                             random_state=random_state, acq_func_kwargs=dict(self.acq_func_kwargs),
-                             acq_optimizer_kwargs=dict(self.acq_optimizer_kwargs))
+        return optimizer_cls(
+            [dim for _, _, dim in self._model_dims],
+            base_estimator=estimator,
+            n_initial_points=0,
+            acq_func=self.acq_func,
+            acq_optimizer=self.acq_optimizer,
+            random_state=random_state,
+            acq_func_kwargs=dict(self.acq_func_kwargs),
+            acq_optimizer_kwargs=dict(self.acq_optimizer_kwargs),
+        )
 
     def _finished(self):
         """{key: (config, reward)} of the final rewards given to update (the latest per config)."""
@@ -342,8 +375,9 @@ class SKoptSearcher(BaseSearcher):
             if key not in self._seen:
                 self._seen.add(key)
                 return config
-        logger.debug("SKoptSearcher: the acquisition optimum %s was suggested before; drawing at random",
-                     proposals[0])
+        logger.debug(
+            "SKoptSearcher: the acquisition optimum %s was suggested before; drawing at random", proposals[0]
+        )
         return None
 
     def _random_config(self):
@@ -359,13 +393,21 @@ class SKoptSearcher(BaseSearcher):
                 try:
                     config = self._model_config(data)
                 except Exception:  # a numerical failure of the surrogate must not end the whole search
-                    logger.exception("SKoptSearcher: fitting the %s surrogate on %d observations failed; "
-                                     "suggesting a random configuration instead", self.base_estimator, len(data))
+                    logger.exception(
+                        "SKoptSearcher: fitting the %s surrogate on %d observations failed; "
+                        "suggesting a random configuration instead",
+                        self.base_estimator,
+                        len(data),
+                    )
                     config = None
                 if config is not None:
-                    logger.debug("SKoptSearcher: model fit on %d observations (%s), %d pending: %s", len(data),
-                                 'final rewards' if level is None else f'level {level:g}', len(self._pending),
-                                 config)
+                    logger.debug(
+                        "SKoptSearcher: model fit on %d observations (%s), %d pending: %s",
+                        len(data),
+                        'final rewards' if level is None else f'level {level:g}',
+                        len(self._pending),
+                        config,
+                    )
         if config is None:
             config = self._random_config()
         if config is not None:
@@ -401,8 +443,13 @@ class SKoptSearcher(BaseSearcher):
         """One intermediate result: ``config`` reached ``reward`` (larger is better) at ``time`` (e.g. epoch)."""
         level = _time_key(time)
         key = self._key(config)
-        if (level is None or key is None or isinstance(reward, (bool, np.bool_))
-                or not isinstance(reward, numbers.Real) or not math.isfinite(reward)):
+        if (
+            level is None
+            or key is None
+            or isinstance(reward, (bool, np.bool_))
+            or not isinstance(reward, numbers.Real)
+            or not math.isfinite(reward)
+        ):
             logger.debug("SKoptSearcher.on_report ignores config=%r reward=%r time=%r", config, reward, time)
             return
         self._seen.add(key)
@@ -412,8 +459,10 @@ class SKoptSearcher(BaseSearcher):
     def state_dict(self):
         state = super().state_dict()
         state['pending'] = [dict(config) for config in self._pending.values()]
-        state['levels'] = [[level, [[dict(config), reward] for config, reward in obs.values()]]
-                           for level, obs in self._levels.items()]
+        state['levels'] = [
+            [level, [[dict(config), reward] for config, reward in obs.values()]]
+            for level, obs in self._levels.items()
+        ]
         state['seen'] = [list(key) for key in self._seen]
         state['default_done'] = self._default_done
         state['hedge_gains'] = copy.deepcopy(self._hedge_gains)
@@ -424,7 +473,9 @@ class SKoptSearcher(BaseSearcher):
         super().load_state_dict(state)
         missing = [k for k in _STATE_KEYS if k not in state]
         if missing:
-            raise ValueError(f"state is missing keys {missing}; pass what SKoptSearcher.state_dict() returned")
+            raise ValueError(
+                f"state is missing keys {missing}; pass what SKoptSearcher.state_dict() returned"
+            )
         self._pending = {}
         for config in state['pending']:
             key = self._key(config)
@@ -443,9 +494,11 @@ class SKoptSearcher(BaseSearcher):
         self._hedge_candidates = copy.deepcopy(state['hedge_candidates'])
 
     def __repr__(self):
-        return (f"SKoptSearcher(base_estimator={self.base_estimator!r}, acq_func={self.acq_func!r}, "
-                f"num_suggested={self._num_suggested}, num_results={len(self._results)}, "
-                f"best_reward={self.get_best_reward()!r})")
+        return (
+            f"SKoptSearcher(base_estimator={self.base_estimator!r}, acq_func={self.acq_func!r}, "
+            f"num_suggested={self._num_suggested}, num_results={len(self._results)}, "
+            f"best_reward={self.get_best_reward()!r})"
+        )
 
 
 BayesOptSearcher = SKoptSearcher

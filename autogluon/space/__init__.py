@@ -11,8 +11,12 @@ Example::
     >>> space.names
     ['lr', 'wd']
 """
+
+from ._nested import AutoGluonObject as AutoGluonObject
+from ._nested import Dict as Dict
+from ._nested import List
+from ._nested import NestedSpace as NestedSpace
 from ._space import Bool, Categorical, Int, Linear, Log, Real, SearchSpace, Space
-from ._nested import AutoGluonObject as AutoGluonObject, Dict as Dict, List, NestedSpace as NestedSpace
 
 Choice = Categorical  # the first public release's older spelling
 

@@ -12,21 +12,44 @@ categorical hyperparameter. No MXNet is imported here.
 >>> ag.Optimizers(['sgd', 'adam']).choices
 ('sgd', 'adam')
 """
+
 from ..core._validate import check_str
 from ._space import Categorical
 
-__all__ = ['Nets', 'Optimizers', 'Losses', 'Metrics', 'OPTIMIZER_NAMES', 'LOSS_NAMES',
-           'METRIC_NAMES']
+__all__ = ['Nets', 'Optimizers', 'Losses', 'Metrics', 'OPTIMIZER_NAMES', 'LOSS_NAMES', 'METRIC_NAMES']
 
 #: Optimizers the image-classification task trains with.
 OPTIMIZER_NAMES = ('sgd', 'nag', 'adam', 'rmsprop')
 #: Loss and metric names of the 2019 release; the image task trains with the first of each.
-LOSS_NAMES = ('SoftmaxCrossEntropyLoss', 'L2Loss', 'L1Loss', 'SigmoidBinaryCrossEntropyLoss',
-              'KLDivLoss', 'HuberLoss', 'HingeLoss', 'SquaredHingeLoss', 'LogisticLoss',
-              'TripletLoss', 'CTCLoss', 'CosineEmbeddingLoss', 'PoissonNLLLoss',
-              'DistillationSoftmaxCrossEntropyLoss', 'MixSoftmaxCrossEntropyLoss')
-METRIC_NAMES = ('Accuracy', 'TopKAccuracy', 'F1', 'MCC', 'Perplexity', 'MAE', 'MSE', 'RMSE',
-                'CrossEntropy', 'PearsonCorrelation')
+LOSS_NAMES = (
+    'SoftmaxCrossEntropyLoss',
+    'L2Loss',
+    'L1Loss',
+    'SigmoidBinaryCrossEntropyLoss',
+    'KLDivLoss',
+    'HuberLoss',
+    'HingeLoss',
+    'SquaredHingeLoss',
+    'LogisticLoss',
+    'TripletLoss',
+    'CTCLoss',
+    'CosineEmbeddingLoss',
+    'PoissonNLLLoss',
+    'DistillationSoftmaxCrossEntropyLoss',
+    'MixSoftmaxCrossEntropyLoss',
+)
+METRIC_NAMES = (
+    'Accuracy',
+    'TopKAccuracy',
+    'F1',
+    'MCC',
+    'Perplexity',
+    'MAE',
+    'MSE',
+    'RMSE',
+    'CrossEntropy',
+    'PearsonCorrelation',
+)
 
 
 def _names(values, what, cls_name, lower=True):
@@ -92,8 +115,10 @@ class Optimizers(Categorical):
         names = _names(tuple(items), 'optimizer', 'Optimizers')
         unknown = [n for n in names if n not in OPTIMIZER_NAMES]
         if unknown:
-            raise ValueError('Optimizers: unknown optimizer(s) %s; allowed: %s'
-                             % (', '.join(repr(u) for u in unknown), ', '.join(OPTIMIZER_NAMES)))
+            raise ValueError(
+                'Optimizers: unknown optimizer(s) %s; allowed: %s'
+                % (', '.join(repr(u) for u in unknown), ', '.join(OPTIMIZER_NAMES))
+            )
         super().__init__(*names, name=name)
         self.objects = objects
 
@@ -111,9 +136,10 @@ class _NamedChoices(Categorical):
         names = _names(items, self.WHAT, type(self).__name__, lower=False)
         unknown = [n for n in names if n not in self.KNOWN]
         if unknown:
-            raise ValueError('%s: unknown %s(s) %s; the 2019 names are %s'
-                             % (type(self).__name__, self.WHAT, ', '.join(repr(u) for u in unknown),
-                                ', '.join(self.KNOWN)))
+            raise ValueError(
+                '%s: unknown %s(s) %s; the 2019 names are %s'
+                % (type(self).__name__, self.WHAT, ', '.join(repr(u) for u in unknown), ', '.join(self.KNOWN))
+            )
         super().__init__(*names, name=name or self.WHAT)
 
     def __repr__(self):

@@ -1,4 +1,5 @@
 """Conversion between SearchSpace and ConfigSpace.ConfigurationSpace (imported lazily by callers)."""
+
 import logging
 
 import ConfigSpace as CS
@@ -21,8 +22,11 @@ def _close(exact, rounded):
 def _real(hp, exact):
     lower, upper, default = float(hp.lower), float(hp.upper), float(hp.default_value)
     log = bool(hp.log)
-    if (isinstance(exact, (list, tuple)) and len(exact) == 3
-            and all(_close(float(e), r) for e, r in zip(exact, (lower, upper, default)))):
+    if (
+        isinstance(exact, (list, tuple))
+        and len(exact) == 3
+        and all(_close(float(e), r) for e, r in zip(exact, (lower, upper, default)))
+    ):
         lower, upper, default = (float(e) for e in exact)
     else:
         # ConfigSpace's own default is the rounded midpoint: prefer our unrounded one when they agree.
@@ -56,8 +60,11 @@ def _convert(hp, param, exact):
         choices = [_to_python(c) for c in hp.choices]
         weights = getattr(hp, 'weights', None)
         if weights is not None and len(set(float(w) for w in weights)) > 1:
-            logger.warning("%s: weights of categorical hyperparameter %r are ignored (sampling is uniform)",
-                           param, hp.name)
+            logger.warning(
+                "%s: weights of categorical hyperparameter %r are ignored (sampling is uniform)",
+                param,
+                hp.name,
+            )
         default = _to_python(hp.default_value)
         if len(choices) == 2 and all(type(c) is bool for c in choices) and choices[0] is False:
             return Bool(default=default)
@@ -66,19 +73,25 @@ def _convert(hp, param, exact):
         return Categorical(*[_to_python(c) for c in hp.sequence], default=_to_python(hp.default_value))
     if isinstance(hp, CS.Constant):
         return Categorical(_to_python(hp.value))
-    raise ValueError(f"{param}: hyperparameter {hp.name!r} is a {kind}, which is not supported; supported "
-                     f"are UniformFloat, UniformInteger, Categorical, Ordinal and Constant hyperparameters")
+    raise ValueError(
+        f"{param}: hyperparameter {hp.name!r} is a {kind}, which is not supported; supported "
+        f"are UniformFloat, UniformInteger, Categorical, Ordinal and Constant hyperparameters"
+    )
 
 
 def from_configspace(cs, param='configspace'):
     """Return ``{name: Space}`` for a ConfigurationSpace without conditions or forbidden clauses."""
     check_instance(param, cs, CS.ConfigurationSpace, 'a ConfigSpace.ConfigurationSpace')
     if _conditions(cs):
-        raise ValueError(f"{param}: ConfigurationSpace with conditions is not supported "
-                         f"(found {len(_conditions(cs))} condition(s)); remove the conditions")
+        raise ValueError(
+            f"{param}: ConfigurationSpace with conditions is not supported "
+            f"(found {len(_conditions(cs))} condition(s)); remove the conditions"
+        )
     if _forbiddens(cs):
-        raise ValueError(f"{param}: ConfigurationSpace with forbidden clauses is not supported "
-                         f"(found {len(_forbiddens(cs))} forbidden clause(s)); remove them")
+        raise ValueError(
+            f"{param}: ConfigurationSpace with forbidden clauses is not supported "
+            f"(found {len(_forbiddens(cs))} forbidden clause(s)); remove them"
+        )
     meta = getattr(cs, 'meta', None)
     meta = meta if isinstance(meta, dict) else {}
     exact = meta.get(_EXACT_KEY)
@@ -93,8 +106,11 @@ def from_configspace(cs, param='configspace'):
 def to_configspace(search_space):
     """Build a ConfigurationSpace holding one hyperparameter per space, keeping their names."""
     names = list(search_space.names)
-    exact = {name: [space.lower, space.upper, space.default]
-             for name, space in search_space.items() if isinstance(space, Real)}
+    exact = {
+        name: [space.lower, space.upper, space.default]
+        for name, space in search_space.items()
+        if isinstance(space, Real)
+    }
     try:
         cs = CS.ConfigurationSpace(meta={_ORDER_KEY: names, _EXACT_KEY: exact})
     except TypeError:  # very old ConfigSpace without meta

@@ -16,13 +16,23 @@ Example::
     >>> g.sample(key1='beta', key2=1)
     {'key1': 'beta', 'key2': 1, 'key3': 'c'}
 """
+
 import numpy as np
 
 from ..core._validate import check_int
-from ._space import Categorical, Space, SearchSpace
+from ._space import Categorical, SearchSpace, Space
 
-__all__ = ['NestedSpace', 'Dict', 'NestedList', 'NestedCategorical', 'AutoGluonObject',
-           'leaves_of', 'resolve', 'strip_prefix', 'is_nested']
+__all__ = [
+    'NestedSpace',
+    'Dict',
+    'NestedList',
+    'NestedCategorical',
+    'AutoGluonObject',
+    'leaves_of',
+    'resolve',
+    'strip_prefix',
+    'is_nested',
+]
 
 
 def is_nested(value):
@@ -32,7 +42,7 @@ def is_nested(value):
 def strip_prefix(config, prefix):
     """The entries of a flat ``config`` under ``prefix.``, with the prefix removed."""
     start = prefix + '.'
-    return {k[len(start):]: v for k, v in config.items() if k.startswith(start)}
+    return {k[len(start) :]: v for k, v in config.items() if k.startswith(start)}
 
 
 def leaves_of(name, value):
@@ -184,9 +194,9 @@ class AutoGluonObject(NestedSpace):
     with ``@ag.func(...)``: it holds the arguments (some of them spaces) and creates the real object
     (or calls the function) only when a configuration is chosen (:meth:`sample`, :meth:`init`)."""
 
-    _ag_target = None     # the decorated class or function (a staticmethod)
-    _ag_kwvars = {}       # the arguments given to the decorator
-    _ag_factory = None    # what users call to make this object (for pickling)
+    _ag_target = None  # the decorated class or function (a staticmethod)
+    _ag_kwvars = {}  # the arguments given to the decorator
+    _ag_factory = None  # what users call to make this object (for pickling)
 
     def __init__(self, *args, **kwargs):
         self.args = args

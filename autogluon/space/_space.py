@@ -11,6 +11,7 @@ Example::
     >>> space.contains(config)
     True
 """
+
 import contextlib
 import itertools
 import logging
@@ -19,7 +20,16 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from ..core._validate import check_bool, check_instance, check_int, check_str, fail_type, fail_value, is_int, is_real
+from ..core._validate import (
+    check_bool,
+    check_instance,
+    check_int,
+    check_str,
+    fail_type,
+    fail_value,
+    is_int,
+    is_real,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -27,12 +37,13 @@ __all__ = ['Space', 'Categorical', 'Real', 'Int', 'Bool', 'List', 'Linear', 'Log
 
 _MISSING = object()
 RNG_ALLOWED = 'a numpy.random.Generator (numpy.random.default_rng(seed))'
-_INT_MIN, _INT_MAX = -(2 ** 62), 2 ** 62  # keeps upper + 1 and lower * upper sampling-safe
+_INT_MIN, _INT_MAX = -(2**62), 2**62  # keeps upper + 1 and lower * upper sampling-safe
 
 
 # ---------------------------------------------------------------------------
 # small validation helpers
 # ---------------------------------------------------------------------------
+
 
 def _to_python(value):
     """Turn a numpy scalar into the equal plain Python scalar; leave anything else alone."""
@@ -59,6 +70,7 @@ def _same_value(a, b):
 # ---------------------------------------------------------------------------
 # spaces
 # ---------------------------------------------------------------------------
+
 
 class Space:
     """Base class of every hyperparameter space.
@@ -177,18 +189,20 @@ class Categorical(Space):
 
     def _init(self, choices, default):
         if not choices:
-            raise ValueError("choices must not be empty: Categorical needs at least one value, "
-                             "e.g. Categorical('a', 'b')")
+            raise ValueError(
+                "choices must not be empty: Categorical needs at least one value, e.g. Categorical('a', 'b')"
+            )
         normalized = []
         for i, choice in enumerate(choices):
             if isinstance(choice, Space):
-                raise TypeError(f"choices must be plain values; choice #{i} is a nested search space "
-                                f"{choice!r}, which is not supported")
+                raise TypeError(
+                    f"choices must be plain values; choice #{i} is a nested search space "
+                    f"{choice!r}, which is not supported"
+                )
             choice = _to_python(choice)
             for j, earlier in enumerate(normalized):
                 if _same_value(earlier, choice):
-                    raise ValueError(f"choices must be distinct; choice #{i} {choice!r} repeats "
-                                     f"choice #{j}")
+                    raise ValueError(f"choices must be distinct; choice #{i} {choice!r} repeats choice #{j}")
             normalized.append(choice)
         self.choices = tuple(normalized)
         if default is _MISSING:
@@ -196,7 +210,9 @@ class Categorical(Space):
         else:
             index = self._index(default)
             if index is None:
-                raise ValueError(f"default must be one of the choices {list(self.choices)!r}, got {default!r}")
+                raise ValueError(
+                    f"default must be one of the choices {list(self.choices)!r}, got {default!r}"
+                )
             self._default_index = index
 
     def _index(self, value):
@@ -244,12 +260,16 @@ class Categorical(Space):
                 warnings.simplefilter('ignore')
                 return CS.CategoricalHyperparameter(name, list(self.choices), default_value=self.default)
         except Exception as exc:
-            raise ValueError(f"choices {list(self.choices)!r} of hyperparameter {name!r} cannot be "
-                             f"expressed in ConfigSpace: {exc}") from exc
+            raise ValueError(
+                f"choices {list(self.choices)!r} of hyperparameter {name!r} cannot be "
+                f"expressed in ConfigSpace: {exc}"
+            ) from exc
 
     def _params(self):
-        return (tuple((type(c).__name__ if _is_bool(c) else '', c) for c in self.choices),
-                self._default_index)
+        return (
+            tuple((type(c).__name__ if _is_bool(c) else '', c) for c in self.choices),
+            self._default_index,
+        )
 
     def __repr__(self):
         args = ', '.join(repr(c) for c in self.choices)
@@ -299,8 +319,9 @@ class _Numeric(Space):
         else:
             default = self._check_bound('default', default)
             if not lower <= default <= upper:
-                raise ValueError(f"default must lie within [lower, upper] = [{lower!r}, {upper!r}], "
-                                 f"got {default!r}")
+                raise ValueError(
+                    f"default must lie within [lower, upper] = [{lower!r}, {upper!r}], got {default!r}"
+                )
         self._default = default
 
     def _check_bound(self, param, value):
@@ -401,8 +422,9 @@ class Real(_Numeric):
     def to_configspace(self, name):
         import ConfigSpace as CS
 
-        return CS.UniformFloatHyperparameter(name, self.lower, self.upper, default_value=self._default,
-                                             log=self.log)
+        return CS.UniformFloatHyperparameter(
+            name, self.lower, self.upper, default_value=self._default, log=self.log
+        )
 
 
 class Int(_Numeric):
@@ -474,19 +496,23 @@ class Int(_Numeric):
     def to_configspace(self, name):
         import ConfigSpace as CS
 
-        return CS.UniformIntegerHyperparameter(name, self.lower, self.upper, default_value=self._default,
-                                               log=self.log)
+        return CS.UniformIntegerHyperparameter(
+            name, self.lower, self.upper, default_value=self._default, log=self.log
+        )
 
 
 # ---------------------------------------------------------------------------
 # era-A spellings
 # ---------------------------------------------------------------------------
 
+
 def List(name, choices):
     """Era-A categorical: ``List('optimizer', ['sgd', 'adam'])`` is ``Categorical('sgd', 'adam', name=...)``."""
     check_str('name', name)
     if isinstance(choices, (str, bytes, Mapping)) or not hasattr(choices, '__iter__'):
-        raise TypeError(f"hyperparameter {name!r}: choices must be a list or tuple of values, got {choices!r}")
+        raise TypeError(
+            f"hyperparameter {name!r}: choices must be a list or tuple of values, got {choices!r}"
+        )
     return Categorical(*choices, name=name)
 
 
@@ -508,8 +534,10 @@ def Log(name, lower, upper, default=None):
 # SearchSpace
 # ---------------------------------------------------------------------------
 
-_ACCEPTED = ("a SearchSpace, a dict {name: Space or constant}, a list/tuple of named Spaces, "
-             "a single named Space, or a ConfigSpace.ConfigurationSpace")
+_ACCEPTED = (
+    "a SearchSpace, a dict {name: Space or constant}, a list/tuple of named Spaces, "
+    "a single named Space, or a ConfigSpace.ConfigurationSpace"
+)
 
 
 class SearchSpace(Mapping):
@@ -549,8 +577,10 @@ class SearchSpace(Mapping):
             return obj
         if isinstance(obj, Space):
             if obj.name is None:
-                raise ValueError(f"{name} is a Space without a name ({obj!r}); give it a name or put it "
-                                 f"in a dict {{name: space}}")
+                raise ValueError(
+                    f"{name} is a Space without a name ({obj!r}); give it a name or put it "
+                    f"in a dict {{name: space}}"
+                )
             return cls({obj.name: obj})
         # (checked before Mapping: a ConfigurationSpace is itself a Mapping in ConfigSpace >= 1.0)
         if type(obj).__module__.split('.')[0] == 'ConfigSpace':
@@ -575,8 +605,10 @@ class SearchSpace(Mapping):
                 if not isinstance(space, Space):
                     raise fail_type(f"{name}[{i}]", 'a named Space', space)
                 if space.name is None:
-                    raise ValueError(f"{name}[{i}] is a Space without a name ({space!r}); every Space in "
-                                     f"a list needs a name")
+                    raise ValueError(
+                        f"{name}[{i}] is a Space without a name ({space!r}); every Space in "
+                        f"a list needs a name"
+                    )
                 if space.name in spaces:
                     raise ValueError(f"{name}[{i}]: duplicate hyperparameter name {space.name!r}")
                 spaces[space.name] = space

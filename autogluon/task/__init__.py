@@ -4,6 +4,7 @@
 since it imports MXNet), and so is ``ag.task.ImageClassification`` (the first public release's
 task class); the text, tabular and object-detection tasks are not part of this library.
 """
+
 import importlib
 
 from .._unsupported import UNSUPPORTED, unsupported_error
@@ -16,7 +17,7 @@ def __getattr__(name):
         module = importlib.import_module("autogluon.image_classification")
         globals()[name] = module
         return module
-    if name == "ImageClassification":   # the first public release's task class
+    if name == "ImageClassification":  # the first public release's task class
         value = importlib.import_module("autogluon.image_classification").ImageClassification
         globals()[name] = value
         return value

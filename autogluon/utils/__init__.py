@@ -13,6 +13,7 @@ Example::
     >>> open(path).read().splitlines()
     ['id,category', '1,2', '2,0', '3,1']
 """
+
 from ._files import check_sha1, download, unzip
 from ._machine import get_cpu_count, get_gpu_count
 from ._submission import generate_csv

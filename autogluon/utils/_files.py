@@ -1,4 +1,5 @@
 """Download a file and unpack a zip archive, when the user asks for it."""
+
 import hashlib
 import logging
 import os
@@ -36,7 +37,9 @@ def _target(url, path):
     path = os.path.abspath(os.path.expanduser(os.fspath(path)))
     if os.path.isdir(path):
         if not name:
-            raise ValueError("path %r is a folder and the url %r names no file: give a file path" % (path, url))
+            raise ValueError(
+                "path %r is a folder and the url %r names no file: give a file path" % (path, url)
+            )
         return os.path.join(path, name)
     return path
 
@@ -66,8 +69,10 @@ def download(url, path=None, overwrite=False, sha1_hash=None, timeout=60):
             except (urllib.error.URLError, OSError) as exc:
                 raise RuntimeError("downloading %s failed: %s" % (url, getattr(exc, "reason", exc))) from exc
         if sha1_hash and not check_sha1(tmp, sha1_hash):
-            raise RuntimeError("the file downloaded from %s does not have SHA-1 %s: it is corrupt or not "
-                               "the expected file" % (url, sha1_hash))
+            raise RuntimeError(
+                "the file downloaded from %s does not have SHA-1 %s: it is corrupt or not "
+                "the expected file" % (url, sha1_hash)
+            )
         os.replace(tmp, fname)
     except BaseException:
         if os.path.exists(tmp):
@@ -90,8 +95,10 @@ def unzip(zip_file_path, root="./"):
         for name in names:
             dest = os.path.abspath(os.path.join(root, name))
             if os.path.commonpath([root, dest]) != root:
-                raise ValueError("zip archive %s holds %r, which would be written outside %s; "
-                                 "nothing was extracted" % (zip_file_path, name, root))
+                raise ValueError(
+                    "zip archive %s holds %r, which would be written outside %s; "
+                    "nothing was extracted" % (zip_file_path, name, root)
+                )
         os.makedirs(root, exist_ok=True)
         zf.extractall(root)
     return {name.split("/", 1)[0] for name in names if name.split("/", 1)[0]}

@@ -1,4 +1,5 @@
 """How many CPUs and GPUs this process may use (what the schedulers plan with)."""
+
 from ..scheduler.resource import detect_resources
 
 __all__ = ["get_cpu_count", "get_gpu_count"]

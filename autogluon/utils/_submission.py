@@ -1,4 +1,5 @@
 """A Kaggle-style submission file from predicted class indices."""
+
 import csv
 import math
 import os

@@ -3,6 +3,7 @@
 Imported by the drivers (``overhead.py``, ``early_stopping.py``, ``report.py``) and, through
 ``_peers.py``, by Ray Tune's and Optuna's worker processes, so it imports nothing heavy.
 """
+
 import datetime
 import json
 import math
@@ -61,19 +62,27 @@ def versions():
 
 def machine():
     try:
-        cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
+        cpu = next(
+            line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")
+        )
     except (OSError, StopIteration):
         cpu = platform.processor()
     mem = None
     try:
         for line in open("/proc/meminfo"):
             if line.startswith("MemTotal:"):
-                mem = round(int(line.split()[1]) / 2 ** 20, 1)
+                mem = round(int(line.split()[1]) / 2**20, 1)
     except OSError:
         pass
-    return {"description": "2-core development machine, no GPU" if os.cpu_count() == 2 else
-            "%d-core machine" % os.cpu_count(),
-            "platform": platform.platform(), "cpu_model": cpu, "cpus": os.cpu_count(), "mem_gib": mem}
+    return {
+        "description": "2-core development machine, no GPU"
+        if os.cpu_count() == 2
+        else "%d-core machine" % os.cpu_count(),
+        "platform": platform.platform(),
+        "cpu_model": cpu,
+        "cpus": os.cpu_count(),
+        "mem_gib": mem,
+    }
 
 
 def loadavg():
@@ -87,19 +96,28 @@ def now():
 def run_child(argv, timeout):
     """Run one measurement in a fresh interpreter of this venv (own session, so whatever it
     leaves behind can be ended); returns the JSON object it prints on its last stdout line."""
-    proc = subprocess.Popen([sys.executable] + argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env=child_env(), start_new_session=True, text=True)
+    proc = subprocess.Popen(
+        [sys.executable] + argv,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=child_env(),
+        start_new_session=True,
+        text=True,
+    )
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         _kill_group(proc.pid)
         out, err = proc.communicate()
-        raise RuntimeError("%s timed out after %ss; stderr tail:\n%s"
-                           % (" ".join(argv), timeout, err[-3000:])) from None
+        raise RuntimeError(
+            "%s timed out after %ss; stderr tail:\n%s" % (" ".join(argv), timeout, err[-3000:])
+        ) from None
     _kill_group(proc.pid)  # stragglers of a peer (there should be none after ray.shutdown())
     lines = [line for line in out.splitlines() if line.startswith("{")]
     if proc.returncode != 0 or not lines:
-        raise RuntimeError("%s failed (rc %s); stderr tail:\n%s" % (" ".join(argv), proc.returncode, err[-3000:]))
+        raise RuntimeError(
+            "%s failed (rc %s); stderr tail:\n%s" % (" ".join(argv), proc.returncode, err[-3000:])
+        )
     return json.loads(lines[-1])
 
 
@@ -149,6 +167,9 @@ def fmt(value, spec="%.2f", none="-"):
 
 
 def markdown_table(header, rows):
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" if i == 0 else "---:" for i in range(len(header))) + "|"]
+    lines = [
+        "| " + " | ".join(header) + " |",
+        "|" + "|".join("---" if i == 0 else "---:" for i in range(len(header))) + "|",
+    ]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
     return "\n".join(lines)

@@ -24,6 +24,7 @@ file, each with its own seeded ``RandomSampler``; the pruner reads both workers'
 the storage. Threads (``n_jobs=2``) would run MXNet's Python-side training loop of two trials
 under one GIL and share one MXNet engine, unlike the other tuners' one process per trial.
 """
+
 import argparse
 import math
 import multiprocessing
@@ -105,15 +106,25 @@ def ray_noop_trainable(config):
 
 
 def ray_fmnist_trainable(config):
-    from ray import tune
-
     import _fmnist
+    from ray import tune
 
     _fmnist.train_mlp(argparse.Namespace(**config), _RayReporter(tune))
 
 
-def run_ray(kind, trainable, param_space, *, num_samples, seed, time_attr, max_t, budget=None,
-            storage=None, max_concurrent=2):
+def run_ray(
+    kind,
+    trainable,
+    param_space,
+    *,
+    num_samples,
+    seed,
+    time_attr,
+    max_t,
+    budget=None,
+    storage=None,
+    max_concurrent=2,
+):
     """One Ray Tune run. ``kind``: 'fifo' or 'asha'. Returns (figures, reports, configs):
     reports are (report_time, accuracy, trial_id, step) as the driver received them."""
     import ray
@@ -125,18 +136,26 @@ def run_ray(kind, trainable, param_space, *, num_samples, seed, time_attr, max_t
 
     class Collect(tune.Callback):
         def on_trial_result(self, iteration, trials, trial, result, **info):
-            reports.append((result.get("report_time", time.time()), result["accuracy"], trial.trial_id,
-                            result[time_attr]))
-            configs.setdefault(trial.trial_id, {k: trial.config[k] for k in trial.config
-                                                if k in SPACE_KEYS or k == "x"})
+            reports.append(
+                (
+                    result.get("report_time", time.time()),
+                    result["accuracy"],
+                    trial.trial_id,
+                    result[time_attr],
+                )
+            )
+            configs.setdefault(
+                trial.trial_id, {k: trial.config[k] for k in trial.config if k in SPACE_KEYS or k == "x"}
+            )
 
     start = time.perf_counter()
     ray.init(**RAY_INIT)
     init_s = time.perf_counter() - start
     try:
         if kind == "asha":
-            scheduler = ASHAScheduler(time_attr=time_attr, max_t=max_t, grace_period=1, reduction_factor=3,
-                                      brackets=1)
+            scheduler = ASHAScheduler(
+                time_attr=time_attr, max_t=max_t, grace_period=1, reduction_factor=3, brackets=1
+            )
         else:
             scheduler = FIFOScheduler()
         storage = storage or tempfile.mkdtemp(prefix="ray-compare-")
@@ -144,9 +163,14 @@ def run_ray(kind, trainable, param_space, *, num_samples, seed, time_attr, max_t
             tune.with_resources(trainable, {"cpu": 1}),
             param_space=param_space,
             tune_config=tune.TuneConfig(
-                metric="accuracy", mode="max", scheduler=scheduler,
+                metric="accuracy",
+                mode="max",
+                scheduler=scheduler,
                 search_alg=BasicVariantGenerator(random_state=seed, max_concurrent=max_concurrent),
-                num_samples=num_samples, reuse_actors=True, time_budget_s=budget),
+                num_samples=num_samples,
+                reuse_actors=True,
+                time_budget_s=budget,
+            ),
             run_config=tune.RunConfig(storage_path=storage, verbose=0, callbacks=[Collect()]),
         )
         t0 = time.time()
@@ -159,8 +183,14 @@ def run_ray(kind, trainable, param_space, *, num_samples, seed, time_attr, max_t
         start = time.perf_counter()
         ray.shutdown()
         shutdown_s = time.perf_counter() - start
-    figures = {"init_s": init_s, "wall_s": wall, "shutdown_s": shutdown_s, "t0": t0, "trials": trials,
-               "errors": errors}
+    figures = {
+        "init_s": init_s,
+        "wall_s": wall,
+        "shutdown_s": shutdown_s,
+        "t0": t0,
+        "trials": trials,
+        "errors": errors,
+    }
     return figures, reports, configs
 
 
@@ -176,11 +206,13 @@ def make_pruner(kind):
         # steps are epochs counted from 1: no pruning at epoch 1 (grace period 1); the median
         # of at least 3 other trials' values at the same epoch. Optuna only compares with
         # *completed* trials (ours and Ray's median rules use running and stopped ones too).
-        return optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=2, interval_steps=1,
-                                           n_min_trials=3)
+        return optuna.pruners.MedianPruner(
+            n_startup_trials=3, n_warmup_steps=2, interval_steps=1, n_min_trials=3
+        )
     if kind == "sha":
-        return optuna.pruners.SuccessiveHalvingPruner(min_resource=1, reduction_factor=3,
-                                                      min_early_stopping_rate=0)
+        return optuna.pruners.SuccessiveHalvingPruner(
+            min_resource=1, reduction_factor=3, min_early_stopping_rate=0
+        )
     raise ValueError(kind)
 
 
@@ -211,8 +243,9 @@ class _OptunaReporter:
             raise self._optuna.TrialPruned()
 
 
-def _optuna_worker(index, workload, pruner_kind, storage_path, study_name, seed, n_trials, deadline,
-                   constants, log_path):
+def _optuna_worker(
+    index, workload, pruner_kind, storage_path, study_name, seed, n_trials, deadline, constants, log_path
+):
     import json
 
     import optuna
@@ -221,9 +254,12 @@ def _optuna_worker(index, workload, pruner_kind, storage_path, study_name, seed,
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     storage = JournalStorage(JournalFileBackend(storage_path))
-    study = optuna.load_study(study_name=study_name, storage=storage,
-                              sampler=optuna.samplers.RandomSampler(seed=seed * 1000 + index),
-                              pruner=make_pruner(pruner_kind))
+    study = optuna.load_study(
+        study_name=study_name,
+        storage=storage,
+        sampler=optuna.samplers.RandomSampler(seed=seed * 1000 + index),
+        pruner=make_pruner(pruner_kind),
+    )
     log = []
     prune = pruner_kind != "none"
 
@@ -259,20 +295,35 @@ def run_optuna(pruner_kind, workload, constants, *, seed, n_trials=None, budget=
     folder = tempfile.mkdtemp(prefix="optuna-compare-")
     storage_path = os.path.join(folder, "journal.log")
     start = time.perf_counter()
-    study = optuna.create_study(study_name="compare", direction="maximize",
-                                storage=JournalStorage(JournalFileBackend(storage_path)))
+    study = optuna.create_study(
+        study_name="compare", direction="maximize", storage=JournalStorage(JournalFileBackend(storage_path))
+    )
     init_s = time.perf_counter() - start
     ctx = multiprocessing.get_context("fork")
-    per_worker = None if n_trials is None else [n_trials // workers + (i < n_trials % workers)
-                                                 for i in range(workers)]
+    per_worker = (
+        None if n_trials is None else [n_trials // workers + (i < n_trials % workers) for i in range(workers)]
+    )
     t0 = time.time()
     start = time.perf_counter()
     deadline = None if budget is None else t0 + budget
-    procs = [ctx.Process(target=_optuna_worker,
-                         args=(i, workload, pruner_kind, storage_path, "compare", seed,
-                               None if per_worker is None else per_worker[i], deadline, constants,
-                               os.path.join(folder, "log%d.json" % i)))
-             for i in range(workers)]
+    procs = [
+        ctx.Process(
+            target=_optuna_worker,
+            args=(
+                i,
+                workload,
+                pruner_kind,
+                storage_path,
+                "compare",
+                seed,
+                None if per_worker is None else per_worker[i],
+                deadline,
+                constants,
+                os.path.join(folder, "log%d.json" % i),
+            ),
+        )
+        for i in range(workers)
+    ]
     for p in procs:
         p.start()
     for p in procs:
@@ -289,6 +340,12 @@ def run_optuna(pruner_kind, workload, constants, *, seed, n_trials=None, budget=
     states = {}
     for t in trials:
         states[t.state.name] = states.get(t.state.name, 0) + 1
-    figures = {"init_s": init_s, "wall_s": wall, "t0": t0, "trials": len(trials), "states": states,
-               "errors": states.get("FAIL", 0)}
+    figures = {
+        "init_s": init_s,
+        "wall_s": wall,
+        "t0": t0,
+        "trials": len(trials),
+        "states": states,
+        "errors": states.get("FAIL", 0),
+    }
     return figures, reports, configs

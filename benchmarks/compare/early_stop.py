@@ -27,6 +27,7 @@ thread) for that many epochs and evaluated on the 10,000 images of the Fashion-M
 
     python benchmarks/compare/early_stop.py [--budget 30] [--seeds 3] [--quick] [--out FILE] [--png FILE]
 """
+
 import argparse
 import concurrent.futures
 import importlib.util
@@ -38,21 +39,35 @@ import sys
 import tempfile
 import time
 
-import numpy as np
-
 import _common
+import numpy as np
 from _common import fmt, median, ratio
 
-VARIANTS = ("ag-fifo", "ag-hyperband-stopping", "ag-hyperband-promotion", "ag-median",
-            "ray-fifo", "ray-asha", "optuna-median", "optuna-sha")
-PAIRS = (("ag-fifo", "ray-fifo"), ("ag-hyperband-stopping", "ray-asha"), ("ag-hyperband-stopping", "optuna-sha"),
-         ("ag-hyperband-promotion", "ray-asha"), ("ag-hyperband-promotion", "optuna-sha"),
-         ("ag-median", "optuna-median"))
+VARIANTS = (
+    "ag-fifo",
+    "ag-hyperband-stopping",
+    "ag-hyperband-promotion",
+    "ag-median",
+    "ray-fifo",
+    "ray-asha",
+    "optuna-median",
+    "optuna-sha",
+)
+PAIRS = (
+    ("ag-fifo", "ray-fifo"),
+    ("ag-hyperband-stopping", "ray-asha"),
+    ("ag-hyperband-stopping", "optuna-sha"),
+    ("ag-hyperband-promotion", "ray-asha"),
+    ("ag-hyperband-promotion", "optuna-sha"),
+    ("ag-median", "optuna-median"),
+)
 
 
 def _ours_module():
     """benchmarks/early_stopping.py (same file name as this one, so loaded by path)."""
-    spec = importlib.util.spec_from_file_location("ag_early_stopping", os.path.join(_common.BENCH, "early_stopping.py"))
+    spec = importlib.util.spec_from_file_location(
+        "ag_early_stopping", os.path.join(_common.BENCH, "early_stopping.py")
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -69,15 +84,25 @@ def run_variant(variant, data_path, budget, seed, max_t):
     if family == "ray":
         from ray import tune
 
-        figures, reports, configs = _peers.run_ray(kind, _peers.ray_fmnist_trainable,
-                                                   _peers.ray_space(tune, constants), num_samples=-1, seed=seed,
-                                                   time_attr="training_epoch", max_t=max_t, budget=budget)
+        figures, reports, configs = _peers.run_ray(
+            kind,
+            _peers.ray_fmnist_trainable,
+            _peers.ray_space(tune, constants),
+            num_samples=-1,
+            seed=seed,
+            time_attr="training_epoch",
+            max_t=max_t,
+            budget=budget,
+        )
     else:
         figures, reports, configs = _peers.run_optuna(kind, "fmnist", constants, seed=seed, budget=budget)
     figures["setup_s"] = figures.pop("init_s")
     t0 = figures.pop("t0")
-    return {"figures": figures, "reports": [(t - t0, a, str(k), e) for t, a, k, e in reports],
-            "configs": {str(k): v for k, v in configs.items()}}
+    return {
+        "figures": figures,
+        "reports": [(t - t0, a, str(k), e) for t, a, k, e in reports],
+        "configs": {str(k): v for k, v in configs.items()},
+    }
 
 
 def _run_ours(kind, constants, budget, seed, max_t):
@@ -99,8 +124,13 @@ def _run_ours(kind, constants, budget, seed, max_t):
             configs[str(task.task_id)] = {k: v for k, v in task.config.items() if k not in constants}
             for r in task.history:
                 reports.append((r["time"] - t0, r["accuracy"], str(task.task_id), r["training_epoch"]))
-        figures = {"setup_s": setup, "wall_s": wall, "trials": len(sched.tasks), "states": statuses,
-                   "errors": statuses.get("failed", 0)}
+        figures = {
+            "setup_s": setup,
+            "wall_s": wall,
+            "trials": len(sched.tasks),
+            "states": statuses,
+            "errors": statuses.get("failed", 0),
+        }
         return {"figures": figures, "reports": reports, "configs": configs}
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -159,8 +189,12 @@ def analyse(run, budget):
     run["best_val"] = best if selected else None
     run["curve"] = curve  # best validation accuracy so far: (time, value) at each improvement
     if selected:
-        run["selected"] = {"trial": selected[0], "epoch": selected[1], "time_s": selected[2],
-                           "config": run["configs"].get(selected[0])}
+        run["selected"] = {
+            "trial": selected[0],
+            "epoch": selected[1],
+            "time_s": selected[2],
+            "config": run["configs"].get(selected[0]),
+        }
     run["best_val_half"] = best_at(curve, budget / 2)
 
 
@@ -198,8 +232,17 @@ def summarize(runs, variants, seeds):
     summary = {}
     for v in variants:
         rs = [r for r in runs if r["variant"] == v]
-        summary[v] = {key: median([r.get(key) for r in rs]) for key in
-                      ("configs_tried", "epochs", "best_val", "best_val_half", "time_to_target_s", "test_acc")}
+        summary[v] = {
+            key: median([r.get(key) for r in rs])
+            for key in (
+                "configs_tried",
+                "epochs",
+                "best_val",
+                "best_val_half",
+                "time_to_target_s",
+                "test_acc",
+            )
+        }
         summary[v]["setup_s"] = median([r["figures"]["setup_s"] for r in rs])
         summary[v]["wall_s"] = median([r["figures"]["wall_s"] for r in rs])
     ratios = {}
@@ -218,20 +261,50 @@ def summarize(runs, variants, seeds):
 
 def tables(payload):
     summary, ratios = payload["summary"], payload["ratios"]
-    header = ["tuner", "configs", "epochs", "best val @ budget/2", "best val @ budget", "time to target s",
-              "test acc", "setup s"]
-    rows = [[v, fmt(s["configs_tried"], "%g"), fmt(s["epochs"], "%g"), fmt(s["best_val_half"], "%.4f"),
-             fmt(s["best_val"], "%.4f"), fmt(s["time_to_target_s"], "%.1f", "never"), fmt(s["test_acc"], "%.4f"),
-             fmt(s["setup_s"], "%.1f")] for v, s in summary.items()]
+    header = [
+        "tuner",
+        "configs",
+        "epochs",
+        "best val @ budget/2",
+        "best val @ budget",
+        "time to target s",
+        "test acc",
+        "setup s",
+    ]
+    rows = [
+        [
+            v,
+            fmt(s["configs_tried"], "%g"),
+            fmt(s["epochs"], "%g"),
+            fmt(s["best_val_half"], "%.4f"),
+            fmt(s["best_val"], "%.4f"),
+            fmt(s["time_to_target_s"], "%.1f", "never"),
+            fmt(s["test_acc"], "%.4f"),
+            fmt(s["setup_s"], "%.1f"),
+        ]
+        for v, s in summary.items()
+    ]
     header2 = ["ours / theirs", "time to target", "best val @ budget", "test acc"]
-    rows2 = [[pair, fmt(r["time_to_target_s"]), fmt(r["best_val"], "%.3f"), fmt(r["test_acc"], "%.3f")]
-             for pair, r in ratios.items()]
+    rows2 = [
+        [pair, fmt(r["time_to_target_s"]), fmt(r["best_val"], "%.3f"), fmt(r["test_acc"], "%.3f")]
+        for pair, r in ratios.items()
+    ]
     return _common.markdown_table(header, rows) + "\n\n" + _common.markdown_table(header2, rows2)
 
 
-STYLE = {"ag": ("tab:blue", "navy"), "ray": ("tab:orange", "saddlebrown"), "optuna": ("tab:green", "darkgreen")}
-DASH = {"fifo": ":", "hyperband-stopping": "-", "hyperband-promotion": "-.", "median": "--", "asha": "-",
-        "sha": "-"}
+STYLE = {
+    "ag": ("tab:blue", "navy"),
+    "ray": ("tab:orange", "saddlebrown"),
+    "optuna": ("tab:green", "darkgreen"),
+}
+DASH = {
+    "fifo": ":",
+    "hyperband-stopping": "-",
+    "hyperband-promotion": "-.",
+    "median": "--",
+    "asha": "-",
+    "sha": "-",
+}
 
 
 def plot(payload, path):
@@ -252,19 +325,36 @@ def plot(payload, path):
             med = np.median(np.vstack(curves), axis=0)  # nan until every seed has a report
         family, kind = v.split("-", 1)
         color = STYLE[family][0 if kind in ("fifo", "hyperband-stopping", "asha", "sha") else 1]
-        ax.step(grid, med, where="post", color=color, linestyle=DASH.get(kind, "-"),
-                linewidth=2.2 if family == "ag" else 1.6, label=v)
+        ax.step(
+            grid,
+            med,
+            where="post",
+            color=color,
+            linestyle=DASH.get(kind, "-"),
+            linewidth=2.2 if family == "ag" else 1.6,
+            label=v,
+        )
         finals += list(med[np.isfinite(med)][-1:])
         mids += list(med[(grid >= budget / 2) & np.isfinite(med)][:1])
     if finals and mids:  # from a little below the worst value at half the budget to the best at the end
         ax.set_ylim(max(0.0, min(mids) - 0.02), min(1.0, max(finals) + 0.005))
     ax.set_xlim(0, budget)
     ax.set_xlabel("wall-clock seconds since the tuner's trial loop started")
-    ax.set_ylabel("best validation accuracy so far (median over %d seed%s)" % (
-        payload["seeds"], "s" if payload["seeds"] > 1 else ""))
-    ax.set_title("Fashion-MNIST MLP (MXNet), %gs budget, 2 trials at a time on %s\n%s, load average %s -> %s" % (
-        budget, payload["machine"]["description"], payload["date"][:10], payload["load_average_start"][0],
-        payload["load_average_end"][0]), fontsize=10)
+    ax.set_ylabel(
+        "best validation accuracy so far (median over %d seed%s)"
+        % (payload["seeds"], "s" if payload["seeds"] > 1 else "")
+    )
+    ax.set_title(
+        "Fashion-MNIST MLP (MXNet), %gs budget, 2 trials at a time on %s\n%s, load average %s -> %s"
+        % (
+            budget,
+            payload["machine"]["description"],
+            payload["date"][:10],
+            payload["load_average_start"][0],
+            payload["load_average_end"][0],
+        ),
+        fontsize=10,
+    )
     ax.grid(alpha=0.3)
     ax.legend(loc="lower right", fontsize=9)
     fig.tight_layout()
@@ -297,7 +387,9 @@ def main():
             job = json.loads(opts.retrain)
             print(json.dumps({"test_acc": retrain(opts.data, job["config"], job["seed"], job["epochs"])}))
         else:
-            print(json.dumps(run_variant(opts.child, opts.data, opts.budget, opts.seed, opts.max_t)), flush=True)
+            print(
+                json.dumps(run_variant(opts.child, opts.data, opts.budget, opts.seed, opts.max_t)), flush=True
+            )
         return
 
     variants = opts.variants.split(",")
@@ -307,34 +399,64 @@ def main():
     runs = []
     try:
         search_path, test_path = prepare_data(data_dir, opts.n_train, opts.n_val)
-        print("early stopping: %d train / %d val images, %d epochs max, %gs per run, %d seed(s), "
-              "2 trials at a time; load average %s" % (opts.n_train, opts.n_val, opts.max_t, opts.budget,
-                                                        len(seeds), load_start), flush=True)
+        print(
+            "early stopping: %d train / %d val images, %d epochs max, %gs per run, %d seed(s), "
+            "2 trials at a time; load average %s"
+            % (opts.n_train, opts.n_val, opts.max_t, opts.budget, len(seeds), load_start),
+            flush=True,
+        )
         for seed in seeds:
             # a different order per seed, so a load change on the shared machine does not hit one tuner only
-            order = variants[seed % len(variants):] + variants[:seed % len(variants)]
+            order = variants[seed % len(variants) :] + variants[: seed % len(variants)]
             for v in order:
-                argv = [os.path.abspath(__file__), "--child", v, "--data", search_path, "--seed", str(seed),
-                        "--budget", str(opts.budget), "--max-t", str(opts.max_t)]
+                argv = [
+                    os.path.abspath(__file__),
+                    "--child",
+                    v,
+                    "--data",
+                    search_path,
+                    "--seed",
+                    str(seed),
+                    "--budget",
+                    str(opts.budget),
+                    "--max-t",
+                    str(opts.max_t),
+                ]
                 run = _common.run_child(argv, timeout=opts.budget + 300)
                 run.update(variant=v, seed=seed, load=_common.loadavg()[0])
                 analyse(run, opts.budget)
                 runs.append(run)
-                print("  seed %d %-24s %3d configs %4d epochs  best val %s  setup %.1fs  loop %.1fs" % (
-                    seed, v, run["configs_tried"], run["epochs"], fmt(run["best_val"], "%.4f"),
-                    run["figures"]["setup_s"], run["figures"]["wall_s"]), flush=True)
+                print(
+                    "  seed %d %-24s %3d configs %4d epochs  best val %s  setup %.1fs  loop %.1fs"
+                    % (
+                        seed,
+                        v,
+                        run["configs_tried"],
+                        run["epochs"],
+                        fmt(run["best_val"], "%.4f"),
+                        run["figures"]["setup_s"],
+                        run["figures"]["wall_s"],
+                    ),
+                    flush=True,
+                )
 
         # the selected models on the test set, two at a time, outside the timed part
         jobs = {}
         for r in runs:
             if r.get("selected") and r["selected"]["config"] is not None:
-                key = json.dumps({"config": r["selected"]["config"], "seed": r["seed"],
-                                  "epochs": r["selected"]["epoch"]}, sort_keys=True)
+                key = json.dumps(
+                    {"config": r["selected"]["config"], "seed": r["seed"], "epochs": r["selected"]["epoch"]},
+                    sort_keys=True,
+                )
                 jobs.setdefault(key, []).append(r)
         start = time.perf_counter()
         with concurrent.futures.ThreadPoolExecutor(2) as pool:
-            futures = {pool.submit(_common.run_child, [os.path.abspath(__file__), "--retrain", key, "--data",
-                                                       test_path], 900): key for key in jobs}
+            futures = {
+                pool.submit(
+                    _common.run_child, [os.path.abspath(__file__), "--retrain", key, "--data", test_path], 900
+                ): key
+                for key in jobs
+            }
             for future in concurrent.futures.as_completed(futures):
                 acc = future.result()["test_acc"]
                 for r in jobs[futures[future]]:
@@ -345,14 +467,30 @@ def main():
 
     summary, ratios = summarize(runs, variants, seeds)
     payload = {
-        "benchmark": "compare_early_stopping", "quick": opts.quick, "date": started, "finished": _common.now(),
-        "machine": _common.machine(), "load_average_start": load_start, "load_average_end": _common.loadavg(),
-        "versions": _common.versions(), "budget_s": opts.budget, "seeds": len(seeds), "max_t": opts.max_t,
-        "n_train": opts.n_train, "n_val": opts.n_val, "n_test": 10000, "concurrency": 2,
-        "rungs": {"grace_period": 1, "reduction_factor": 3}, "thread_env": _common.thread_env(),
+        "benchmark": "compare_early_stopping",
+        "quick": opts.quick,
+        "date": started,
+        "finished": _common.now(),
+        "machine": _common.machine(),
+        "load_average_start": load_start,
+        "load_average_end": _common.loadavg(),
+        "versions": _common.versions(),
+        "budget_s": opts.budget,
+        "seeds": len(seeds),
+        "max_t": opts.max_t,
+        "n_train": opts.n_train,
+        "n_val": opts.n_val,
+        "n_test": 10000,
+        "concurrency": 2,
+        "rungs": {"grace_period": 1, "reduction_factor": 3},
+        "thread_env": _common.thread_env(),
         "target": "per seed: the lowest final best validation accuracy of all variants",
         "test": "the selected (config, epoch) retrained with the run's trial seed, evaluated on the test set",
-        "variants": variants, "pairs": PAIRS, "summary": summary, "ratios": ratios, "runs": runs,
+        "variants": variants,
+        "pairs": PAIRS,
+        "summary": summary,
+        "ratios": ratios,
+        "runs": runs,
     }
     print()
     print("medians over %d seed(s), %gs budget each" % (len(seeds), opts.budget))

@@ -22,6 +22,7 @@ or Optuna's two worker processes from fork to exit). Ratios are ours/theirs in t
 
     python benchmarks/compare/overhead.py [--repeat 1] [--quick] [--out FILE]
 """
+
 import argparse
 import json
 import os
@@ -33,11 +34,24 @@ import time
 import _common
 from _common import fmt, median, ratio
 
-VARIANTS = ("ag-fifo", "ag-hyperband", "ag-median", "ray-fifo", "ray-asha", "optuna-none", "optuna-median",
-            "optuna-sha")
+VARIANTS = (
+    "ag-fifo",
+    "ag-hyperband",
+    "ag-median",
+    "ray-fifo",
+    "ray-asha",
+    "optuna-none",
+    "optuna-median",
+    "optuna-sha",
+)
 # (ours, theirs): the same kind of scheduling
-PAIRS = (("ag-fifo", "ray-fifo"), ("ag-fifo", "optuna-none"), ("ag-hyperband", "ray-asha"),
-         ("ag-hyperband", "optuna-sha"), ("ag-median", "optuna-median"))
+PAIRS = (
+    ("ag-fifo", "ray-fifo"),
+    ("ag-fifo", "optuna-none"),
+    ("ag-hyperband", "ray-asha"),
+    ("ag-hyperband", "optuna-sha"),
+    ("ag-median", "optuna-median"),
+)
 
 
 def measure(variant, trials, reports, sleep, seed):
@@ -48,16 +62,23 @@ def measure(variant, trials, reports, sleep, seed):
     if family == "ray":
         import _peers
 
-        figures, recs, _ = _peers.run_ray(kind, _peers.ray_noop_trainable,
-                                          {"x": _ray_uniform(), "reports": reports, "sleep": sleep},
-                                          num_samples=trials, seed=seed, time_attr="epoch", max_t=reports)
+        figures, recs, _ = _peers.run_ray(
+            kind,
+            _peers.ray_noop_trainable,
+            {"x": _ray_uniform(), "reports": reports, "sleep": sleep},
+            num_samples=trials,
+            seed=seed,
+            time_attr="epoch",
+            max_t=reports,
+        )
         figures["setup_s"] = figures.pop("init_s")
         figures["reports"] = len(recs)
         return figures
     import _peers
 
-    figures, recs, _ = _peers.run_optuna(kind, "noop", {"reports": reports, "sleep": sleep}, seed=seed,
-                                         n_trials=trials)
+    figures, recs, _ = _peers.run_optuna(
+        kind, "noop", {"reports": reports, "sleep": sleep}, seed=seed, n_trials=trials
+    )
     figures["setup_s"] = figures.pop("init_s")
     figures["reports"] = len(recs)
     return figures
@@ -71,6 +92,7 @@ def _ray_uniform():
 
 def _measure_ours(kind, trials, reports, sleep, seed):
     import scheduler_overhead  # benchmarks/scheduler_overhead.py: its train_fn, unchanged
+
     from autogluon.scheduler import FIFO_Scheduler, Hyperband_Scheduler
     from autogluon.scheduler.terminator import MedianStoppingRule
 
@@ -78,8 +100,14 @@ def _measure_ours(kind, trials, reports, sleep, seed):
     try:
         # visualizer='none' (FIFO's default; Hyperband's is 'tensorboard'): no per-trial logs, as
         # for Ray (TUNE_DISABLE_AUTO_CALLBACK_LOGGERS=1, see _common.child_env) and Optuna
-        common = dict(checkpoint=os.path.join(folder, "checkpoint.ag"), num_trials=trials, progress=False,
-                      seed=seed, max_concurrent=2, visualizer="none")
+        common = dict(
+            checkpoint=os.path.join(folder, "checkpoint.ag"),
+            num_trials=trials,
+            progress=False,
+            seed=seed,
+            max_concurrent=2,
+            visualizer="none",
+        )
         args = {"reports": reports, "sleep": sleep}
         resource = {"num_cpus": 1, "num_gpus": 0}
         start = time.perf_counter()
@@ -87,12 +115,28 @@ def _measure_ours(kind, trials, reports, sleep, seed):
             sched = FIFO_Scheduler(scheduler_overhead.train_fn, args, resource, "random", **common)
         elif kind == "median":
             rule = MedianStoppingRule("epoch", "accuracy", grace_period=1, min_samples_required=3)
-            sched = FIFO_Scheduler(scheduler_overhead.train_fn, args, resource, "random", time_attr="epoch",
-                                   terminator=rule, **common)
+            sched = FIFO_Scheduler(
+                scheduler_overhead.train_fn,
+                args,
+                resource,
+                "random",
+                time_attr="epoch",
+                terminator=rule,
+                **common,
+            )
         else:
-            sched = Hyperband_Scheduler(scheduler_overhead.train_fn, args, resource, "random", time_attr="epoch",
-                                        max_t=reports, grace_period=1, reduction_factor=3, type="stopping",
-                                        **common)
+            sched = Hyperband_Scheduler(
+                scheduler_overhead.train_fn,
+                args,
+                resource,
+                "random",
+                time_attr="epoch",
+                max_t=reports,
+                grace_period=1,
+                reduction_factor=3,
+                type="stopping",
+                **common,
+            )
         setup = time.perf_counter() - start
         start = time.perf_counter()
         sched.run()
@@ -100,9 +144,14 @@ def _measure_ours(kind, trials, reports, sleep, seed):
         statuses = {}
         for t in sched.tasks.values():
             statuses[t.status] = statuses.get(t.status, 0) + 1
-        return {"setup_s": setup, "wall_s": wall, "trials": len(sched.tasks), "states": statuses,
-                "errors": statuses.get("failed", 0),
-                "reports": sum(len(t.history) for t in sched.tasks.values())}
+        return {
+            "setup_s": setup,
+            "wall_s": wall,
+            "trials": len(sched.tasks),
+            "states": statuses,
+            "errors": statuses.get("failed", 0),
+            "reports": sum(len(t.history) for t in sched.tasks.values()),
+        }
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -115,7 +164,9 @@ def main():
     parser.add_argument("--repeat", type=int, default=1, help="runs per variant and workload (medians)")
     parser.add_argument("--variants", default=",".join(VARIANTS))
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--quick", action="store_true", help="20 trials x 5 reports, no-work only: a smoke run")
+    parser.add_argument(
+        "--quick", action="store_true", help="20 trials x 5 reports, no-work only: a smoke run"
+    )
     parser.add_argument("--out", default=os.path.join(_common.RESULTS, "compare_overhead.json"))
     parser.add_argument("--child", help=argparse.SUPPRESS)
     opts = parser.parse_args()
@@ -128,17 +179,33 @@ def main():
 
     variants = opts.variants.split(",")
     started, load_start = _common.now(), _common.loadavg()
-    workloads = [("no-work", 0.0)] + ([] if opts.quick else [("sleep-%gms" % (opts.sleep * 1000), opts.sleep)])
-    print("overhead: %d trials x %d reports, 2 at a time, %d run(s) per variant; load average %s" % (
-        opts.trials, opts.reports, opts.repeat, load_start), flush=True)
+    workloads = [("no-work", 0.0)] + (
+        [] if opts.quick else [("sleep-%gms" % (opts.sleep * 1000), opts.sleep)]
+    )
+    print(
+        "overhead: %d trials x %d reports, 2 at a time, %d run(s) per variant; load average %s"
+        % (opts.trials, opts.reports, opts.repeat, load_start),
+        flush=True,
+    )
     figures = {}
     for name, sleep in workloads:
         figures[name] = {}
         for variant in variants:
             runs = []
             for _ in range(opts.repeat):
-                argv = [os.path.abspath(__file__), "--child", variant, "--trials", str(opts.trials),
-                        "--reports", str(opts.reports), "--sleep", str(sleep), "--seed", str(opts.seed)]
+                argv = [
+                    os.path.abspath(__file__),
+                    "--child",
+                    variant,
+                    "--trials",
+                    str(opts.trials),
+                    "--reports",
+                    str(opts.reports),
+                    "--sleep",
+                    str(sleep),
+                    "--seed",
+                    str(opts.seed),
+                ]
                 r = _common.run_child(argv, timeout=900)
                 r["ideal_s"] = r["reports"] * sleep / 2
                 r["overhead_s"] = r["wall_s"] - r["ideal_s"]
@@ -149,15 +216,38 @@ def main():
                 f[key] = median([r[key] for r in runs])
             f["us_per_report"] = 1e6 * f["overhead_s"] / f["reports"] if f["reports"] else None
             figures[name][variant] = f
-            print("  %-10s %-14s setup %6.2fs  wall %7.2fs  %3d trials %5d reports  overhead %6.2fs (%s us/report)"
-                  % (name, variant, f["setup_s"], f["wall_s"], f["trials"], f["reports"], f["overhead_s"],
-                     fmt(f["us_per_report"], "%.0f")), flush=True)
+            print(
+                "  %-10s %-14s setup %6.2fs  wall %7.2fs  %3d trials %5d reports  overhead %6.2fs (%s us/report)"
+                % (
+                    name,
+                    variant,
+                    f["setup_s"],
+                    f["wall_s"],
+                    f["trials"],
+                    f["reports"],
+                    f["overhead_s"],
+                    fmt(f["us_per_report"], "%.0f"),
+                ),
+                flush=True,
+            )
     payload = {
-        "benchmark": "compare_overhead", "quick": opts.quick, "date": started, "finished": _common.now(),
-        "machine": _common.machine(), "load_average_start": load_start, "load_average_end": _common.loadavg(),
-        "versions": _common.versions(), "trials": opts.trials, "reports": opts.reports, "concurrency": 2,
-        "repeat": opts.repeat, "seed": opts.seed, "thread_env": _common.thread_env(),
-        "workloads": {name: sleep for name, sleep in workloads}, "pairs": PAIRS, "figures": figures,
+        "benchmark": "compare_overhead",
+        "quick": opts.quick,
+        "date": started,
+        "finished": _common.now(),
+        "machine": _common.machine(),
+        "load_average_start": load_start,
+        "load_average_end": _common.loadavg(),
+        "versions": _common.versions(),
+        "trials": opts.trials,
+        "reports": opts.reports,
+        "concurrency": 2,
+        "repeat": opts.repeat,
+        "seed": opts.seed,
+        "thread_env": _common.thread_env(),
+        "workloads": {name: sleep for name, sleep in workloads},
+        "pairs": PAIRS,
+        "figures": figures,
     }
     print()
     print(table(payload))
@@ -187,16 +277,26 @@ def table(payload):
         row += [fmt(median([figs[n][v]["setup_s"] for n in names]))]
         rows.append(row)
     out = [_common.markdown_table(header, rows), ""]
-    header = (["ours / theirs"] + ["%s wall" % n for n in names] + ["%s setup + wall" % names[0]]
-              + ["%s overhead" % names[-1]])
+    header = (
+        ["ours / theirs"]
+        + ["%s wall" % n for n in names]
+        + ["%s setup + wall" % names[0]]
+        + ["%s overhead" % names[-1]]
+    )
     rows = []
     for ours, theirs in payload["pairs"]:
         if ours not in variants or theirs not in variants:
             continue
         row = ["%s / %s" % (ours, theirs)]
         row += [fmt(ratio(figs[n][ours]["wall_s"], figs[n][theirs]["wall_s"])) for n in names]
-        row += [fmt(ratio(figs[names[0]][ours]["wall_s"] + figs[names[0]][ours]["setup_s"],
-                          figs[names[0]][theirs]["wall_s"] + figs[names[0]][theirs]["setup_s"]))]
+        row += [
+            fmt(
+                ratio(
+                    figs[names[0]][ours]["wall_s"] + figs[names[0]][ours]["setup_s"],
+                    figs[names[0]][theirs]["wall_s"] + figs[names[0]][theirs]["setup_s"],
+                )
+            )
+        ]
         row += [fmt(ratio(figs[names[-1]][ours]["overhead_s"], figs[names[-1]][theirs]["overhead_s"]))]
         rows.append(row)
     out.append(_common.markdown_table(header, rows))

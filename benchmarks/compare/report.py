@@ -3,6 +3,7 @@ table between the markers in benchmarks/compare/README.md.
 
     python benchmarks/compare/report.py [--dir benchmarks/results] [--table FILE] [--readme FILE ...]
 """
+
 import argparse
 import json
 import os
@@ -21,9 +22,19 @@ def render(ov, es, seconds=None):
     lines = [
         "Measured %s on a %s (%s, %s), Python %s, MXNet %s, Ray %s, Optuna %s; load average (1 min) %s at the "
         "start and %s at the end%s. Reproduce with `bash benchmarks/compare/run.sh`."
-        % (es["date"][:10], m["description"], m["cpu_model"], m["platform"], v["python"], v["mxnet"], v["ray"],
-           v["optuna"], ov["load_average_start"][0], es["load_average_end"][0],
-           "; the whole run took %.1f minutes" % (seconds / 60.0) if seconds else ""),
+        % (
+            es["date"][:10],
+            m["description"],
+            m["cpu_model"],
+            m["platform"],
+            v["python"],
+            v["mxnet"],
+            v["ray"],
+            v["optuna"],
+            ov["load_average_start"][0],
+            es["load_average_end"][0],
+            "; the whole run took %.1f minutes" % (seconds / 60.0) if seconds else "",
+        ),
         "",
         "**Overhead** (%d trials x %d reports, 2 at a time; wall = the trial loop, setup = `ray.init` / "
         "`create_study` / our constructor, counted apart; early-stopping variants run fewer reports; "
@@ -33,7 +44,8 @@ def render(ov, es, seconds=None):
         "",
         "**Early stopping** (MXNet MLP on Fashion-MNIST, %gs per run, medians over %d seeds; target = per seed the "
         "lowest final best of all variants; test acc = the selected config and epoch retrained, on the 10,000 "
-        "test images; ratios: time < 1 = ours faster, accuracy > 1 = ours higher):" % (es["budget_s"], es["seeds"]),
+        "test images; ratios: time < 1 = ours faster, accuracy > 1 = ours higher):"
+        % (es["budget_s"], es["seeds"]),
         "",
         early_stop.tables(es),
         "",
@@ -46,8 +58,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dir", default=_common.RESULTS)
     parser.add_argument("--table", help="write the markdown here")
-    parser.add_argument("--readme", action="append", default=[],
-                        help="replace the table between the markers of this file (repeatable)")
+    parser.add_argument(
+        "--readme",
+        action="append",
+        default=[],
+        help="replace the table between the markers of this file (repeatable)",
+    )
     parser.add_argument("--seconds", type=float, help="wall time of the whole run")
     opts = parser.parse_args()
     with open(os.path.join(opts.dir, "compare_overhead.json")) as f:
@@ -70,11 +86,16 @@ def main():
         with open(path) as f:
             readme = f.read()
         if START in readme and END in readme:
-            readme = re.sub(re.escape(START) + ".*?" + re.escape(END),
-                            lambda _: START + "\n" + text + END, readme, flags=re.S)
+            readme = re.sub(
+                re.escape(START) + ".*?" + re.escape(END),
+                lambda _: START + "\n" + text + END,
+                readme,
+                flags=re.S,
+            )
             with open(path, "w") as f:
                 f.write(readme)
             print("README table: %s" % os.path.relpath(path))
+
 
 if __name__ == "__main__":
     main()

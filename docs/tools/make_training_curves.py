@@ -16,6 +16,7 @@ Regenerate (about 5-10 s on 2 cores; no network)::
 
 Trials run two at a time, so which ones are stopped can differ a little between runs.
 """
+
 import argparse
 import logging
 import os
@@ -36,18 +37,29 @@ from scheduler_demo import train_digits  # noqa: E402
 
 
 def run(num_trials, seed, folder):
-    scheduler = Hyperband_Scheduler(train_digits, None, {'num_cpus': 1, 'num_gpus': 0}, 'random',
-                                    checkpoint=os.path.join(folder, 'checkpoint.ag'),
-                                    num_trials=num_trials, time_attr='training_epoch',
-                                    reward_attr='accuracy', max_t=27, grace_period=1,
-                                    reduction_factor=3, visualizer='none', seed=seed,
-                                    progress=False)
+    scheduler = Hyperband_Scheduler(
+        train_digits,
+        None,
+        {'num_cpus': 1, 'num_gpus': 0},
+        'random',
+        checkpoint=os.path.join(folder, 'checkpoint.ag'),
+        num_trials=num_trials,
+        time_attr='training_epoch',
+        reward_attr='accuracy',
+        max_t=27,
+        grace_period=1,
+        reduction_factor=3,
+        visualizer='none',
+        seed=seed,
+        progress=False,
+    )
     scheduler.run()
     return scheduler
 
 
 def draw(scheduler, out):
     import matplotlib
+
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
 
@@ -59,8 +71,15 @@ def draw(scheduler, out):
     fig, ax = plt.subplots(figsize=(8, 4.5), dpi=100)
     for level in scheduler.terminator.rung_levels():
         ax.axvline(level, color='0.6', linestyle=':', linewidth=1, zorder=0)
-        ax.text(level, 0.98, ' rung %g' % level, color='0.4', fontsize=8, va='top',
-                transform=ax.get_xaxis_transform())
+        ax.text(
+            level,
+            0.98,
+            ' rung %g' % level,
+            color='0.4',
+            fontsize=8,
+            va='top',
+            transform=ax.get_xaxis_transform(),
+        )
     for tid in stopped:
         xs = [r['training_epoch'] for r in history[tid]]
         ys = [r['accuracy'] for r in history[tid]]
@@ -71,16 +90,24 @@ def draw(scheduler, out):
         xs = [r['training_epoch'] for r in history[tid]]
         ys = [r['accuracy'] for r in history[tid]]
         ax.plot(xs, ys, color=color, linewidth=2 if tid == best else 1.3)
-    ax.plot([], [], color='0.55', marker='x', markeredgecolor='tab:red',
-            label='stopped early by Hyperband, x = last report (%d trials)' % len(stopped))
+    ax.plot(
+        [],
+        [],
+        color='0.55',
+        marker='x',
+        markeredgecolor='tab:red',
+        label='stopped early by Hyperband, x = last report (%d trials)' % len(stopped),
+    )
     ax.plot([], [], color=colors[0], label='trained to max_t=27 (%d trials)' % len(completed))
     ax.set_xscale('log', base=3)
     ax.set_xticks([1, 3, 9, 27])
     ax.set_xticklabels(['1', '3', '9', '27'])
     ax.set_xlabel('training_epoch (log scale)')
     ax.set_ylabel('validation accuracy')
-    ax.set_title('Hyperband (stopping) on digits: %d trials, best accuracy %.3f'
-                 % (len(history), scheduler.get_best_reward()))
+    ax.set_title(
+        'Hyperband (stopping) on digits: %d trials, best accuracy %.3f'
+        % (len(history), scheduler.get_best_reward())
+    )
     ax.set_ylim(0.5, 1)
     ax.grid(axis='y', alpha=0.3)
     ax.legend(loc='lower right')

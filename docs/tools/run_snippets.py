@@ -16,6 +16,7 @@ blocks: that is how the tests run the pages with small budgets; nothing else is 
 
 Exit status 0 when every block of every page ran.
 """
+
 import argparse
 import os
 import re
@@ -49,8 +50,12 @@ def extract_blocks(path):
         j = start
         while j < len(lines):
             end = _FENCE.match(lines[j])
-            if end and end.group('ticks')[0] == ticks[0] and len(end.group('ticks')) >= len(ticks) \
-                    and not end.group('info'):
+            if (
+                end
+                and end.group('ticks')[0] == ticks[0]
+                and len(end.group('ticks')) >= len(ticks)
+                and not end.group('info')
+            ):
                 break
             j += 1
         if j == len(lines):
@@ -69,8 +74,7 @@ def extract_blocks(path):
 def apply_settings(code, settings):
     """Rewrite top-level ``NAME = value`` lines for each ``NAME`` in ``settings``."""
     for name, value in settings.items():
-        code = re.sub(r'^%s\s*=\s*[^\n]*$' % re.escape(name), '%s = %s' % (name, value), code,
-                      flags=re.M)
+        code = re.sub(r'^%s\s*=\s*[^\n]*$' % re.escape(name), '%s = %s' % (name, value), code, flags=re.M)
     return code
 
 
@@ -121,8 +125,15 @@ def run_page(path, settings=None, timeout=None, keep=False, stream=None):
         env['PYTHONPATH'] = os.pathsep.join([ROOT] + [p for p in [env.get('PYTHONPATH')] if p])
         script = _DRIVER % {'root': ROOT, 'page': os.path.relpath(path, ROOT), 'blocks': blocks}
         # Its own process group, so that a timeout also ends the trial workers it started.
-        proc = subprocess.Popen([sys.executable, '-c', script], cwd=work, env=env, start_new_session=True,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, '-c', script],
+            cwd=work,
+            env=env,
+            start_new_session=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         timed_out = threading.Event()
 
         def kill():  # a page that hangs without printing is stopped too
@@ -170,8 +181,13 @@ def _parse_set(items):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('pages', nargs='+', help='Markdown pages')
-    parser.add_argument('--set', action='append', default=[], metavar='NAME=VALUE',
-                        help='rewrite the top-level assignment NAME = ... in every block')
+    parser.add_argument(
+        '--set',
+        action='append',
+        default=[],
+        metavar='NAME=VALUE',
+        help='rewrite the top-level assignment NAME = ... in every block',
+    )
     parser.add_argument('--timeout', type=float, default=None, help='seconds per page')
     parser.add_argument('--keep', action='store_true', help='keep the working folder')
     args = parser.parse_args(argv)

@@ -18,6 +18,7 @@ sample shipped with the package. With the defaults (120 s, 10 epochs per trial) 
 2.5 minutes on 2 CPU cores. Trials and the checkpoint go under ``--out``
 (default ``./exp/advanced``).
 """
+
 import argparse
 import logging
 import os
@@ -48,32 +49,67 @@ def _ints(text):
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('--data', default=None,
-                        help='folder with train/ (val/, test/), or a built-in dataset name '
-                             '(default: the shipped sample)')
-    parser.add_argument('--max-images-per-class', type=int, default=None,
-                        help='keep at most this many images per class (a seeded random choice)')
+    parser.add_argument(
+        '--data',
+        default=None,
+        help='folder with train/ (val/, test/), or a built-in dataset name (default: the shipped sample)',
+    )
+    parser.add_argument(
+        '--max-images-per-class',
+        type=int,
+        default=None,
+        help='keep at most this many images per class (a seeded random choice)',
+    )
     parser.add_argument('--time', type=float, default=120, help='time_limits of the fit, seconds')
     parser.add_argument('--epochs', type=int, default=10, help='num_training_epochs per trial')
-    parser.add_argument('--nets', type=_names, default=['compact_cnn', 'compact_cnn_small'],
-                        help='candidate networks, comma-separated (default: %(default)s)')
-    parser.add_argument('--optimizers', type=_names, default=['nag', 'adam'],
-                        help='candidate optimizers among sgd, nag, adam (default: %(default)s)')
-    parser.add_argument('--lr', type=_range, default=None,
-                        help='LOW,HIGH: log-uniform learning rate for every optimizer '
-                             '(default: the task default, separate ranges for sgd/nag and adam)')
-    parser.add_argument('--wd', type=_range, default=(1e-5, 1e-3),
-                        help='LOW,HIGH: log-uniform weight decay (default: 1e-5,1e-3)')
-    parser.add_argument('--batch-sizes', type=_ints, default=None,
-                        help='candidate batch sizes, comma-separated (default: chosen from the '
-                             'training-set size, and twice and half of it)')
-    parser.add_argument('--num-trials', type=int, default=None,
-                        help='stop after this many trials (default: only the time limit)')
-    parser.add_argument('--cpus-per-trial', type=int, default=None,
-                        help="resources_per_trial['num_cpus'] (default: 1 on up to 4 cores)")
+    parser.add_argument(
+        '--nets',
+        type=_names,
+        default=['compact_cnn', 'compact_cnn_small'],
+        help='candidate networks, comma-separated (default: %(default)s)',
+    )
+    parser.add_argument(
+        '--optimizers',
+        type=_names,
+        default=['nag', 'adam'],
+        help='candidate optimizers among sgd, nag, adam (default: %(default)s)',
+    )
+    parser.add_argument(
+        '--lr',
+        type=_range,
+        default=None,
+        help='LOW,HIGH: log-uniform learning rate for every optimizer '
+        '(default: the task default, separate ranges for sgd/nag and adam)',
+    )
+    parser.add_argument(
+        '--wd',
+        type=_range,
+        default=(1e-5, 1e-3),
+        help='LOW,HIGH: log-uniform weight decay (default: 1e-5,1e-3)',
+    )
+    parser.add_argument(
+        '--batch-sizes',
+        type=_ints,
+        default=None,
+        help='candidate batch sizes, comma-separated (default: chosen from the '
+        'training-set size, and twice and half of it)',
+    )
+    parser.add_argument(
+        '--num-trials',
+        type=int,
+        default=None,
+        help='stop after this many trials (default: only the time limit)',
+    )
+    parser.add_argument(
+        '--cpus-per-trial',
+        type=int,
+        default=None,
+        help="resources_per_trial['num_cpus'] (default: 1 on up to 4 cores)",
+    )
     parser.add_argument('--seed', type=int, default=0, help='seed of the search and the trials')
-    parser.add_argument('--out', default=os.path.join('exp', 'advanced'),
-                        help='output folder (default: ./exp/advanced)')
+    parser.add_argument(
+        '--out', default=os.path.join('exp', 'advanced'), help='output folder (default: ./exp/advanced)'
+    )
     return parser.parse_args(argv)
 
 
@@ -82,19 +118,22 @@ def load_dataset(task, data, max_images_per_class):
     common = dict(max_images_per_class=max_images_per_class)
     if data is not None and not os.path.exists(os.path.expanduser(data)):
         try:
-            return task.Dataset(data, **common)      # a built-in name
+            return task.Dataset(data, **common)  # a built-in name
         except ValueError as err:
-            raise SystemExit('error: --data %r is neither a folder nor a built-in dataset: %s'
-                             % (data, err)) from None
+            raise SystemExit(
+                'error: --data %r is neither a folder nor a built-in dataset: %s' % (data, err)
+            ) from None
     root = os.path.abspath(os.path.expanduser(data)) if data else task.sample_data_path()
     paths = {split: os.path.join(root, split) for split in ('train', 'val', 'test')}
     if not os.path.isdir(paths['train']):
         raise SystemExit('error: %s has no train/ folder' % root)
-    return task.Dataset(name=os.path.basename(root),
-                        train_path=paths['train'],
-                        val_path=paths['val'] if os.path.isdir(paths['val']) else None,
-                        test_path=paths['test'] if os.path.isdir(paths['test']) else None,
-                        **common)
+    return task.Dataset(
+        name=os.path.basename(root),
+        train_path=paths['train'],
+        val_path=paths['val'] if os.path.isdir(paths['val']) else None,
+        test_path=paths['test'] if os.path.isdir(paths['test']) else None,
+        **common,
+    )
 
 
 def main(argv=None):
@@ -111,8 +150,10 @@ def main(argv=None):
     dataset = load_dataset(task, opts.data, opts.max_images_per_class)
     print(dataset)
 
-    searched = {'wd': ag.space.Real(opts.wd[0], opts.wd[1], log=True),
-                'label_smoothing': ag.space.Categorical(0.1, 0.0)}
+    searched = {
+        'wd': ag.space.Real(opts.wd[0], opts.wd[1], log=True),
+        'label_smoothing': ag.space.Categorical(0.1, 0.0),
+    }
     if opts.lr is not None:
         searched['lr'] = ag.space.Real(opts.lr[0], opts.lr[1], log=True)
     if opts.batch_sizes:
@@ -120,21 +161,23 @@ def main(argv=None):
     else:
         n = len(dataset.train)
         size = 128
-        while size > 16 and n < size * 8:   # the task's own default, then half and twice it
+        while size > 16 and n < size * 8:  # the task's own default, then half and twice it
             size //= 2
         searched['batch_size'] = ag.space.Categorical(size, max(8, size // 2), size * 2)
     resources = {} if opts.cpus_per_trial is None else {'num_cpus': opts.cpus_per_trial}
 
-    results = task.fit(dataset,
-                       nets=ag.Nets(opts.nets),
-                       optimizers=ag.Optimizers(opts.optimizers),
-                       num_trials=opts.num_trials,
-                       time_limits=opts.time,
-                       num_training_epochs=opts.epochs,
-                       resources_per_trial=resources,
-                       seed=opts.seed,
-                       savedir=os.path.join(os.path.abspath(opts.out), 'checkpoint'),
-                       **searched)
+    results = task.fit(
+        dataset,
+        nets=ag.Nets(opts.nets),
+        optimizers=ag.Optimizers(opts.optimizers),
+        num_trials=opts.num_trials,
+        time_limits=opts.time,
+        num_training_epochs=opts.epochs,
+        resources_per_trial=resources,
+        seed=opts.seed,
+        savedir=os.path.join(os.path.abspath(opts.out), 'checkpoint'),
+        **searched,
+    )
 
     print('search space:')
     for name, space in results.metadata['search_space'].items():
@@ -142,8 +185,9 @@ def main(argv=None):
     print('Top-1 val acc: %.3f' % results.metric)
     print('best configuration: %s' % results.config)
     columns = ['task_id', 'status', 'accuracy', 'training_epoch'] + [
-        'config.' + name for name in ('net', 'optimizer', 'lr', 'adam_lr', 'wd', 'batch_size',
-                                      'label_smoothing')]
+        'config.' + name
+        for name in ('net', 'optimizer', 'lr', 'adam_lr', 'wd', 'batch_size', 'label_smoothing')
+    ]
     trials = results.scheduler.get_trials()
     print(trials[[c for c in columns if c in trials.columns]].to_string(index=False))
 
@@ -151,9 +195,16 @@ def main(argv=None):
     if dataset.test is not None:
         test_acc = task.evaluate(dataset)
         print('Top-1 test acc: %.3f' % test_acc)
-    print('\nsummary: %d trials, val acc %.3f, test acc %s, fit %.1fs, total %.1fs'
-          % (results.metadata['num_trials'], results.metric,
-             'n/a' if test_acc is None else '%.3f' % test_acc, results.time, time.time() - start))
+    print(
+        '\nsummary: %d trials, val acc %.3f, test acc %s, fit %.1fs, total %.1fs'
+        % (
+            results.metadata['num_trials'],
+            results.metric,
+            'n/a' if test_acc is None else '%.3f' % test_acc,
+            results.time,
+            time.time() - start,
+        )
+    )
     return 0
 
 

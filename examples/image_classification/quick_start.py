@@ -14,6 +14,7 @@ the 4-class sample shipped with the package). With the defaults (120 s, 10 epoch
 takes about 2.5 minutes on 2 CPU cores. Everything it writes (trials, checkpoint, the saved model,
 the training curves) goes under ``--out`` (default ``./exp/quick_start``).
 """
+
 import argparse
 import glob
 import logging
@@ -24,12 +25,16 @@ import time
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('--data', default=None,
-                        help='folder with train/ and test/ image folders (default: the shipped sample)')
+    parser.add_argument(
+        '--data',
+        default=None,
+        help='folder with train/ and test/ image folders (default: the shipped sample)',
+    )
     parser.add_argument('--time', type=float, default=120, help='time_limits of the fit, seconds')
     parser.add_argument('--epochs', type=int, default=10, help='num_training_epochs per trial')
-    parser.add_argument('--out', default=os.path.join('exp', 'quick_start'),
-                        help='output folder (default: ./exp/quick_start)')
+    parser.add_argument(
+        '--out', default=os.path.join('exp', 'quick_start'), help='output folder (default: ./exp/quick_start)'
+    )
     parser.add_argument('--seed', type=int, default=0, help='seed of the search and the trials')
     return parser.parse_args(argv)
 
@@ -53,17 +58,22 @@ def main(argv=None):
     dataset = task.Dataset(name='shopeeiet', train_path=train_path)
     print(dataset)
 
-    results = task.fit(dataset,
-                       time_limits=opts.time,
-                       num_training_epochs=opts.epochs,
-                       savedir=os.path.join(out, 'checkpoint', 'exp1.ag'),
-                       seed=opts.seed)
+    results = task.fit(
+        dataset,
+        time_limits=opts.time,
+        num_training_epochs=opts.epochs,
+        savedir=os.path.join(out, 'checkpoint', 'exp1.ag'),
+        seed=opts.seed,
+    )
     print('Top-1 val acc: %.3f' % results.metric)
     print('best configuration: %s' % results.config)
 
     trials = results.scheduler.get_trials()
-    print(trials[['task_id', 'status', 'accuracy', 'training_epoch',
-                  'config.net', 'config.optimizer']].to_string(index=False))
+    print(
+        trials[
+            ['task_id', 'status', 'accuracy', 'training_epoch', 'config.net', 'config.optimizer']
+        ].to_string(index=False)
+    )
     results.get_training_curves(filename=os.path.join(out, 'curves.png'))
 
     test_acc = None
@@ -74,9 +84,16 @@ def main(argv=None):
         images = sorted(glob.glob(os.path.join(test_path, '*', '*')))
         image = images[0]
         ind, prob = task.predict(image)
-        print('%s is classified as [%s] (index %d), with probability %.2f; its folder says %s'
-              % (os.path.basename(image), dataset.classes[ind], ind, prob,
-                 os.path.basename(os.path.dirname(image))))
+        print(
+            '%s is classified as [%s] (index %d), with probability %.2f; its folder says %s'
+            % (
+                os.path.basename(image),
+                dataset.classes[ind],
+                ind,
+                prob,
+                os.path.basename(os.path.dirname(image)),
+            )
+        )
     else:
         print('no test folder at %s: skipping evaluate and predict' % test_path)
         image = None
@@ -88,9 +105,16 @@ def main(argv=None):
         again = model.predict(image)
         print('the loaded model predicts %s' % (again,))
 
-    print('\nsummary: %d trials, val acc %.3f, test acc %s, fit %.1fs, total %.1fs'
-          % (results.metadata['num_trials'], results.metric,
-             'n/a' if test_acc is None else '%.3f' % test_acc, results.time, time.time() - start))
+    print(
+        '\nsummary: %d trials, val acc %.3f, test acc %s, fit %.1fs, total %.1fs'
+        % (
+            results.metadata['num_trials'],
+            results.metric,
+            'n/a' if test_acc is None else '%.3f' % test_acc,
+            results.time,
+            time.time() - start,
+        )
+    )
     return 0
 
 

@@ -6,6 +6,7 @@ Kaggle (predict_batch of a test folder, ag.utils.generate_csv) and the final fit
 train+validation; on the shipped sample and on Fashion-MNIST from the Debian package. Small
 budgets: one shared fit per dataset.
 """
+
 import argparse
 import csv
 import logging
@@ -24,14 +25,19 @@ from autogluon.image_classification import _compat, _data_builtin, _optimizers, 
 mx = pytest.importorskip('mxnet')
 
 SAMPLE = task.sample_data_path()
-HAVE_FMNIST = all(os.path.isfile(os.path.join(_data_builtin.DEBIAN_FASHION_MNIST_DIR, f + '.gz'))
-                  for f in _data_builtin._IDX_FILES.values())
+HAVE_FMNIST = all(
+    os.path.isfile(os.path.join(_data_builtin.DEBIAN_FASHION_MNIST_DIR, f + '.gz'))
+    for f in _data_builtin._IDX_FILES.values()
+)
 
 
 def _test_images():
     root = os.path.join(SAMPLE, 'test')
-    return [os.path.join(root, c, f) for c in sorted(os.listdir(root))
-            for f in sorted(os.listdir(os.path.join(root, c)))]
+    return [
+        os.path.join(root, c, f)
+        for c in sorted(os.listdir(root))
+        for f in sorted(os.listdir(os.path.join(root, c)))
+    ]
 
 
 @pytest.fixture(scope='module')
@@ -39,21 +45,39 @@ def advanced(tmp_path_factory):
     """The advanced tutorial's last fit, small: two networks' worth of spaces, two trials."""
     dataset = task.Dataset(name='shopeeiet', train_path=os.path.join(SAMPLE, 'train'))
     nets = ag.Nets(['compact_cnn_small'])
-    adam_opt = ag.optimizers.Adam(lr=ag.space.Log('lr', 10 ** -4, 10 ** -1),
-                                  wd=ag.space.Log('wd', 10 ** -6, 10 ** -2))
-    sgd_opt = ag.optimizers.SGD(lr=ag.space.Log('lr', 10 ** -4, 10 ** -1),
-                                momentum=ag.space.Linear('momentum', 0.85, 0.95),
-                                wd=ag.space.Log('wd', 10 ** -6, 10 ** -2))
+    adam_opt = ag.optimizers.Adam(
+        lr=ag.space.Log('lr', 10**-4, 10**-1), wd=ag.space.Log('wd', 10**-6, 10**-2)
+    )
+    sgd_opt = ag.optimizers.SGD(
+        lr=ag.space.Log('lr', 10**-4, 10**-1),
+        momentum=ag.space.Linear('momentum', 0.85, 0.95),
+        wd=ag.space.Log('wd', 10**-6, 10**-2),
+    )
     optimizers = ag.Optimizers([adam_opt, sgd_opt])
     savedir = str(tmp_path_factory.mktemp('eraa') / 'checkpoint' / 'exp1.ag')
-    results = task.fit(dataset, nets, optimizers,
-                       lr_scheduler=ag.space.List('lr_scheduler', ['poly', 'cosine']),
-                       searcher='random', trial_scheduler='fifo', savedir=savedir,
-                       metrics=ag.Metrics(['Accuracy']), losses=ag.Losses(['SoftmaxCrossEntropyLoss']),
-                       stop_criterion={'num_trials': 2}, resources_per_trial={'num_training_epochs': 2},
-                       final_fit=True, seed=0)
-    return dict(dataset=dataset, results=results, optimizers=optimizers, nets=nets,
-                savedir=savedir, model=task.get_model())
+    results = task.fit(
+        dataset,
+        nets,
+        optimizers,
+        lr_scheduler=ag.space.List('lr_scheduler', ['poly', 'cosine']),
+        searcher='random',
+        trial_scheduler='fifo',
+        savedir=savedir,
+        metrics=ag.Metrics(['Accuracy']),
+        losses=ag.Losses(['SoftmaxCrossEntropyLoss']),
+        stop_criterion={'num_trials': 2},
+        resources_per_trial={'num_training_epochs': 2},
+        final_fit=True,
+        seed=0,
+    )
+    return dict(
+        dataset=dataset,
+        results=results,
+        optimizers=optimizers,
+        nets=nets,
+        savedir=savedir,
+        model=task.get_model(),
+    )
 
 
 def test_beginner_predict_returns_ndarrays_and_synsets_name_them(advanced):
@@ -62,8 +86,9 @@ def test_beginner_predict_returns_ndarrays_and_synsets_name_them(advanced):
     test_dataset = task.Dataset(name='shopeeiet', test_path=os.path.join(SAMPLE, 'test'))
     test_acc = task.evaluate(test_dataset)
     assert 0.25 < test_acc <= 1.0
-    image = os.path.join(SAMPLE, 'test', 'BabyShirt', sorted(os.listdir(
-        os.path.join(SAMPLE, 'test', 'BabyShirt')))[0])
+    image = os.path.join(
+        SAMPLE, 'test', 'BabyShirt', sorted(os.listdir(os.path.join(SAMPLE, 'test', 'BabyShirt')))[0]
+    )
     ind, prob = task.predict(image)
     assert isinstance(ind, mx.nd.NDArray) and isinstance(prob, mx.nd.NDArray)
     assert ind.shape == (1,) and prob.shape == (1,) and ind.dtype == np.int32
@@ -115,30 +140,32 @@ def test_final_fit_model_is_trained_on_train_and_val(advanced):
     assert os.path.isfile(params)
     model = results.model
     assert advanced['model'] is model
-    again = task.ImageClassifier.from_params(params, model.net_name, model.classes,
-                                             model.image_size, model.channels, model.mean,
-                                             model.std)
+    again = task.ImageClassifier.from_params(
+        params, model.net_name, model.classes, model.image_size, model.channels, model.mean, model.std
+    )
     images = task.load_images(_test_images()[:8], model.image_size, model.channels)[0]
     np.testing.assert_allclose(again.predict_proba(images), model.predict_proba(images), rtol=1e-5)
-    best = os.path.join(results.metadata['savedir'], 'trials',
-                        'trial_%d' % results.metadata['best_task_id'], 'best.params')
-    searched = task.ImageClassifier.from_params(best, model.net_name, model.classes,
-                                                model.image_size, model.channels, model.mean,
-                                                model.std)
+    best = os.path.join(
+        results.metadata['savedir'], 'trials', 'trial_%d' % results.metadata['best_task_id'], 'best.params'
+    )
+    searched = task.ImageClassifier.from_params(
+        best, model.net_name, model.classes, model.image_size, model.channels, model.mean, model.std
+    )
     assert not np.allclose(searched.predict_proba(images), model.predict_proba(images))
 
 
 def test_kaggle_predict_batch_feeds_generate_csv(advanced, tmp_path):
     files = _test_images()
-    inds, probs = task.predict_batch(os.path.join(SAMPLE, 'test'))   # class folders, one level down
+    inds, probs = task.predict_batch(os.path.join(SAMPLE, 'test'))  # class folders, one level down
     assert len(inds) == len(probs) == len(files)
     assert all(isinstance(i, mx.nd.NDArray) and i.shape == (1,) for i in inds)
     batch = task.predict_batch(files[:5])
     assert batch.paths == files[:5]
     singles = [task.predict(f) for f in files[:5]]
     assert [i.asscalar() for i in batch[0]] == [p[0].asscalar() for p in singles]
-    np.testing.assert_allclose([p.asscalar() for p in batch[1]],
-                               [p[1].asscalar() for p in singles], rtol=1e-5)
+    np.testing.assert_allclose(
+        [p.asscalar() for p in batch[1]], [p[1].asscalar() for p in singles], rtol=1e-5
+    )
     # a flat Kaggle test folder: image files sorted by name; other files are not images
     flat = tmp_path / 'test'
     flat.mkdir()
@@ -162,22 +189,28 @@ def test_kaggle_predict_batch_feeds_generate_csv(advanced, tmp_path):
 
 def test_optimizer_objects_build_shared_and_per_optimizer_spaces():
     lr = ag.space.Log('lr', 1e-4, 1e-1)
-    opts = ag.Optimizers([ag.optimizers.Adam(lr=lr, wd=1e-4),
-                          ag.optimizers.SGD(learning_rate=lr, momentum=0.9, wd=1e-3),
-                          ag.optimizers.RMSProp()])
+    opts = ag.Optimizers(
+        [
+            ag.optimizers.Adam(lr=lr, wd=1e-4),
+            ag.optimizers.SGD(learning_rate=lr, momentum=0.9, wd=1e-3),
+            ag.optimizers.RMSProp(),
+        ]
+    )
     spaces, fixed = task.default_search_space(ag.Nets(['compact_cnn']), opts, {})
     # rmsprop gives no lr: adam and sgd get their own lr keys, rmsprop keeps its default space;
     # wd differs per optimizer (rmsprop uses the shared default); only sgd takes momentum
     assert spaces['adam_lr'] == lr and spaces['sgd_lr'] == lr and 'rmsprop_lr' in spaces
-    assert 'lr' not in spaces   # every optimizer has its own: the shared default is not searched
+    assert 'lr' not in spaces  # every optimizer has its own: the shared default is not searched
     assert fixed['adam_wd'] == 1e-4 and fixed['sgd_wd'] == 1e-3 and 'wd' in spaces
     assert fixed['momentum'] == 0.9 and 'momentum' not in spaces
     # the same space given by every optimizer that takes it is one shared hyperparameter
-    spaces, fixed = task.default_search_space(ag.Nets(['compact_cnn']),
-                                              ag.Optimizers(list(opts.objects.values())[:2]), {})
+    spaces, fixed = task.default_search_space(
+        ag.Nets(['compact_cnn']), ag.Optimizers(list(opts.objects.values())[:2]), {}
+    )
     assert spaces['lr'] == lr and not any(k.endswith('_lr') for k in spaces)
-    config = dict(optimizer='sgd', lr=0.01, rmsprop_lr=0.002, wd=3e-4, adam_wd=1e-4, sgd_wd=1e-3,
-                  momentum=0.9)
+    config = dict(
+        optimizer='sgd', lr=0.01, rmsprop_lr=0.002, wd=3e-4, adam_wd=1e-4, sgd_wd=1e-3, momentum=0.9
+    )
     assert _optimizers.model_config(config) == dict(optimizer='sgd', lr=0.01, wd=1e-3, momentum=0.9)
     ns = argparse.Namespace(**dict(config, optimizer='rmsprop'))
     assert _train._optimizer_settings(ns) == ('rmsprop', 0.002, 3e-4, 0.9)
@@ -206,7 +239,7 @@ def test_lr_schedules_poly_step_cosine():
     assert _train.lr_at(1.0, 0.1, schedule='poly') == 0.0
 
 
-class _Recorder(object):
+class _Recorder:
     def __init__(self, trial_dir):
         self.trial_dir, self.task_id, self.results = trial_dir, 0, []
 
@@ -219,11 +252,30 @@ class _Recorder(object):
 
 
 def _trial_args(data_dir, **overrides):
-    args = dict(data_dir=data_dir, num_classes=4, image_size=28, channels=3, mean=[0.5] * 3,
-                std=[0.25] * 3, epochs=1, batch_size=32, net='compact_cnn_small',
-                optimizer='rmsprop', lr=1e-3, wd=1e-4, momentum=0.9, label_smoothing=0.0,
-                warmup_epochs=0.0, lr_schedule='step', augment=False, pad=2, pretrained=False,
-                num_gpus=0, seed=0, deadline=None)
+    args = dict(
+        data_dir=data_dir,
+        num_classes=4,
+        image_size=28,
+        channels=3,
+        mean=[0.5] * 3,
+        std=[0.25] * 3,
+        epochs=1,
+        batch_size=32,
+        net='compact_cnn_small',
+        optimizer='rmsprop',
+        lr=1e-3,
+        wd=1e-4,
+        momentum=0.9,
+        label_smoothing=0.0,
+        warmup_epochs=0.0,
+        lr_schedule='step',
+        augment=False,
+        pad=2,
+        pretrained=False,
+        num_gpus=0,
+        seed=0,
+        deadline=None,
+    )
     args.update(overrides)
     return argparse.Namespace(**args)
 
@@ -247,7 +299,8 @@ def test_imagenet_network_from_scratch_warns_once(tmp_path, monkeypatch, caplog)
     monkeypatch.setenv('MXNET_HOME', str(tmp_path / 'empty_mxnet_home'))
     with caplog.at_level(logging.WARNING, logger='autogluon.image_classification'):
         missing = _compat.warn_untrained_imagenet_nets(
-            ['resnet18_v1', 'mobilenet0.25', 'cifar_resnet20_v1', 'compact_cnn'], False)
+            ['resnet18_v1', 'mobilenet0.25', 'cifar_resnet20_v1', 'compact_cnn'], False
+        )
     assert missing == ['resnet18_v1', 'mobilenet0.25']
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1 and 'from scratch' in warnings[0].getMessage()
@@ -265,15 +318,25 @@ def test_fashion_mnist_beginner_flow_with_time_limits_and_final_fit(tmp_path, mo
     dataset = task.Dataset('fashionmnist', max_images_per_class=25)
     start = time.monotonic()
     with caplog.at_level(logging.INFO, logger='autogluon.image_classification'):
-        results = task.fit(dataset, ag.Nets(['mobilenet0.25', 'compact_cnn_small']),
-                           ag.Optimizers([ag.optimizers.NAG(lr=0.05)]), lr_scheduler='cosine',
-                           time_limits=60, num_trials=2, num_training_epochs=2, final_fit=True,
-                           savedir=str(tmp_path / 'exp1.ag'), seed=0)
+        results = task.fit(
+            dataset,
+            ag.Nets(['mobilenet0.25', 'compact_cnn_small']),
+            ag.Optimizers([ag.optimizers.NAG(lr=0.05)]),
+            lr_scheduler='cosine',
+            time_limits=60,
+            num_trials=2,
+            num_training_epochs=2,
+            final_fit=True,
+            savedir=str(tmp_path / 'exp1.ag'),
+            seed=0,
+        )
     wall = time.monotonic() - start
     assert wall <= 60 + 2.0
     messages = [r.getMessage() for r in caplog.records]
-    assert sum('from scratch' in m and r.levelno == logging.WARNING
-               for m, r in zip(messages, caplog.records)) == 1
+    assert (
+        sum('from scratch' in m and r.levelno == logging.WARNING for m, r in zip(messages, caplog.records))
+        == 1
+    )
     split = [m for m in messages if 'for the final fit on train+val' in m]
     assert len(split) == 1 and 'time_limits=60s' in split[0]
     info = results.metadata['final_fit']

@@ -2,6 +2,7 @@
 spaces and nested spaces (core), ``@ag.obj``/``@ag.func``/``@ag.args``, a searcher on ``train_fn.cs``,
 FIFO and Hyperband schedulers with ``join_jobs`` and training curves (algorithm), SKopt options, and
 the RLScheduler with its LSTM controller."""
+
 import os
 import pickle
 import subprocess
@@ -118,8 +119,22 @@ def test_train_fn_cs_searcher_config_and_a_direct_call():
     cs = core_train_fn.cs
     assert isinstance(cs, CS.ConfigurationSpace)
     names = set(core_train_fn.kwspaces)
-    assert {"a", "b", "c", "d", "e", "f.0", "f.1", "g.a", "g.obj.name", "g.obj.rank", "h.choice",
-            "h.1.name", "h.1.rank", "i.framework"} == names
+    assert {
+        "a",
+        "b",
+        "c",
+        "d",
+        "e",
+        "f.0",
+        "f.1",
+        "g.a",
+        "g.obj.name",
+        "g.obj.rank",
+        "h.choice",
+        "h.1.name",
+        "h.1.rank",
+        "i.framework",
+    } == names
     searcher = ag.searcher.RandomSearcher(cs, seed=1)
     for _ in range(5):
         config = searcher.get_config()
@@ -151,8 +166,14 @@ def test_fifo_scheduler_run_join_jobs_and_training_curves(tmp_path):
     import matplotlib
 
     matplotlib.use("Agg")
-    scheduler = ag.scheduler.FIFOScheduler(dummy_train_fn, resource=CPU1, num_trials=4, reward_attr="accuracy",
-                                           time_attr="epoch", checkpoint=str(tmp_path / "exp" / "fifo.ag"))
+    scheduler = ag.scheduler.FIFOScheduler(
+        dummy_train_fn,
+        resource=CPU1,
+        num_trials=4,
+        reward_attr="accuracy",
+        time_attr="epoch",
+        checkpoint=str(tmp_path / "exp" / "fifo.ag"),
+    )
     scheduler.run()
     scheduler.join_jobs()
     assert len(scheduler.training_history) == 4
@@ -169,9 +190,18 @@ def test_fifo_scheduler_run_join_jobs_and_training_curves(tmp_path):
 
 
 def test_hyperband_scheduler_era_b_keywords():
-    scheduler = ag.scheduler.HyperbandScheduler(dummy_train_fn, resource=CPU1, num_trials=6, reward_attr="accuracy",
-                                                time_attr="epoch", grace_period=1, max_t=4, reduction_factor=2,
-                                                brackets=1, checkpoint=None)
+    scheduler = ag.scheduler.HyperbandScheduler(
+        dummy_train_fn,
+        resource=CPU1,
+        num_trials=6,
+        reward_attr="accuracy",
+        time_attr="epoch",
+        grace_period=1,
+        max_t=4,
+        reduction_factor=2,
+        brackets=1,
+        checkpoint=None,
+    )
     scheduler.run()
     scheduler.join_jobs()
     assert len(scheduler.tasks) == 6
@@ -180,9 +210,15 @@ def test_hyperband_scheduler_era_b_keywords():
 
 
 def test_skopt_searcher_with_that_release_s_search_options():
-    scheduler = ag.scheduler.FIFOScheduler(dummy_train_fn, resource=CPU1, searcher="skopt",
-                                           search_options={"base_estimator": "RF", "acq_func": "EI"},
-                                           num_trials=3, checkpoint=None, progress=False)
+    scheduler = ag.scheduler.FIFOScheduler(
+        dummy_train_fn,
+        resource=CPU1,
+        searcher="skopt",
+        search_options={"base_estimator": "RF", "acq_func": "EI"},
+        num_trials=3,
+        checkpoint=None,
+        progress=False,
+    )
     assert isinstance(scheduler.searcher, ag.searcher.SKoptSearcher)
     assert scheduler.searcher.base_estimator == "RF"
     scheduler.run()
@@ -197,8 +233,15 @@ def perfect_fn(args, reporter):
 
 
 def test_max_reward_stops_new_trials_and_dist_ip_addrs_points_to_dask():
-    scheduler = ag.scheduler.FIFOScheduler(perfect_fn, resource=CPU1, num_trials=5, max_reward=1.0,
-                                           max_concurrent=1, checkpoint=None, progress=False)
+    scheduler = ag.scheduler.FIFOScheduler(
+        perfect_fn,
+        resource=CPU1,
+        num_trials=5,
+        max_reward=1.0,
+        max_concurrent=1,
+        checkpoint=None,
+        progress=False,
+    )
     scheduler.run()
     assert len(scheduler.tasks) == 1
     with pytest.raises(ValueError, match="dask_client"):
@@ -233,9 +276,16 @@ def rl_simulation(args, reporter):
 
 
 def test_rl_scheduler_era_b_run():
-    rl_scheduler = ag.scheduler.RLScheduler(rl_simulation, resource=CPU1, num_trials=8, reward_attr="accuracy",
-                                            time_attr="epoch", controller_batch_size=2, controller_lr=5e-3,
-                                            checkpoint=None)
+    rl_scheduler = ag.scheduler.RLScheduler(
+        rl_simulation,
+        resource=CPU1,
+        num_trials=8,
+        reward_attr="accuracy",
+        time_attr="epoch",
+        controller_batch_size=2,
+        controller_lr=5e-3,
+        checkpoint=None,
+    )
     rl_scheduler.run()
     rl_scheduler.join_jobs()
     results = [v[0]["accuracy"] for v in rl_scheduler.training_history.values()]
@@ -249,10 +299,18 @@ def test_rl_scheduler_era_b_run():
 
 
 def test_importing_autogluon_and_naming_the_rl_classes_loads_no_mxnet():
-    code = ("import sys, autogluon as ag; ag.scheduler.RLScheduler; ag.searcher.RLSearcher; ag.obj; ag.Task; "
-            "ag.resource.Resources; print('mxnet' in sys.modules)")
+    code = (
+        "import sys, autogluon as ag; ag.scheduler.RLScheduler; ag.searcher.RLSearcher; ag.obj; ag.Task; "
+        "ag.resource.Resources; print('mxnet' in sys.modules)"
+    )
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root,
-                         env={**os.environ, "PYTHONPATH": root}, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": root},
+        timeout=60,
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"

@@ -4,6 +4,7 @@ the quick start (``task.Dataset(path)``, ``fit(..., ngpus_per_trial=1)`` on a CP
 optimizer with spaces, ``search_strategy='skopt'`` with options, ``'hyperband'`` with
 ``grace_period`` and ``plot_results``), and the Kaggle one (``predict`` on a test Dataset,
 ``ag.utils.generate_csv``); plus ``'rl'`` on Fashion-MNIST and the arguments that are refused."""
+
 import csv
 import logging
 import os
@@ -52,12 +53,23 @@ def beginner(tmp_path_factory):
     log = logging.getLogger('autogluon.image_classification')
     log.addHandler(records)
     try:
-        classifier = task.fit(dataset, net=SMALL, epochs=1, num_trials=2, ngpus_per_trial=1,
-                              verbose=False, checkpoint=str(tmp_path_factory.mktemp('erab') / 'exp1.ag'))
+        classifier = task.fit(
+            dataset,
+            net=SMALL,
+            epochs=1,
+            num_trials=2,
+            ngpus_per_trial=1,
+            verbose=False,
+            checkpoint=str(tmp_path_factory.mktemp('erab') / 'exp1.ag'),
+        )
     finally:
         log.removeHandler(records)
-    return dict(dataset=dataset, test_dataset=test_dataset, classifier=classifier,
-                warnings=[r.getMessage() for r in records.records])
+    return dict(
+        dataset=dataset,
+        test_dataset=test_dataset,
+        classifier=classifier,
+        warnings=[r.getMessage() for r in records.records],
+    )
 
 
 def test_quick_start_flow(beginner, tmp_path):
@@ -66,7 +78,7 @@ def test_quick_start_flow(beginner, tmp_path):
     image, label = dataset[0]
     assert image.shape[2] == 3 and dataset.classes[label] == 'BabyPants'
     assert dataset.init().classes == ['BabyPants', 'BabyShirt', 'womencasualshoes', 'womenchiffontop']
-    if ag.get_gpu_count() == 0:     # the tutorial's ngpus_per_trial=1 on a CPU machine: one warning
+    if ag.get_gpu_count() == 0:  # the tutorial's ngpus_per_trial=1 on a CPU machine: one warning
         gpu_warnings = [m for m in beginner['warnings'] if 'ngpus_per_trial=1' in m]
         assert len(gpu_warnings) == 1 and 'CPU' in gpu_warnings[0]
         assert classifier.results['metadata']['resources_per_trial']['num_gpus'] == 0
@@ -79,7 +91,7 @@ def test_quick_start_flow(beginner, tmp_path):
     assert results['search_strategy'] == 'random'
     # split_ratio=0.8 of each class for training, the rest for validation
     assert results['metadata']['num_train'] == 256 and results['metadata']['num_val'] == 64
-    assert results['metadata']['final_fit']['completed']        # retrained on train+val
+    assert results['metadata']['final_fit']['completed']  # retrained on train+val
 
     image = _first_image('BabyShirt')
     ind, prob = classifier.predict(image)
@@ -88,7 +100,7 @@ def test_quick_start_flow(beginner, tmp_path):
     assert label in dataset.classes and 0.0 < prob.asscalar() <= 1.0
     test_acc = classifier.evaluate(test_dataset)
     print('Top-1 test acc: %.3f' % test_acc)
-    assert test_acc >= 0.5      # 4 classes: chance is 0.25
+    assert test_acc >= 0.5  # 4 classes: chance is 0.25
 
     path = str(tmp_path / 'classifier.ag')
     classifier.save(path)
@@ -103,7 +115,7 @@ def test_quick_start_flow(beginner, tmp_path):
 
 def test_kaggle_flow_predicts_a_test_dataset_and_writes_a_submission(beginner, tmp_path):
     classifier = beginner['classifier']
-    test_dataset = task.Dataset(TEST)             # as in the tutorial: no train=False
+    test_dataset = task.Dataset(TEST)  # as in the tutorial: no train=False
     inds, probs = classifier.predict(test_dataset)
     assert len(inds) == len(probs) == 80
     csv_path = str(tmp_path / 'submission.csv')
@@ -144,10 +156,18 @@ def test_hpo_flow_skopt_with_an_mxnet_optimizer_subclass(tmp_path):
 
     dataset = task.Dataset(TRAIN)
     net = ag.space.Categorical(SMALL, 'compact_cnn')
-    classifier = task.fit(dataset, net=net, optimizer=NAG(), search_strategy='skopt',
-                          search_options={'base_estimator': 'RF', 'acq_func': 'EI'},
-                          time_limits=90, epochs=1, num_trials=2, ngpus_per_trial=0,
-                          checkpoint=str(tmp_path / 'exp1.ag'))
+    classifier = task.fit(
+        dataset,
+        net=net,
+        optimizer=NAG(),
+        search_strategy='skopt',
+        search_options={'base_estimator': 'RF', 'acq_func': 'EI'},
+        time_limits=90,
+        epochs=1,
+        num_trials=2,
+        ngpus_per_trial=0,
+        checkpoint=str(tmp_path / 'exp1.ag'),
+    )
     results = classifier.results
     print('Top-1 val acc: %.3f' % results[results['reward_attr']])
     meta = results['metadata']
@@ -165,14 +185,24 @@ def test_hpo_flow_skopt_with_an_mxnet_optimizer_subclass(tmp_path):
 
 def test_hpo_flow_hyperband_with_lr_scheduler_space_and_plot(tmp_path):
     dataset = task.Dataset(TRAIN)
-    optimizer = ag.optimizer.SGD(learning_rate=ag.Real(1e-2, 1e-1, log=True),
-                                 wd=ag.Real(1e-5, 1e-3, log=True))
+    optimizer = ag.optimizer.SGD(
+        learning_rate=ag.Real(1e-2, 1e-1, log=True), wd=ag.Real(1e-5, 1e-3, log=True)
+    )
     checkpoint = tmp_path / 'checkpoint' / 'exp1.ag'
-    classifier = task.fit(dataset, net=ag.space.Categorical(SMALL), optimizer=optimizer,
-                          lr_scheduler=ag.space.Categorical('poly', 'cosine'),
-                          search_strategy='hyperband', epochs=2, num_trials=2, verbose=False,
-                          plot_results=True, ngpus_per_trial=0, grace_period=1,
-                          checkpoint=str(checkpoint))
+    classifier = task.fit(
+        dataset,
+        net=ag.space.Categorical(SMALL),
+        optimizer=optimizer,
+        lr_scheduler=ag.space.Categorical('poly', 'cosine'),
+        search_strategy='hyperband',
+        epochs=2,
+        num_trials=2,
+        verbose=False,
+        plot_results=True,
+        ngpus_per_trial=0,
+        grace_period=1,
+        checkpoint=str(checkpoint),
+    )
     results = classifier.results
     assert results['metadata']['scheduler'] == 'Hyperband_Scheduler'
     assert results['search_strategy'] == 'hyperband' and len(results['trial_info']) == 2
@@ -192,9 +222,17 @@ def test_fashion_mnist_builtin_and_rl_strategy(tmp_path):
     dataset = task.Dataset(name='FashionMNIST', max_images_per_class=20)
     test_dataset = task.Dataset(name='FashionMNIST', train=False, max_images_per_class=10)
     assert len(dataset) == 200 and len(test_dataset) == 100
-    classifier = task.fit(dataset, net=SMALL, search_strategy='rl', search_options={'controller_lr': 1e-2},
-                          epochs=1, num_trials=2, ngpus_per_trial=0, input_size=28,
-                          checkpoint=str(tmp_path / 'exp1.ag'))
+    classifier = task.fit(
+        dataset,
+        net=SMALL,
+        search_strategy='rl',
+        search_options={'controller_lr': 1e-2},
+        epochs=1,
+        num_trials=2,
+        ngpus_per_trial=0,
+        input_size=28,
+        checkpoint=str(tmp_path / 'exp1.ag'),
+    )
     meta = classifier.results['metadata']
     assert meta['scheduler'] == 'RLScheduler' and meta['num_trials'] == 2
     assert meta['image_size'] == 28 and meta['channels'] == 1
@@ -242,7 +280,7 @@ def test_refused_arguments_say_what_is_allowed(tmp_path):
 def test_dataset_names_and_errors(tmp_path, monkeypatch):
     monkeypatch.setenv('MXNET_HOME', str(tmp_path / 'empty_mxnet_home'))
     with pytest.raises(FileNotFoundError, match='cifar'):
-        task.Dataset(name='CIFAR10', train=False)        # local files only: none here
+        task.Dataset(name='CIFAR10', train=False)  # local files only: none here
     with pytest.raises(ValueError, match='ImageNet'):
         task.Dataset(name='imagenet')
     with pytest.raises(FileNotFoundError):
@@ -252,24 +290,51 @@ def test_dataset_names_and_errors(tmp_path, monkeypatch):
     with pytest.raises(TypeError, match='train'):
         task.Dataset(TRAIN, train='yes')
     assert ag.task.ImageClassification is task
-    named = task.Dataset(TEST, name='shopeeiet', train=False)   # a name that is no built-in labels a folder
+    named = task.Dataset(TEST, name='shopeeiet', train=False)  # a name that is no built-in labels a folder
     assert named.name == 'shopeeiet' and len(named) == 80
 
 
 # Wrong types are TypeError, wrong values ValueError (the shared checks of autogluon/core/_validate.py);
 # the rows marked "was ValueError" raised ValueError for a wrong type before.
 ERA_B_ARGUMENTS = [
-    (dict(epochs=2.5), TypeError, r'^epochs must be an int >= 1, got 2.5 of type float$'),     # was ValueError
+    (dict(epochs=2.5), TypeError, r'^epochs must be an int >= 1, got 2.5 of type float$'),  # was ValueError
     (dict(epochs=0), ValueError, r'^epochs must be an int >= 1, got 0$'),
-    (dict(metric=None), TypeError, r"^metric must be 'accuracy' .*, got None of type NoneType$"),  # was ValueError
-    (dict(loss=3), TypeError, r'^loss must be SoftmaxCrossEntropyLoss .*, got 3 of type int$'),  # was ValueError
-    (dict(search_strategy=3), TypeError, r"^search_strategy must be one of 'random', .*, got 3 of type int$"),  # was ValueError
-    (dict(search_strategy='hyperband', grace_period=0.5), TypeError,
-     r'^grace_period must be an int between 1 and epochs \(1\), got 0.5 of type float$'),        # was ValueError
-    (dict(nthreads_per_trial='2'), TypeError, r"^nthreads_per_trial must be an int >= 1, got '2' of type str$"),  # was ValueError
-    (dict(ngpus_per_trial=True), TypeError, r'^ngpus_per_trial must be an int >= 0 or None, got True of type bool$'),  # was ValueError
+    (
+        dict(metric=None),
+        TypeError,
+        r"^metric must be 'accuracy' .*, got None of type NoneType$",
+    ),  # was ValueError
+    (
+        dict(loss=3),
+        TypeError,
+        r'^loss must be SoftmaxCrossEntropyLoss .*, got 3 of type int$',
+    ),  # was ValueError
+    (
+        dict(search_strategy=3),
+        TypeError,
+        r"^search_strategy must be one of 'random', .*, got 3 of type int$",
+    ),  # was ValueError
+    (
+        dict(search_strategy='hyperband', grace_period=0.5),
+        TypeError,
+        r'^grace_period must be an int between 1 and epochs \(1\), got 0.5 of type float$',
+    ),  # was ValueError
+    (
+        dict(nthreads_per_trial='2'),
+        TypeError,
+        r"^nthreads_per_trial must be an int >= 1, got '2' of type str$",
+    ),  # was ValueError
+    (
+        dict(ngpus_per_trial=True),
+        TypeError,
+        r'^ngpus_per_trial must be an int >= 0 or None, got True of type bool$',
+    ),  # was ValueError
     (dict(ngpus_per_trial=-1), ValueError, r'^ngpus_per_trial must be an int >= 0 or None, got -1$'),
-    (dict(split_ratio='0.8'), TypeError, r"^split_ratio must be a number strictly between 0 and 1 .*, got '0.8' of type str$"),  # was ValueError
+    (
+        dict(split_ratio='0.8'),
+        TypeError,
+        r"^split_ratio must be a number strictly between 0 and 1 .*, got '0.8' of type str$",
+    ),  # was ValueError
     (dict(verbose='yes'), TypeError, r"^verbose must be True or False, got 'yes' of type str$"),
 ]
 
@@ -283,10 +348,17 @@ def test_era_b_fit_argument_classes(tmp_path, kwargs, error, message):
 
 
 def test_import_autogluon_imagecl_does_not_import_mxnet():
-    code = ('import sys; from autogluon import ImageClassification as task; import autogluon as ag; '
-            'ag.task.ImageClassification; print("mxnet" in sys.modules)')
-    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=120,
-                         env=dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(ag.__file__))))
+    code = (
+        'import sys; from autogluon import ImageClassification as task; import autogluon as ag; '
+        'ag.task.ImageClassification; print("mxnet" in sys.modules)'
+    )
+    out = subprocess.run(
+        [sys.executable, '-c', code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(ag.__file__))),
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == 'False'
 
@@ -303,12 +375,25 @@ def test_fit_instantiates_rl_scheduler_without_a_searcher(tmp_path):
 
     args = argparse.Namespace(lr=ag.space.Real(0.01, 0.1), epochs=1)
     searcher = ag.searcher.RandomSampling({'lr': ag.space.Real(0.01, 0.1)})
-    core = dict(checkpoint=str(tmp_path / 'exp1.ag'), resume=False, num_trials=2,
-                time_attr='epoch', reward_attr='accuracy', visualizer='none')
-    scheduler = _fit._instantiate_scheduler(ag.scheduler.RLScheduler, train_fn, args,
-                                            {'num_cpus': 1, 'num_gpus': 0}, searcher, core,
-                                            dict(max_t=1, grace_period=1, reduction_factor=3),
-                                            dict(seed=0, progress=False), {'controller_lr': 0.01})
+    core = dict(
+        checkpoint=str(tmp_path / 'exp1.ag'),
+        resume=False,
+        num_trials=2,
+        time_attr='epoch',
+        reward_attr='accuracy',
+        visualizer='none',
+    )
+    scheduler = _fit._instantiate_scheduler(
+        ag.scheduler.RLScheduler,
+        train_fn,
+        args,
+        {'num_cpus': 1, 'num_gpus': 0},
+        searcher,
+        core,
+        dict(max_t=1, grace_period=1, reduction_factor=3),
+        dict(seed=0, progress=False),
+        {'controller_lr': 0.01},
+    )
     assert type(scheduler).__name__ == 'RLScheduler' and scheduler.searcher is not searcher
     assert type(scheduler.searcher).__name__ == 'RLSearcher'
 
@@ -317,14 +402,16 @@ def test_resume_continues_the_checkpoint_and_verbose_logs_the_search(tmp_path, c
     dataset = task.Dataset(TRAIN)
     checkpoint = str(tmp_path / 'checkpoint' / 'exp1.ag')
     quiet = logging.getLogger('autogluon').getEffectiveLevel() > logging.INFO
-    first = task.fit(dataset, net=SMALL, epochs=1, num_trials=1, ngpus_per_trial=0,
-                     checkpoint=checkpoint, verbose=True)
-    if quiet:    # verbose=True: the search's INFO lines, then the level is as it was
+    first = task.fit(
+        dataset, net=SMALL, epochs=1, num_trials=1, ngpus_per_trial=0, checkpoint=checkpoint, verbose=True
+    )
+    if quiet:  # verbose=True: the search's INFO lines, then the level is as it was
         assert any('fit done' in r.getMessage() for r in caplog.records)
         assert logging.getLogger('autogluon').getEffectiveLevel() > logging.INFO
     caplog.clear()
-    second = task.fit(dataset, net=SMALL, epochs=1, num_trials=2, ngpus_per_trial=0,
-                      checkpoint=checkpoint, resume=True)
+    second = task.fit(
+        dataset, net=SMALL, epochs=1, num_trials=2, ngpus_per_trial=0, checkpoint=checkpoint, resume=True
+    )
     if quiet:
         assert not any('fit done' in r.getMessage() for r in caplog.records)
     assert sorted(first.results['trial_info']) == [0]

@@ -2,6 +2,7 @@
 ``autogluon.Task(fn, args, resources)``, ``autogluon.resource.Resources(num_cpus, num_gpus)``,
 ``TaskScheduler()`` with ``add_task``/``join_tasks``, ``ag.searcher.sample_from`` and an
 ``argparse.ArgumentParser`` as ``args``."""
+
 import argparse
 import json
 import logging
@@ -24,9 +25,16 @@ def record_job(name, sleep=0.0):
     start = time.time()
     time.sleep(sleep)
     with open(os.path.join(os.environ[OUT_ENV], name + ".json"), "w") as f:
-        json.dump({"pid": os.getpid(), "start": start, "end": time.time(),
-                   "cuda": os.environ.get("CUDA_VISIBLE_DEVICES"),
-                   "affinity": sorted(os.sched_getaffinity(0))}, f)
+        json.dump(
+            {
+                "pid": os.getpid(),
+                "start": start,
+                "end": time.time(),
+                "cuda": os.environ.get("CUDA_VISIBLE_DEVICES"),
+                "affinity": sorted(os.sched_getaffinity(0)),
+            },
+            f,
+        )
 
 
 @autogluon_method
@@ -89,8 +97,9 @@ def test_autogluon_method_gets_task_id_parser_defaults_and_a_sample_from_draw(ou
     scheduler = ag.scheduler.TaskScheduler()
     tasks = []
     for _ in range(3):
-        task = ag.scheduler.Task(lr_job, {"args": parser, "config": config},
-                                 ag.resource.Resources(num_cpus=1, num_gpus=0))
+        task = ag.scheduler.Task(
+            lr_job, {"args": parser, "config": config}, ag.resource.Resources(num_cpus=1, num_gpus=0)
+        )
         scheduler.add_task(task)
         tasks.append(task)
     assert scheduler.join_tasks(timeout=60)
@@ -106,8 +115,12 @@ def test_autogluon_method_gets_task_id_parser_defaults_and_a_sample_from_draw(ou
 def test_a_failing_or_dying_job_is_logged_and_the_others_still_run(out, caplog):
     caplog.set_level(logging.ERROR, logger="autogluon")
     scheduler = TaskScheduler()
-    jobs = ((raising_job, {}), (dying_job, {}), (record_job, {"name": Unshippable()}),
-            (record_job, {"name": "after"}))
+    jobs = (
+        (raising_job, {}),
+        (dying_job, {}),
+        (record_job, {"name": Unshippable()}),
+        (record_job, {"name": "after"}),
+    )
     for fn, kwargs in jobs:
         scheduler.add_task(Task(fn, kwargs, Resources(num_cpus=1, num_gpus=0)))
     assert scheduler.join_tasks(timeout=60)
@@ -191,8 +204,16 @@ def test_an_argument_parser_as_args_gives_its_defaults_to_every_scheduler():
     common = dict(checkpoint=None, num_trials=2, progress=False)
     train_fn = ag.autogluon_method(report_args)
     fifo = FIFO_Scheduler(train_fn, _parser(), {"num_cpus": 1, "num_gpus": 0}, "random", **common).run()
-    hyper = Hyperband_Scheduler(train_fn, _parser(), {"num_cpus": 1, "num_gpus": 0}, "random", max_t=2,
-                                grace_period=1, visualizer="none", **common).run()
+    hyper = Hyperband_Scheduler(
+        train_fn,
+        _parser(),
+        {"num_cpus": 1, "num_gpus": 0},
+        "random",
+        max_t=2,
+        grace_period=1,
+        visualizer="none",
+        **common,
+    ).run()
     base = TaskScheduler(report_args, args=_parser(), resource={"num_cpus": 1, "num_gpus": 0}, **common).run()
     for scheduler in (fifo, hyper, base):
         results = scheduler.get_results()
@@ -208,10 +229,22 @@ def test_an_argument_parser_as_args_gives_its_defaults_to_every_scheduler():
 
 def test_sample_from_in_a_scheduler_is_seeded_and_lands_in_args():
     def run(seed):
-        args = {"epochs": 1, "depth": 1,
-                "lr": ag.searcher.sample_from(lambda: float(np.random.uniform(0.2, 0.3)))}
-        return FIFO_Scheduler(report_args, args, {"num_cpus": 1, "num_gpus": 0}, "random", checkpoint=None,
-                              num_trials=3, progress=False, seed=seed, executor="inprocess").run()
+        args = {
+            "epochs": 1,
+            "depth": 1,
+            "lr": ag.searcher.sample_from(lambda: float(np.random.uniform(0.2, 0.3))),
+        }
+        return FIFO_Scheduler(
+            report_args,
+            args,
+            {"num_cpus": 1, "num_gpus": 0},
+            "random",
+            checkpoint=None,
+            num_trials=3,
+            progress=False,
+            seed=seed,
+            executor="inprocess",
+        ).run()
 
     first, second = run(3), run(3)
     lrs = [t.config["lr"] for t in first.tasks.values()]

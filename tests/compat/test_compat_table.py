@@ -1,5 +1,6 @@
 """docs/guides/compatibility.md lists every 2019 name with its status here: each name it marks as
 supported must exist where the table says, and each out-of-scope one must fail with a clear error."""
+
 import importlib
 import os
 import re
@@ -51,13 +52,27 @@ def test_the_table_is_complete_and_well_formed():
     assert {status for _, _, status in ROWS} <= STATUSES
     assert {release for _, release, _ in ROWS} == {"A", "Aug 2019", "B"}
     # The names the issue and shared/spec/API.md name, for both releases, are all in the table.
-    for must in ("autogluon.image_classification.predict_batch", "autogluon.utils.generate_csv",
-                 "autogluon.optimizers.Adam", "autogluon.Losses", "autogluon.Metrics",
-                 "autogluon.resource.Resources", "autogluon.searcher.sample_from",
-                 "autogluon.scheduler.TaskScheduler().add_task", "autogluon.ImageClassification.Dataset",
-                 "autogluon.space.Dict", "autogluon.obj", "autogluon.func", "autogluon.scheduler.RLScheduler",
-                 "autogluon.scheduler.FIFOScheduler.join_jobs", "autogluon.download", "autogluon.unzip",
-                 "autogluon.get_cpu_count", "autogluon.get_gpu_count", "autogluon.searcher.SKoptSearcher"):
+    for must in (
+        "autogluon.image_classification.predict_batch",
+        "autogluon.utils.generate_csv",
+        "autogluon.optimizers.Adam",
+        "autogluon.Losses",
+        "autogluon.Metrics",
+        "autogluon.resource.Resources",
+        "autogluon.searcher.sample_from",
+        "autogluon.scheduler.TaskScheduler().add_task",
+        "autogluon.ImageClassification.Dataset",
+        "autogluon.space.Dict",
+        "autogluon.obj",
+        "autogluon.func",
+        "autogluon.scheduler.RLScheduler",
+        "autogluon.scheduler.FIFOScheduler.join_jobs",
+        "autogluon.download",
+        "autogluon.unzip",
+        "autogluon.get_cpu_count",
+        "autogluon.get_gpu_count",
+        "autogluon.searcher.SKoptSearcher",
+    ):
         assert must in names, must
 
 

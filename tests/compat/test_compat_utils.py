@@ -1,9 +1,9 @@
 """The 2019 helpers: ag.utils.generate_csv, ag.download/unzip, ag.get_cpu_count/get_gpu_count,
 and the names of those releases that this library does not carry."""
+
 import csv
 import hashlib
 import http.server
-import importlib
 import os
 import subprocess
 import sys
@@ -128,23 +128,28 @@ def test_unzip_refuses_entries_outside_root(tmp_path):
 
 
 def test_cpu_and_gpu_counts_follow_affinity_and_visible_devices():
-    code = ("import os, autogluon as ag; os.sched_setaffinity(0, {0}); "
-            "print(ag.get_cpu_count(), ag.get_gpu_count())")
+    code = (
+        "import os, autogluon as ag; os.sched_setaffinity(0, {0}); "
+        "print(ag.get_cpu_count(), ag.get_gpu_count())"
+    )
     env = dict(os.environ, CUDA_VISIBLE_DEVICES="")
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["1", "0"]
     assert ag.get_cpu_count() == len(os.sched_getaffinity(0))
 
 
-@pytest.mark.parametrize("statement", [
-    "from autogluon import TextClassification",
-    "from autogluon import TabularPrediction as task",
-    "from autogluon import ObjectDetection",
-    "import autogluon.contrib.enas",
-    "from autogluon.task import TabularPrediction",
-    "import autogluon.task.text_classification",
-    "from autogluon.task.object_detection import ObjectDetection",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "from autogluon import TextClassification",
+        "from autogluon import TabularPrediction as task",
+        "from autogluon import ObjectDetection",
+        "import autogluon.contrib.enas",
+        "from autogluon.task import TabularPrediction",
+        "import autogluon.task.text_classification",
+        "from autogluon.task.object_detection import ObjectDetection",
+    ],
+)
 def test_out_of_scope_names_give_an_import_error_that_says_so(statement):
     for name in list(sys.modules):
         if name.startswith(("autogluon.contrib", "autogluon.task.")):
@@ -154,8 +159,10 @@ def test_out_of_scope_names_give_an_import_error_that_says_so(statement):
 
 
 def test_task_module_reaches_the_image_task_lazily():
-    code = ("import sys, autogluon as ag; t = ag.task; print('mxnet' in sys.modules); "
-            "from autogluon.task import image_classification; "
-            "import autogluon.image_classification as ic; print(image_classification is ic)")
+    code = (
+        "import sys, autogluon as ag; t = ag.task; print('mxnet' in sys.modules); "
+        "from autogluon.task import image_classification; "
+        "import autogluon.image_classification as ic; print(image_classification is ic)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "True"]

@@ -1,4 +1,5 @@
 """The shared argument checks: wrong type -> TypeError, wrong value -> ValueError, one message shape."""
+
 import math
 
 import numpy as np
@@ -7,16 +8,19 @@ import pytest
 from autogluon.core import _validate as v
 
 
-@pytest.mark.parametrize("check, args, bad_type, bad_value", [
-    (v.check_int, {"low": 1}, "5", 0),
-    (v.check_int, {"low": 0, "high": 3}, 1.0, 4),
-    (v.check_real, {"low": 0, "low_open": True}, "0.1", 0.0),
-    (v.check_real, {}, None, math.nan),
-    (v.check_real, {}, True, math.inf),
-    (v.check_seconds, {}, "10", -1),
-    (v.check_str, {}, 3, ""),
-    (v.check_choice, {"choices": ("max", "min")}, 1, "maximum"),
-])
+@pytest.mark.parametrize(
+    "check, args, bad_type, bad_value",
+    [
+        (v.check_int, {"low": 1}, "5", 0),
+        (v.check_int, {"low": 0, "high": 3}, 1.0, 4),
+        (v.check_real, {"low": 0, "low_open": True}, "0.1", 0.0),
+        (v.check_real, {}, None, math.nan),
+        (v.check_real, {}, True, math.inf),
+        (v.check_seconds, {}, "10", -1),
+        (v.check_str, {}, 3, ""),
+        (v.check_choice, {"choices": ("max", "min")}, 1, "maximum"),
+    ],
+)
 def test_type_and_value_errors_name_the_parameter(check, args, bad_type, bad_value):
     with pytest.raises(TypeError, match=r"^knob must be .*, got .* of type "):
         check("knob", bad_type, **args)

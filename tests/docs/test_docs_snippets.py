@@ -5,6 +5,7 @@ page; ``~/data/{train,test}`` hold the shipped sample). The only change made to 
 ``time_limits`` and ``num_training_epochs`` set to small values. The 2019 trial-scheduler tutorial
 our users run (a verbatim copy of ``shared/spec/tutorial_trial_scheduler.md``) runs the same way.
 """
+
 import glob
 import os
 import sys
@@ -19,12 +20,17 @@ import run_snippets  # noqa: E402
 
 SPEC_COPY = os.path.join(ROOT, 'tests', 'docs', 'spec', 'tutorial_trial_scheduler.md')
 # The spec lives next to the development checkout (../shared); CI clones elsewhere on the same machine.
-SPEC_CANDIDATES = [os.path.join(os.path.dirname(ROOT), 'shared', 'spec', 'tutorial_trial_scheduler.md'),
-                   '/work/shared/spec/tutorial_trial_scheduler.md']
+SPEC_CANDIDATES = [
+    os.path.join(os.path.dirname(ROOT), 'shared', 'spec', 'tutorial_trial_scheduler.md'),
+    '/work/shared/spec/tutorial_trial_scheduler.md',
+]
 SMALL_BUDGETS = {'time_limits': '20', 'num_training_epochs': '2'}
 
-PAGES = sorted(p for p in glob.glob(os.path.join(ROOT, 'docs', '**', '*.md'), recursive=True)
-               if os.sep + '_build' + os.sep not in p) + [os.path.join(ROOT, 'README.md')]
+PAGES = sorted(
+    p
+    for p in glob.glob(os.path.join(ROOT, 'docs', '**', '*.md'), recursive=True)
+    if os.sep + '_build' + os.sep not in p
+) + [os.path.join(ROOT, 'README.md')]
 
 
 def _id(path):
@@ -33,8 +39,12 @@ def _id(path):
 
 def test_every_page_is_found():
     names = {_id(p) for p in PAGES}
-    for page in ('docs/index.md', 'docs/tutorials/quick_start.md', 'docs/tutorials/trial_scheduler.md',
-                 'docs/guides/schedulers.md'):
+    for page in (
+        'docs/index.md',
+        'docs/tutorials/quick_start.md',
+        'docs/tutorials/trial_scheduler.md',
+        'docs/guides/schedulers.md',
+    ):
         assert page in names, sorted(names)
 
 
@@ -55,6 +65,7 @@ def test_spec_copy_is_verbatim():
 
 # ---- the runner itself ------------------------------------------------------------------------
 
+
 def _write(tmp_path, text):
     page = tmp_path / 'page.md'
     page.write_text(text)
@@ -62,8 +73,11 @@ def _write(tmp_path, text):
 
 
 def test_extract_blocks_takes_python_fences_only(tmp_path):
-    page = _write(tmp_path, '# T\n\n```python\nx = 1\n```\n\n```bash\nrm -rf /\n```\n\n'
-                            '```{.python .input}\ny = x + 1\n```\n\n````text\n```python\nno\n```\n````\n')
+    page = _write(
+        tmp_path,
+        '# T\n\n```python\nx = 1\n```\n\n```bash\nrm -rf /\n```\n\n'
+        '```{.python .input}\ny = x + 1\n```\n\n````text\n```python\nno\n```\n````\n',
+    )
     assert run_snippets.extract_blocks(page) == [(4, 'x = 1\n'), (12, 'y = x + 1\n')]
 
 
@@ -80,15 +94,20 @@ def test_settings_rewrite_top_level_assignments_only():
 
 
 def test_a_failing_block_fails_the_page_and_names_its_line(tmp_path):
-    page = _write(tmp_path, '# T\n\n```python\nx = 1\n```\n\ntext\n\n```python\nassert x == 2, "x is %d" % x\n```\n')
+    page = _write(
+        tmp_path, '# T\n\n```python\nx = 1\n```\n\ntext\n\n```python\nassert x == 2, "x is %d" % x\n```\n'
+    )
     ok, out = run_snippets.run_page(page, timeout=120)
     assert not ok
     assert 'line 10' in out and 'x is 1' in out
 
 
 def test_blocks_share_a_namespace_and_see_the_sample_under_home(tmp_path):
-    page = _write(tmp_path, '```python\nimport os\nn = len(os.listdir(os.path.expanduser("~/data/train")))\n```\n'
-                            '```python\nassert n == 4, n\nprint("classes", n)\n```\n')
+    page = _write(
+        tmp_path,
+        '```python\nimport os\nn = len(os.listdir(os.path.expanduser("~/data/train")))\n```\n'
+        '```python\nassert n == 4, n\nprint("classes", n)\n```\n',
+    )
     ok, out = run_snippets.run_page(page, timeout=120)
     assert ok, out
     assert 'classes 4' in out

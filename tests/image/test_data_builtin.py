@@ -1,6 +1,7 @@
 """Built-in datasets: Fashion-MNIST (Debian package), digits (scikit-learn), and MNIST/CIFAR read
 from MXNet's dataset folder (exercised with small files in the real formats under a temporary
 MXNET_HOME)."""
+
 import gzip
 import os
 import re
@@ -13,11 +14,14 @@ from autogluon.image_classification import _data_builtin
 from autogluon.image_classification._data import Dataset
 
 FMNIST_DIR = _data_builtin.DEBIAN_FASHION_MNIST_DIR
-HAVE_FMNIST = all(os.path.isfile(os.path.join(FMNIST_DIR, f + '.gz'))
-                  for f in _data_builtin._IDX_FILES.values())
+HAVE_FMNIST = all(
+    os.path.isfile(os.path.join(FMNIST_DIR, f + '.gz')) for f in _data_builtin._IDX_FILES.values()
+)
 needs_fmnist = pytest.mark.skipif(
-    not HAVE_FMNIST, reason='Fashion-MNIST idx files absent from %s (Debian package '
-                            'dataset-fashion-mnist not installed)' % FMNIST_DIR)
+    not HAVE_FMNIST,
+    reason='Fashion-MNIST idx files absent from %s (Debian package '
+    'dataset-fashion-mnist not installed)' % FMNIST_DIR,
+)
 
 
 def _write_idx(path, array, compress=True):
@@ -56,6 +60,7 @@ def no_debian_fmnist(tmp_path, monkeypatch):
 # ---------------------------------------------------------------------------------------------
 # Fashion-MNIST from the Debian package
 
+
 @pytest.fixture(scope='module')
 def fmnist():
     return Dataset('FashionMNIST')
@@ -65,16 +70,27 @@ def fmnist():
 def test_fashionmnist_splits(fmnist):
     ds = fmnist
     assert ds.name == 'fashionmnist'
-    assert ds.classes == ['t-shirt_top', 'trouser', 'pullover', 'dress', 'coat', 'sandal',
-                          'shirt', 'sneaker', 'bag', 'ankle_boot']
+    assert ds.classes == [
+        't-shirt_top',
+        'trouser',
+        'pullover',
+        'dress',
+        'coat',
+        'sandal',
+        'shirt',
+        'sneaker',
+        'bag',
+        'ankle_boot',
+    ]
     assert (len(ds.train), len(ds.val), len(ds.test)) == (54000, 6000, 10000)
     assert np.bincount(ds.val.labels).tolist() == [600] * 10
     assert np.bincount(ds.test.labels).tolist() == [1000] * 10
     assert ds.train.images.shape == (54000, 28, 28, 1) and ds.train.images.dtype == np.uint8
     assert ds.train.labels.dtype == np.int64 and ds.train.paths is None
     assert (ds.image_size, ds.channels) == (28, 1)
-    assert repr(ds) == ("Dataset('fashionmnist', classes=10, train=54000, val=6000, test=10000, "
-                        "image_size=28, channels=1)")
+    assert repr(ds) == (
+        "Dataset('fashionmnist', classes=10, train=54000, val=6000, test=10000, image_size=28, channels=1)"
+    )
 
 
 @needs_fmnist
@@ -85,12 +101,12 @@ def test_fashionmnist_matches_idx_files(fmnist):
     train_x = _data_builtin.read_idx(files['train_images'])
     # train and val together are the 60,000 training images, each exactly once
     assert len(train_x) == len(fmnist.train) + len(fmnist.val)
-    assert int(fmnist.train.images.sum(dtype=np.int64) + fmnist.val.images.sum(dtype=np.int64)) \
-        == int(train_x.sum(dtype=np.int64))
+    assert int(fmnist.train.images.sum(dtype=np.int64) + fmnist.val.images.sum(dtype=np.int64)) == int(
+        train_x.sum(dtype=np.int64)
+    )
 
 
-@pytest.mark.parametrize('spelling', ['fashionmnist', 'Fashion-MNIST', 'fashion_mnist',
-                                      'FASHIONMNIST'])
+@pytest.mark.parametrize('spelling', ['fashionmnist', 'Fashion-MNIST', 'fashion_mnist', 'FASHIONMNIST'])
 def test_name_normalization(spelling):
     assert _data_builtin.normalize_name(spelling) == 'fashionmnist'
 
@@ -112,8 +128,7 @@ def test_fashionmnist_missing_says_where_and_how(tmp_path, mxnet_home, no_debian
 
 
 def test_fashionmnist_from_mxnet_folder(mxnet_home, no_debian_fmnist):
-    arrays = _fake_idx_dataset(os.path.join(str(mxnet_home), 'datasets', 'fashion-mnist'),
-                               compress=False)
+    arrays = _fake_idx_dataset(os.path.join(str(mxnet_home), 'datasets', 'fashion-mnist'), compress=False)
     ds = Dataset('fashionmnist')
     assert (len(ds.train), len(ds.val), len(ds.test)) == (30, 10, 20)
     assert np.array_equal(ds.test.images[..., 0], arrays['t10k'][0])
@@ -121,6 +136,7 @@ def test_fashionmnist_from_mxnet_folder(mxnet_home, no_debian_fmnist):
 
 # ---------------------------------------------------------------------------------------------
 # digits
+
 
 def test_digits():
     ds = Dataset('digits')
@@ -147,6 +163,7 @@ def test_digits_resized():
 # ---------------------------------------------------------------------------------------------
 # MNIST and CIFAR from MXNet's dataset folder
 
+
 def test_mnist_from_mxnet_folder(mxnet_home):
     arrays = _fake_idx_dataset(os.path.join(str(mxnet_home), 'datasets', 'mnist'))
     ds = Dataset('MNIST')
@@ -157,8 +174,9 @@ def test_mnist_from_mxnet_folder(mxnet_home):
 
 
 def test_mnist_missing_says_where(mxnet_home):
-    with pytest.raises(FileNotFoundError,
-                       match=re.escape(os.path.join(str(mxnet_home), 'datasets', 'mnist'))):
+    with pytest.raises(
+        FileNotFoundError, match=re.escape(os.path.join(str(mxnet_home), 'datasets', 'mnist'))
+    ):
         Dataset('mnist')
 
 
@@ -167,7 +185,7 @@ def _cifar_records(n, label_bytes, rng):
     pixels = rng.integers(0, 256, (n, 3, 32, 32)).astype(np.uint8)
     head = np.stack([labels] * label_bytes, axis=1).astype(np.uint8)
     if label_bytes == 2:
-        head[:, 1] = (np.arange(n) * 7) % 100          # fine labels
+        head[:, 1] = (np.arange(n) * 7) % 100  # fine labels
     raw = np.concatenate([head, pixels.reshape(n, -1)], axis=1)
     return raw.tobytes(), pixels.transpose(0, 2, 3, 1), head[:, label_bytes - 1]
 
@@ -206,13 +224,13 @@ def test_cifar100_uses_fine_labels(mxnet_home):
 
 @pytest.mark.parametrize('name, folder', [('cifar10', 'cifar10'), ('cifar100', 'cifar100')])
 def test_cifar_missing_says_where(mxnet_home, name, folder):
-    with pytest.raises(FileNotFoundError,
-                       match=re.escape(os.path.join(str(mxnet_home), 'datasets', folder))):
+    with pytest.raises(FileNotFoundError, match=re.escape(os.path.join(str(mxnet_home), 'datasets', folder))):
         Dataset(name)
 
 
 # ---------------------------------------------------------------------------------------------
 # the idx reader
+
 
 def test_read_idx_rejects_bad_files(tmp_path):
     bad = tmp_path / 'bad-idx'

@@ -1,4 +1,5 @@
 """Bad input to Dataset / load_image_folder: clear errors that name the path or parameter."""
+
 import os
 import re
 import warnings
@@ -7,8 +8,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from autogluon.image_classification._data import (Dataset, ImageSkippedWarning,
-                                                  load_image_folder, sample_data_path)
+from autogluon.image_classification._data import (
+    Dataset,
+    ImageSkippedWarning,
+    load_image_folder,
+    sample_data_path,
+)
 
 
 def _img(path, value=0, size=(8, 8), fmt=None):
@@ -28,6 +33,7 @@ def _folder(root, spec):
 
 # ---------------------------------------------------------------------------------------------
 # folder layout errors: (build the folder, expected exception, regex on the message)
+
 
 def _missing(tmp):
     return str(tmp / 'does_not_exist')
@@ -95,8 +101,9 @@ LAYOUT_CASES = [
 
 
 @pytest.mark.filterwarnings('ignore::UserWarning')
-@pytest.mark.parametrize('make, exc, pattern', LAYOUT_CASES,
-                         ids=[case[0].__name__.strip('_') for case in LAYOUT_CASES])
+@pytest.mark.parametrize(
+    'make, exc, pattern', LAYOUT_CASES, ids=[case[0].__name__.strip('_') for case in LAYOUT_CASES]
+)
 def test_layout_errors_name_the_path(tmp_path, make, exc, pattern):
     path = make(tmp_path)
     with pytest.raises(exc, match=pattern):
@@ -110,6 +117,7 @@ def test_missing_test_path_is_named(tmp_path):
 
 # ---------------------------------------------------------------------------------------------
 # unreadable images are skipped with a warning naming the file
+
 
 def _check_skipped(tmp_path, bad_name, bad_bytes):
     root = _folder(tmp_path / 'r', {'a': 4, 'b': 4})
@@ -135,12 +143,12 @@ def test_empty_file_is_skipped_with_warning(tmp_path):
 def test_truncated_file_is_skipped_even_after_gluoncv_turned_on_truncated_loading(tmp_path, monkeypatch):
     from PIL import ImageFile
 
-    monkeypatch.setattr(ImageFile, 'LOAD_TRUNCATED_IMAGES', True)   # what `import gluoncv` does
+    monkeypatch.setattr(ImageFile, 'LOAD_TRUNCATED_IMAGES', True)  # what `import gluoncv` does
     src = _img(tmp_path / 'full.png', size=(64, 64))
     Image.fromarray(np.random.default_rng(0).integers(0, 255, (64, 64)).astype(np.uint8)).save(src)
     data = open(src, 'rb').read()
-    _check_skipped(tmp_path, 'cut.png', data[:len(data) // 2])
-    assert ImageFile.LOAD_TRUNCATED_IMAGES is True   # restored afterwards
+    _check_skipped(tmp_path, 'cut.png', data[: len(data) // 2])
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True  # restored afterwards
 
 
 def test_truncated_file_fails_at_decode_and_is_skipped(tmp_path):
@@ -148,7 +156,7 @@ def test_truncated_file_fails_at_decode_and_is_skipped(tmp_path):
     src = _img(tmp_path / 'full.png', size=(64, 64))
     Image.fromarray(np.random.default_rng(0).integers(0, 255, (64, 64)).astype(np.uint8)).save(src)
     data = open(src, 'rb').read()
-    _check_skipped(tmp_path, 'cut.png', data[:len(data) // 2])
+    _check_skipped(tmp_path, 'cut.png', data[: len(data) // 2])
 
 
 def test_unrelated_files_and_hidden_folders_are_ignored(tmp_path):
@@ -156,7 +164,7 @@ def test_unrelated_files_and_hidden_folders_are_ignored(tmp_path):
     (tmp_path / 'r' / 'a' / 'notes.txt').write_text('x')
     (tmp_path / 'r' / 'a' / '.DS_Store').write_bytes(b'\0')
     os.makedirs(tmp_path / 'r' / '.ipynb_checkpoints')
-    _img(tmp_path / 'r' / 'b' / 'nested' / 'deep.png')      # sub-folders of a class count
+    _img(tmp_path / 'r' / 'b' / 'nested' / 'deep.png')  # sub-folders of a class count
     with warnings.catch_warnings():
         warnings.simplefilter('error')
         arrays, classes = load_image_folder(root)
@@ -166,6 +174,7 @@ def test_unrelated_files_and_hidden_folders_are_ignored(tmp_path):
 
 # ---------------------------------------------------------------------------------------------
 # class mapping between splits
+
 
 def test_test_classes_must_be_subset_of_train(tmp_path):
     train = _folder(tmp_path / 'train', {'cat': 3, 'dog': 3})
@@ -187,11 +196,12 @@ def test_test_subset_uses_train_label_indices_and_format(tmp_path):
     train = _folder(tmp_path / 'train', {'cat': 3, 'dog': 3, 'emu': 3})
     test = _folder(tmp_path / 'test', {'dog': 2})
     Image.fromarray(np.zeros((20, 20, 3), np.uint8), 'RGB').save(
-        str(tmp_path / 'test' / 'dog' / 'colour.png'))
+        str(tmp_path / 'test' / 'dog' / 'colour.png')
+    )
     ds = Dataset('x', train_path=train, test_path=test)
     assert ds.classes == ['cat', 'dog', 'emu']
     assert ds.test.labels.tolist() == [1, 1, 1]
-    assert ds.test.images.shape == (3, 8, 8, 1)      # the train folder's size and channels
+    assert ds.test.images.shape == (3, 8, 8, 1)  # the train folder's size and channels
 
 
 def test_single_image_classes(tmp_path):
@@ -209,23 +219,38 @@ def test_single_image_classes(tmp_path):
 
 ARGUMENT_CASES = [
     (dict(), ValueError, r'built-in name .*fashionmnist.*train_path'),
-    (dict(name='shopeeiet'), ValueError,
-     r"unknown built-in dataset name 'shopeeiet'.*fashionmnist, mnist, cifar10, cifar100, digits"),
+    (
+        dict(name='shopeeiet'),
+        ValueError,
+        r"unknown built-in dataset name 'shopeeiet'.*fashionmnist, mnist, cifar10, cifar100, digits",
+    ),
     (dict(name=5), TypeError, r'^name must be a non-empty str or None, got 5 of type int$'),
     (dict(name='x', train_path=3), TypeError, r'train_path must be a str'),
     (dict(name='digits', split_ratio=0), ValueError, r'split_ratio'),
     (dict(name='digits', split_ratio=1.0), ValueError, r'split_ratio'),
     # a wrong type is a TypeError (bool split_ratio, str channels, str split_ratio were ValueError before the
     # checks were shared)
-    (dict(name='digits', split_ratio=True), TypeError, r'^split_ratio must be a finite number, got True of type bool$'),
+    (
+        dict(name='digits', split_ratio=True),
+        TypeError,
+        r'^split_ratio must be a finite number, got True of type bool$',
+    ),
     (dict(name='digits', split_ratio='0.5'), TypeError, r'^split_ratio must be .*, got .0.5. of type str$'),
-    (dict(name='digits', image_size=0), ValueError, r'^image_size must be an int between 1 and 4096 or None, got 0$'),
+    (
+        dict(name='digits', image_size=0),
+        ValueError,
+        r'^image_size must be an int between 1 and 4096 or None, got 0$',
+    ),
     (dict(name='digits', image_size='28'), TypeError, r'image_size must be an int'),
     (dict(name='digits', channels=2), ValueError, r'channels must be 1 .* or 3'),
     (dict(name='digits', channels='3'), TypeError, r"^channels must be 1 .* or 3 .*, got '3' of type str$"),
     (dict(name='digits', seed=-1), ValueError, r'^seed must be an int >= 0 or None, got -1$'),
     (dict(name='digits', max_images_per_class=0), ValueError, r'max_images_per_class'),
-    (dict(name=''), ValueError, r"^name must be a non-empty str or None, got ''$"),  # was the 'built-in name' error
+    (
+        dict(name=''),
+        ValueError,
+        r"^name must be a non-empty str or None, got ''$",
+    ),  # was the 'built-in name' error
     (dict(name='digits', shuffle=True), TypeError, r'unexpected keyword.*shuffle'),
 ]
 
@@ -243,18 +268,18 @@ def test_val_path_needs_train_path(tmp_path):
 
 
 def test_legacy_loader_arguments_are_accepted():
-    ds = Dataset('x', test_path=os.path.join(sample_data_path(), 'test'), batch_size=32,
-                 num_workers=2)
+    ds = Dataset('x', test_path=os.path.join(sample_data_path(), 'test'), batch_size=32, num_workers=2)
     assert (ds.batch_size, ds.num_workers) == (32, 2)
 
 
 # ---------------------------------------------------------------------------------------------
 # links and classes
 
+
 def test_a_symlink_loop_in_a_class_folder_reads_each_image_once(tmp_path, caplog):
     root = _folder(tmp_path / 'loops', {'cat': 3, 'dog': 4})
-    os.symlink('..', os.path.join(root, 'cat', 'back_to_root'))      # a loop through the root
-    os.symlink('.', os.path.join(root, 'dog', 'self'))               # a loop onto itself
+    os.symlink('..', os.path.join(root, 'cat', 'back_to_root'))  # a loop through the root
+    os.symlink('.', os.path.join(root, 'dog', 'self'))  # a loop onto itself
     os.makedirs(os.path.join(root, 'dog', 'sub'))
     _img(os.path.join(root, 'dog', 'sub', 'x.png'), value=200)
     os.symlink(os.path.join('..', 'sub'), os.path.join(root, 'dog', 'sub', 'again'))
@@ -282,7 +307,7 @@ def test_a_single_class_training_folder_is_a_clear_error(tmp_path):
         Dataset(train_path=root)
     message = str(info.value)
     assert root in message and "'only'" in message and 'at least 2 classes' in message
-    test_only = Dataset(test_path=root)        # a test split of one class is fine
+    test_only = Dataset(test_path=root)  # a test split of one class is fine
     assert test_only.classes == ['only'] and len(test_only.test) == 5
 
 

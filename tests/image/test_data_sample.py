@@ -1,4 +1,5 @@
 """The shipped sample folder, folder decoding, the stratified split and format conversions."""
+
 import os
 import re
 import subprocess
@@ -7,19 +8,31 @@ import time
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from autogluon.image_classification import _data_builtin
-from autogluon.image_classification._data import (Dataset, ImageArrays, load_image,
-                                                  load_image_folder, load_images,
-                                                  sample_data_path, stratified_split)
+from autogluon.image_classification._data import (
+    Dataset,
+    ImageArrays,
+    load_image,
+    load_image_folder,
+    load_images,
+    sample_data_path,
+    stratified_split,
+)
 
 SAMPLE_CLASSES = ['BabyPants', 'BabyShirt', 'womencasualshoes', 'womenchiffontop']
-FMNIST_OF = {'BabyPants': 'trouser', 'BabyShirt': 'shirt', 'womencasualshoes': 'sneaker',
-             'womenchiffontop': 't-shirt_top'}
-HAVE_FMNIST = os.path.isfile(os.path.join(_data_builtin.DEBIAN_FASHION_MNIST_DIR,
-                                          'train-images-idx3-ubyte.gz'))
+FMNIST_OF = {
+    'BabyPants': 'trouser',
+    'BabyShirt': 'shirt',
+    'womencasualshoes': 'sneaker',
+    'womenchiffontop': 't-shirt_top',
+}
+HAVE_FMNIST = os.path.isfile(
+    os.path.join(_data_builtin.DEBIAN_FASHION_MNIST_DIR, 'train-images-idx3-ubyte.gz')
+)
 
 
 def _save(path, array, mode=None):
@@ -31,12 +44,12 @@ def _save(path, array, mode=None):
 @pytest.fixture(scope='module')
 def sample_ds():
     root = sample_data_path()
-    return Dataset('shopeeiet', train_path=os.path.join(root, 'train'),
-                   test_path=os.path.join(root, 'test'))
+    return Dataset('shopeeiet', train_path=os.path.join(root, 'train'), test_path=os.path.join(root, 'test'))
 
 
 # ---------------------------------------------------------------------------------------------
 # the shipped sample
+
 
 def test_sample_files_are_mixed_and_small():
     root = sample_data_path()
@@ -64,7 +77,7 @@ def test_sample_dataset_counts_classes_and_arrays(sample_ds):
     ds = sample_ds
     assert ds.classes == SAMPLE_CLASSES and ds.num_classes == 4
     assert (len(ds.train), len(ds.val), len(ds.test)) == (288, 32, 80)
-    assert ds.image_size == 28 and ds.channels == 3      # some files are RGB -> 3 channels
+    assert ds.image_size == 28 and ds.channels == 3  # some files are RGB -> 3 channels
     for split in (ds.train, ds.val, ds.test):
         assert split.images.dtype == np.uint8 and split.images.shape[1:] == (28, 28, 3)
         assert split.labels.dtype == np.int64
@@ -73,8 +86,9 @@ def test_sample_dataset_counts_classes_and_arrays(sample_ds):
             assert os.path.basename(os.path.dirname(path)) == ds.classes[label]
     assert np.bincount(ds.test.labels).tolist() == [20] * 4
     assert ds.train_path == os.path.join(sample_data_path(), 'train')
-    assert repr(ds) == ("Dataset('shopeeiet', classes=4, train=288, val=32, test=80, "
-                        "image_size=28, channels=3)")
+    assert repr(ds) == (
+        "Dataset('shopeeiet', classes=4, train=288, val=32, test=80, image_size=28, channels=3)"
+    )
 
 
 def test_sample_images_normalized_from_mixed_inputs(sample_ds):
@@ -97,14 +111,19 @@ def test_sample_images_normalized_from_mixed_inputs(sample_ds):
     assert seen_gray and seen_rgb and seen_32
 
 
-@pytest.mark.skipif(not HAVE_FMNIST, reason='Debian package dataset-fashion-mnist not installed '
-                                            '(/usr/share/datasets/fashion-mnist)')
+@pytest.mark.skipif(
+    not HAVE_FMNIST,
+    reason='Debian package dataset-fashion-mnist not installed (/usr/share/datasets/fashion-mnist)',
+)
 def test_sample_pixels_are_the_named_fashion_mnist_images():
     files = _data_builtin.fashion_mnist_files()
-    source = {'train': (_data_builtin.read_idx(files['train_images']),
-                        _data_builtin.read_idx(files['train_labels'])),
-              'test': (_data_builtin.read_idx(files['test_images']),
-                       _data_builtin.read_idx(files['test_labels']))}
+    source = {
+        'train': (
+            _data_builtin.read_idx(files['train_images']),
+            _data_builtin.read_idx(files['train_labels']),
+        ),
+        'test': (_data_builtin.read_idx(files['test_images']), _data_builtin.read_idx(files['test_labels'])),
+    }
     names = list(_data_builtin.FASHION_MNIST_CLASSES)
     root = sample_data_path()
     checked = 0
@@ -145,8 +164,9 @@ def test_tilde_is_expanded(tmp_path, monkeypatch):
 
 def test_explicit_size_channels_and_val_path():
     root = sample_data_path()
-    ds = Dataset(train_path=os.path.join(root, 'train'), val_path=os.path.join(root, 'test'),
-                 image_size=16, channels=1)
+    ds = Dataset(
+        train_path=os.path.join(root, 'train'), val_path=os.path.join(root, 'test'), image_size=16, channels=1
+    )
     assert ds.train.images.shape == (320, 16, 16, 1)
     assert ds.val.images.shape == (80, 16, 16, 1)
     assert ds.test is None and ds.name is None
@@ -162,6 +182,7 @@ def test_max_images_per_class():
 # ---------------------------------------------------------------------------------------------
 # the split
 
+
 def test_split_is_stratified_seeded_and_not_a_block(sample_ds):
     ds = sample_ds
     assert np.bincount(ds.train.labels).tolist() == [72] * 4
@@ -173,7 +194,7 @@ def test_split_is_stratified_seeded_and_not_a_block(sample_ds):
     assert np.array_equal(again.val.images, ds.val.images)
     other = Dataset('x', train_path=root, seed=1)
     assert set(other.val.paths) != set(ds.val.paths)
-    for cls in ds.classes:       # validation images are not the last (or first) files of a class
+    for cls in ds.classes:  # validation images are not the last (or first) files of a class
         files = sorted(os.path.join(root, cls, f) for f in os.listdir(os.path.join(root, cls)))
         val = sorted(p for p in ds.val.paths if os.path.dirname(p) == os.path.join(root, cls))
         assert val != files[-8:] and val != files[:8]
@@ -188,8 +209,11 @@ def test_split_ratio_parameter():
 
 
 @settings(max_examples=60, deadline=None)
-@given(counts=st.lists(st.integers(1, 40), min_size=1, max_size=6),
-       ratio=st.floats(0.05, 0.95), seed=st.integers(0, 2 ** 32 - 1))
+@given(
+    counts=st.lists(st.integers(1, 40), min_size=1, max_size=6),
+    ratio=st.floats(0.05, 0.95),
+    seed=st.integers(0, 2**32 - 1),
+)
 def test_stratified_split_properties(counts, ratio, seed):
     labels = np.repeat(np.arange(len(counts)), counts)
     labels = np.random.default_rng(0).permutation(labels)
@@ -206,6 +230,7 @@ def test_stratified_split_properties(counts, ratio, seed):
 # ---------------------------------------------------------------------------------------------
 # decoding rules
 
+
 def test_common_size_is_median_and_capped(tmp_path):
     for i, (w, h) in enumerate([(20, 20), (30, 30), (40, 40), (30, 50)]):
         _save(str(tmp_path / 'a' / 'a' / ('%d.png' % i)), np.full((h, w), 7 * i))
@@ -220,30 +245,32 @@ def test_modes_are_converted(tmp_path):
     root = tmp_path / 'r'
     rgba = np.zeros((10, 10, 4), np.uint8)
     rgba[..., 0] = 200
-    rgba[:, :5, 3] = 255               # left half opaque red, right half transparent
+    rgba[:, :5, 3] = 255  # left half opaque red, right half transparent
     _save(str(root / 'c' / 'rgba.png'), rgba, 'RGBA')
     _save(str(root / 'c' / 'bits.png'), np.eye(10) * 255, 'L')
     Image.fromarray((np.arange(100).reshape(10, 10) * 600).astype(np.uint16)).save(
-        str(root / 'c' / 'deep.png'))
+        str(root / 'c' / 'deep.png')
+    )
     pal = Image.fromarray(np.arange(100, dtype=np.uint8).reshape(10, 10), 'L').convert('P')
     pal.save(str(root / 'c' / 'pal.png'))
     arrays, _ = load_image_folder(root, channels=3)
     by_name = {os.path.basename(p): img for p, img in zip(arrays.paths, arrays.images)}
     assert by_name['rgba.png'][0, 0].tolist() == [200, 0, 0]
-    assert by_name['rgba.png'][0, 9].tolist() == [255, 255, 255]     # transparent -> white
+    assert by_name['rgba.png'][0, 9].tolist() == [255, 255, 255]  # transparent -> white
     deep = by_name['deep.png'][..., 0].astype(int)
-    assert deep.max() > 200 and np.all(np.diff(deep.reshape(-1)) >= 0)   # scaled, not clipped
+    assert deep.max() > 200 and np.all(np.diff(deep.reshape(-1)) >= 0)  # scaled, not clipped
     arrays1, _ = load_image_folder(root)
-    assert arrays1.channels == 3        # the RGBA file is colour
+    assert arrays1.channels == 3  # the RGBA file is colour
     gray_only = tmp_path / 'g'
     _save(str(gray_only / 'c' / 'bits.png'), np.eye(10) * 255, 'L')
-    pal.save(str(gray_only / 'c' / 'pal.png'))       # palette of grays counts as grayscale
+    pal.save(str(gray_only / 'c' / 'pal.png'))  # palette of grays counts as grayscale
     assert load_image_folder(gray_only)[0].channels == 1
 
 
 def test_load_image_matches_folder_decoding(tmp_path):
-    path = _save(str(tmp_path / 'r' / 'c' / 'x.png'),
-                 np.random.default_rng(0).integers(0, 255, (28, 28, 3)), 'RGB')
+    path = _save(
+        str(tmp_path / 'r' / 'c' / 'x.png'), np.random.default_rng(0).integers(0, 255, (28, 28, 3)), 'RGB'
+    )
     arrays, _ = load_image_folder(tmp_path / 'r', image_size=20, channels=1)
     assert np.array_equal(load_image(path, 20, 1), arrays.images[0])
     images, paths = load_images(str(tmp_path / 'r' / 'c'), 20, 1)
@@ -258,6 +285,7 @@ def test_load_image_matches_folder_decoding(tmp_path):
 
 # ---------------------------------------------------------------------------------------------
 # as_format
+
 
 def test_as_format_conversions():
     rng = np.random.default_rng(0)
@@ -300,12 +328,13 @@ def test_image_arrays_validation():
 
 def test_importing_the_task_imports_no_mxnet_gluoncv_or_sklearn():
     # The task, its data modules and its search spaces are light; MXNet loads in fit/evaluate/predict.
-    code = ('import sys; import autogluon as ag; from autogluon import image_classification as task; '
-            'import autogluon.image_classification.export; '
-            'task.Nets(["compact_cnn"]); task.Optimizers(["sgd"]); '
-            'print(sorted(m for m in ("mxnet", "gluoncv", "sklearn") if m in sys.modules))')
+    code = (
+        'import sys; import autogluon as ag; from autogluon import image_classification as task; '
+        'import autogluon.image_classification.export; '
+        'task.Nets(["compact_cnn"]); task.Optimizers(["sgd"]); '
+        'print(sorted(m for m in ("mxnet", "gluoncv", "sklearn") if m in sys.modules))'
+    )
     repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    out = subprocess.run([sys.executable, '-c', code], cwd=repo, capture_output=True, text=True,
-                         timeout=60)
+    out = subprocess.run([sys.executable, '-c', code], cwd=repo, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == '[]'

@@ -1,4 +1,5 @@
 """Bad input to the task: clear errors, raised before any file is written or any worker starts."""
+
 import os
 
 import pytest
@@ -20,23 +21,29 @@ def no_model(monkeypatch):
     monkeypatch.setattr(_fit, '_LAST', {'model': None, 'results': None})
 
 
-class FakeScheduler(object):
+class FakeScheduler:
     """Not a scheduler: no run()."""
 
 
 # A wrong type is a TypeError, a wrong value a ValueError (core/_validate.py), as in the scheduler.
 BAD_FIT = [
     (dict(num_training_epochs=0), ValueError, 'num_training_epochs'),
-    (dict(num_training_epochs=2.5), TypeError, 'num_training_epochs'),   # was ValueError
+    (dict(num_training_epochs=2.5), TypeError, 'num_training_epochs'),  # was ValueError
     (dict(time_limits=-5), ValueError, 'time_limits'),
-    (dict(time_limits='1h'), TypeError, 'time_limits'),                 # was ValueError
+    (dict(time_limits='1h'), TypeError, 'time_limits'),  # was ValueError
     (dict(num_trials=0), ValueError, 'num_trials'),
     (dict(trial_scheduler='bogus'), ValueError, 'trial_scheduler'),
     (dict(trial_scheduler=FakeScheduler), TypeError, 'run'),
     (dict(trial_scheduler=object()), TypeError, 'trial_scheduler'),
     (dict(searcher='bogus'), ValueError, 'bogus'),
-    (dict(searcher=ag.searcher.RandomSampling({'lr': ag.space.Real(0.01, 0.1)}),
-          searcher_options={'seed': 1}), ValueError, 'searcher_options'),
+    (
+        dict(
+            searcher=ag.searcher.RandomSampling({'lr': ag.space.Real(0.01, 0.1)}),
+            searcher_options={'seed': 1},
+        ),
+        ValueError,
+        'searcher_options',
+    ),
     (dict(nets=['no_such_net']), ValueError, 'no_such_net'),
     (dict(nets=[42]), TypeError, 'name'),
     (dict(optimizers=['adagrad']), ValueError, 'adagrad'),
@@ -44,20 +51,20 @@ BAD_FIT = [
     (dict(losses=ag.Losses(['L2Loss'])), ValueError, 'losses'),
     (dict(metrics=['F1']), ValueError, 'metrics'),
     (dict(metrics=7), TypeError, 'metrics'),
-    (dict(final_fit='yes'), TypeError, 'final_fit'),                   # was ValueError
+    (dict(final_fit='yes'), TypeError, 'final_fit'),  # was ValueError
     (dict(searcher=ag.Metrics(['Accuracy'])), TypeError, 'metrics='),
     (dict(backend='ray'), ValueError, 'backend'),
     (dict(lr_scheduler='linear'), ValueError, 'lr_scheduler'),
     (dict(lr_scheduler='poly', lr_schedule='cosine'), TypeError, 'lr_scheduler'),
     (dict(stop_criterion={'time_limit': 5}), ValueError, 'stop_criterion'),
     (dict(stop_criterion=5), TypeError, 'stop_criterion'),
-    (dict(resources_per_trial={'num_cpus': 10 ** 4}), ValueError, 'num_cpus'),
+    (dict(resources_per_trial={'num_cpus': 10**4}), ValueError, 'num_cpus'),
     (dict(resources_per_trial={'gpus': 1}), ValueError, 'resources_per_trial'),
     (dict(num_gpus=64), ValueError, 'num_gpus'),
     (dict(num_gpus=-1), ValueError, 'num_gpus'),
-    (dict(max_metric='high'), TypeError, 'max_metric'),                 # was ValueError
+    (dict(max_metric='high'), TypeError, 'max_metric'),  # was ValueError
     (dict(visualizer='matplotlib'), ValueError, 'visualizer'),
-    (dict(resume='yes'), TypeError, 'resume'),    # was ValueError; the scheduler's class
+    (dict(resume='yes'), TypeError, 'resume'),  # was ValueError; the scheduler's class
     (dict(lr=-0.1), ValueError, 'lr'),
     (dict(lr=ag.space.Real(-1.0, 0.1)), ValueError, 'lr'),
     (dict(batch_size=0), ValueError, 'batch_size'),
@@ -84,14 +91,17 @@ BAD_FIT = [
 ]
 
 
-@pytest.mark.parametrize('kwargs, error, match', BAD_FIT,
-                         ids=['-'.join(sorted(k)) + '-%d' % i for i, (k, _, _) in enumerate(BAD_FIT)])
+@pytest.mark.parametrize(
+    'kwargs, error, match',
+    BAD_FIT,
+    ids=['-'.join(sorted(k)) + '-%d' % i for i, (k, _, _) in enumerate(BAD_FIT)],
+)
 def test_bad_fit_arguments_fail_before_anything_starts(tmp_path, dataset, kwargs, error, match):
     savedir = tmp_path / 'exp'
     kwargs.setdefault('savedir', str(savedir / 'exp1.ag'))
     with pytest.raises(error, match=match):
         task.fit(dataset, **kwargs)
-    assert not savedir.exists()           # nothing written, so no worker could have started
+    assert not savedir.exists()  # nothing written, so no worker could have started
 
 
 def test_fit_needs_training_images(tmp_path):
@@ -164,9 +174,17 @@ def test_a_scheduler_subclass_with_kwargs_gets_fits_rungs():
     def fn(args, reporter):
         reporter(training_epoch=1, accuracy=0.5)
 
-    s = _fit._instantiate_scheduler(Passthrough, fn, None, {'num_cpus': 1, 'num_gpus': 0}, 'random',
-                                    dict(checkpoint=None, visualizer='none'),
-                                    dict(max_t=5, grace_period=1, reduction_factor=3), {}, {})
+    s = _fit._instantiate_scheduler(
+        Passthrough,
+        fn,
+        None,
+        {'num_cpus': 1, 'num_gpus': 0},
+        'random',
+        dict(checkpoint=None, visualizer='none'),
+        dict(max_t=5, grace_period=1, reduction_factor=3),
+        {},
+        {},
+    )
     assert (s.terminator.max_t, s.terminator.grace_period, s.terminator.reduction_factor) == (5, 1, 3)
 
 
@@ -182,9 +200,15 @@ def test_only_image_classifiers_are_networks():
 
     nets = task.list_nets()
     assert {'compact_cnn', 'cifar_resnet20_v1', 'resnet18_v1', 'mobilenet0.25', 'hrnet_w18_c'} <= set(nets)
-    for name in ('center_net_dla34_coco', 'ssd_300_vgg16_atrous_voc', 'fcn_resnet50_voc',
-                 'simple_pose_resnet18_v1b', 'i3d_resnet50_v1_kinetics400', 'resnet50_v1_int8',
-                 'hrnet_w48_s'):
+    for name in (
+        'center_net_dla34_coco',
+        'ssd_300_vgg16_atrous_voc',
+        'fcn_resnet50_voc',
+        'simple_pose_resnet18_v1b',
+        'i3d_resnet50_v1_kinetics400',
+        'resnet50_v1_int8',
+        'hrnet_w48_s',
+    ):
         assert name not in nets
         with pytest.raises(ValueError, match='unknown network'):
             check_net_name(name)

@@ -1,4 +1,5 @@
 """task.fit on the shipped sample: search spaces, resume, max_metric, promotion, data sharing."""
+
 import os
 import time
 
@@ -31,21 +32,32 @@ def test_nets_and_optimizers_are_categorical_spaces():
 
 
 def test_default_search_space_composition():
-    spaces, fixed = task.default_search_space(_spaces.Nets(['compact_cnn']),
-                                              _spaces.Optimizers(['nag', 'adam']), {})
+    spaces, fixed = task.default_search_space(
+        _spaces.Nets(['compact_cnn']), _spaces.Optimizers(['nag', 'adam']), {}
+    )
     assert set(spaces) == {'net', 'optimizer', 'lr', 'adam_lr', 'wd', 'momentum'}
     assert spaces['lr'].default == pytest.approx(0.1)
     lr = ag.space.Log('lr', 1e-3, 1e-2)
-    spaces, fixed = task.default_search_space(_spaces.Nets(['compact_cnn']),
-                                              _spaces.Optimizers(['adam']), {'lr': lr, 'wd': 0.0})
+    spaces, fixed = task.default_search_space(
+        _spaces.Nets(['compact_cnn']), _spaces.Optimizers(['adam']), {'lr': lr, 'wd': 0.0}
+    )
     assert spaces['lr'] is lr and 'adam_lr' not in spaces and 'momentum' not in spaces
     assert fixed['wd'] == 0.0 and 'wd' not in spaces
 
 
 def test_user_spaces_join_the_search(tmp_path, dataset):
-    results = task.fit(dataset, nets=task.Nets(['compact_cnn_small']), optimizers=task.Optimizers(['adam']),
-                       lr=ag.space.Log('lr', 1e-3, 1e-2), batch_size=ag.space.List('batch_size', [16, 32]),
-                       wd=0.0, num_trials=3, num_training_epochs=1, savedir=str(tmp_path / 'exp'), seed=1)
+    results = task.fit(
+        dataset,
+        nets=task.Nets(['compact_cnn_small']),
+        optimizers=task.Optimizers(['adam']),
+        lr=ag.space.Log('lr', 1e-3, 1e-2),
+        batch_size=ag.space.List('batch_size', [16, 32]),
+        wd=0.0,
+        num_trials=3,
+        num_training_epochs=1,
+        savedir=str(tmp_path / 'exp'),
+        seed=1,
+    )
     trials = results.metadata['trials']
     assert len(trials) == 3
     for t in trials:
@@ -84,37 +96,59 @@ def test_resume_continues_the_search(tmp_path, dataset):
 
 def test_max_metric_stops_the_search(tmp_path, dataset):
     start = time.monotonic()
-    results = task.fit(dataset, nets=['compact_cnn_small'], max_metric=0.3, time_limits=60,
-                       num_training_epochs=3, savedir=str(tmp_path / 'exp'))
+    results = task.fit(
+        dataset,
+        nets=['compact_cnn_small'],
+        max_metric=0.3,
+        time_limits=60,
+        num_training_epochs=3,
+        savedir=str(tmp_path / 'exp'),
+    )
     elapsed = time.monotonic() - start
     assert results.metadata['max_metric_reached'] is True
     assert results.metric >= 0.3
-    assert elapsed < 45, elapsed                 # well before the time limit
+    assert elapsed < 45, elapsed  # well before the time limit
     stopped = [t for t in results.metadata['trials'] if 'max_metric' in (t['reason'] or '')]
     assert stopped
     assert results.metadata['num_trials'] <= 4
 
 
 def test_stop_criterion_and_resources_dicts(tmp_path, dataset):
-    results = task.fit(dataset, nets=['compact_cnn_small'], stop_criterion={'num_trials': 1},
-                       resources_per_trial={'num_cpus': 2, 'max_training_epochs': 2},
-                       savedir=str(tmp_path / 'exp'))
+    results = task.fit(
+        dataset,
+        nets=['compact_cnn_small'],
+        stop_criterion={'num_trials': 1},
+        resources_per_trial={'num_cpus': 2, 'max_training_epochs': 2},
+        savedir=str(tmp_path / 'exp'),
+    )
     assert results.metadata['num_trials'] == 1
-    assert results.metadata['resources_per_trial'] == {'num_cpus': 2, 'num_gpus': 0,
-                                                       'num_training_epochs': 2}
+    assert results.metadata['resources_per_trial'] == {'num_cpus': 2, 'num_gpus': 0, 'num_training_epochs': 2}
     assert results.metadata['num_training_epochs'] == 2
     assert results.config['epochs'] == 2
     # flat keywords win over the dicts
-    results = task.fit(dataset, nets=['compact_cnn_small'], stop_criterion={'num_trials': 3},
-                       num_trials=1, resources_per_trial={'num_training_epochs': 3},
-                       num_training_epochs=1, savedir=str(tmp_path / 'exp'))
+    results = task.fit(
+        dataset,
+        nets=['compact_cnn_small'],
+        stop_criterion={'num_trials': 3},
+        num_trials=1,
+        resources_per_trial={'num_training_epochs': 3},
+        num_training_epochs=1,
+        savedir=str(tmp_path / 'exp'),
+    )
     assert results.metadata['num_trials'] == 1 and results.config['epochs'] == 1
 
 
 def test_hyperband_promotion_continues_paused_trials(tmp_path, dataset):
-    results = task.fit(dataset, nets=['compact_cnn_small'], trial_scheduler='hyperband',
-                       scheduler_options={'type': 'promotion', 'reduction_factor': 2},
-                       num_trials=4, num_training_epochs=3, savedir=str(tmp_path / 'exp'), seed=0)
+    results = task.fit(
+        dataset,
+        nets=['compact_cnn_small'],
+        trial_scheduler='hyperband',
+        scheduler_options={'type': 'promotion', 'reduction_factor': 2},
+        num_trials=4,
+        num_training_epochs=3,
+        savedir=str(tmp_path / 'exp'),
+        seed=0,
+    )
     tasks = results.scheduler.tasks.values()
     assert results.metadata['scheduler'] == 'Hyperband_Scheduler'
     assert results.metadata['terminator'] == 'HyperbandPromotion'
@@ -128,10 +162,25 @@ def test_hyperband_promotion_continues_paused_trials(tmp_path, dataset):
 
 
 def test_results_object(tmp_path, dataset):
-    results = task.fit(dataset, nets=['compact_cnn_small'], num_trials=1, num_training_epochs=1,
-                       savedir=str(tmp_path / 'exp'))
-    assert set(results.metadata) >= {'search_space', 'scheduler', 'searcher', 'num_trials', 'trials',
-                                     'time', 'classes', 'image_size', 'channels', 'best_task_id'}
+    results = task.fit(
+        dataset,
+        nets=['compact_cnn_small'],
+        num_trials=1,
+        num_training_epochs=1,
+        savedir=str(tmp_path / 'exp'),
+    )
+    assert set(results.metadata) >= {
+        'search_space',
+        'scheduler',
+        'searcher',
+        'num_trials',
+        'trials',
+        'time',
+        'classes',
+        'image_size',
+        'channels',
+        'best_task_id',
+    }
     assert results.model is task.get_model()
     assert results.model.classes == dataset.classes
     assert results.time == pytest.approx(results.metadata['time'])
@@ -144,15 +193,28 @@ def test_top_level_names():
 
 
 def test_visualizer_tensorboard_writes_curves(tmp_path, dataset):
-    results = task.fit(dataset, nets=['compact_cnn_small'], num_trials=1, num_training_epochs=1,
-                       visualizer='tensorboard', savedir=str(tmp_path / 'exp'))
+    results = task.fit(
+        dataset,
+        nets=['compact_cnn_small'],
+        num_trials=1,
+        num_training_epochs=1,
+        visualizer='tensorboard',
+        savedir=str(tmp_path / 'exp'),
+    )
     assert results.metadata['num_trials'] == 1
     assert os.listdir(str(tmp_path / 'exp' / 'tensorboard'))
 
 
 def test_config_of_an_adam_model_names_only_what_adam_used(tmp_path, dataset):
-    results = task.fit(dataset, nets=task.Nets(['compact_cnn_small']), optimizers=task.Optimizers(['adam']),
-                       num_trials=1, num_training_epochs=1, savedir=str(tmp_path / 'exp'), seed=0)
+    results = task.fit(
+        dataset,
+        nets=task.Nets(['compact_cnn_small']),
+        optimizers=task.Optimizers(['adam']),
+        num_trials=1,
+        num_training_epochs=1,
+        savedir=str(tmp_path / 'exp'),
+        seed=0,
+    )
     assert results.config['optimizer'] == 'adam'
     assert 'adam_lr' in results.config
     assert 'lr' not in results.config and 'momentum' not in results.config

@@ -1,4 +1,5 @@
 """task.fit and its savedir: one live fit per folder, the default moves aside, resume only the same search."""
+
 import logging
 import os
 import subprocess
@@ -66,15 +67,19 @@ def test_a_second_fit_on_a_savedir_in_use_is_refused_and_the_first_is_unharmed(t
     first = _start_first_fit(tmp_path, {'savedir': folder})
     try:
         _wait_for_trials(folder, first)
-        data_before = {f: os.stat(os.path.join(folder, 'data', f)).st_mtime_ns
-                       for f in os.listdir(os.path.join(folder, 'data'))}
+        data_before = {
+            f: os.stat(os.path.join(folder, 'data', f)).st_mtime_ns
+            for f in os.listdir(os.path.join(folder, 'data'))
+        }
         with pytest.raises(FolderInUseError) as info:
             task.fit(dataset, savedir=folder, num_trials=1, **SMALL)
         message = str(info.value)
         assert folder in message and 'pid %d' % first.pid in message and 'another folder' in message
-        assert os.path.isdir(os.path.join(folder, 'trials', 'trial_0'))   # not deleted ...
-        assert data_before == {f: os.stat(os.path.join(folder, 'data', f)).st_mtime_ns
-                               for f in os.listdir(os.path.join(folder, 'data'))}  # ... nor rewritten
+        assert os.path.isdir(os.path.join(folder, 'trials', 'trial_0'))  # not deleted ...
+        assert data_before == {
+            f: os.stat(os.path.join(folder, 'data', f)).st_mtime_ns
+            for f in os.listdir(os.path.join(folder, 'data'))
+        }  # ... nor rewritten
         metric, best, savedir = _finish(first)
     finally:
         if first.poll() is None:
@@ -120,8 +125,14 @@ def test_fit_on_a_single_class_folder_is_a_clear_error_before_anything_is_writte
 
 def test_resume_loads_the_wrapped_hyperband_state_and_refuses_another_search(tmp_path, dataset, monkeypatch):
     savedir = str(tmp_path / 'hb')
-    kw = dict(SMALL, num_training_epochs=3, trial_scheduler='hyperband', savedir=savedir,
-              scheduler_options={'brackets': 2, 'reduction_factor': 2}, optimizers=['sgd', 'adam'])
+    kw = dict(
+        SMALL,
+        num_training_epochs=3,
+        trial_scheduler='hyperband',
+        savedir=savedir,
+        scheduler_options={'brackets': 2, 'reduction_factor': 2},
+        optimizers=['sgd', 'adam'],
+    )
     first = task.fit(dataset, num_trials=3, max_metric=0.999, **kw)
     inner = first.scheduler.terminator.inner
     brackets = {tid: inner.bracket_of(tid) for tid in first.scheduler.tasks}
@@ -129,8 +140,9 @@ def test_resume_loads_the_wrapped_hyperband_state_and_refuses_another_search(tmp
 
     replays = []
     original = TaskScheduler._replay_into_terminator
-    monkeypatch.setattr(TaskScheduler, '_replay_into_terminator',
-                        lambda self: replays.append(1) or original(self))
+    monkeypatch.setattr(
+        TaskScheduler, '_replay_into_terminator', lambda self: replays.append(1) or original(self)
+    )
     # resumed without max_metric: the Hyperband terminator is loaded, not rebuilt by replaying
     second = task.fit(dataset, num_trials=4, resume=True, **kw)
     assert replays == []
@@ -143,7 +155,7 @@ def test_resume_loads_the_wrapped_hyperband_state_and_refuses_another_search(tmp
         task.fit(dataset, num_trials=5, resume=True, lr=ag.space.Real(0.01, 0.02), **kw)
     message = str(info.value)
     assert 'search space' in message and 'resume=False' in message and 'savedir' in message
-    assert len(os.listdir(os.path.join(savedir, 'trials'))) == 4   # nothing of the refused fit ran
+    assert len(os.listdir(os.path.join(savedir, 'trials'))) == 4  # nothing of the refused fit ran
 
 
 def test_an_unusable_savedir_is_a_clear_error_before_the_data_is_prepared(tmp_path, dataset):

@@ -1,6 +1,7 @@
 """The image task's structure (issue 15): one table of training hyperparameters read by fit and
 by the training function, the deadline beside the configuration, the scheduler-class table, and
 functions of at most 80 lines."""
+
 import argparse
 import ast
 import logging
@@ -14,8 +15,13 @@ from autogluon import image_classification as task
 from autogluon.image_classification import _fit, _train
 
 PACKAGE = os.path.dirname(_fit.__file__)
-SMALL = dict(nets=['compact_cnn_small'], optimizers=['sgd'], num_trials=1, num_training_epochs=1,
-             scheduler_options={'executor': 'inprocess'})
+SMALL = dict(
+    nets=['compact_cnn_small'],
+    optimizers=['sgd'],
+    num_trials=1,
+    num_training_epochs=1,
+    scheduler_options={'executor': 'inprocess'},
+)
 
 
 @pytest.fixture(scope='module')
@@ -31,7 +37,7 @@ def data_dir(tmp_path, dataset):
     return folder
 
 
-class _Spy(object):
+class _Spy:
     """Records what the training function is called with (in this process), then trains."""
 
     def __init__(self, monkeypatch):
@@ -53,7 +59,7 @@ class _Spy(object):
         monkeypatch.setattr(_train, 'TrainLoop', Loop)
 
 
-class _Reporter(object):
+class _Reporter:
     def __init__(self):
         self.trial_dir, self.task_id, self.results = None, 0, []
 
@@ -64,9 +70,19 @@ class _Reporter(object):
 
 def _direct_args(data_dir, dataset, **over):
     """A configuration for a direct call, without the table's rows (they take its defaults)."""
-    values = dict(data_dir=data_dir, num_classes=dataset.num_classes, image_size=dataset.image_size,
-                  channels=dataset.channels, mean=[0.5] * 3, std=[0.25] * 3, epochs=1,
-                  net='compact_cnn_small', optimizer='sgd', num_gpus=0, seed=0)
+    values = dict(
+        data_dir=data_dir,
+        num_classes=dataset.num_classes,
+        image_size=dataset.image_size,
+        channels=dataset.channels,
+        mean=[0.5] * 3,
+        std=[0.25] * 3,
+        epochs=1,
+        net='compact_cnn_small',
+        optimizer='sgd',
+        num_gpus=0,
+        seed=0,
+    )
     values.update(over)
     return argparse.Namespace(**values)
 
@@ -78,7 +94,8 @@ def _set_default(monkeypatch, name, value):
 
 
 def test_fit_and_the_training_function_take_their_defaults_from_the_one_table(
-        tmp_path, monkeypatch, dataset, data_dir):
+    tmp_path, monkeypatch, dataset, data_dir
+):
     from autogluon.image_classification import _hparams
 
     _set_default(monkeypatch, 'label_smoothing', 0.25)
@@ -132,14 +149,15 @@ def test_the_deadline_travels_beside_the_configuration(tmp_path, monkeypatch, da
 def test_a_checkpoint_fingerprints_the_training_function_not_its_deadline():
     from autogluon.scheduler._fingerprint import fingerprint
 
-    mark = fingerprint(None, _train.train_image_classification)   # what checkpoints held before
+    mark = fingerprint(None, _train.train_image_classification)  # what checkpoints held before
     assert fingerprint(None, _train.TrialFunction(deadline=time.time())) == mark
 
 
 def test_a_deadline_inside_the_configuration_is_refused(data_dir, dataset):
     with pytest.raises(TypeError, match='deadline'):
-        _train.train_image_classification(_direct_args(data_dir, dataset, deadline=time.time() + 9),
-                                          _Reporter())
+        _train.train_image_classification(
+            _direct_args(data_dir, dataset, deadline=time.time() + 9), _Reporter()
+        )
 
 
 def _fn(args, reporter):
@@ -150,18 +168,53 @@ def test_a_scheduler_class_that_cannot_take_an_argument_gets_a_warning_naming_it
     from autogluon.scheduler import FIFO_Scheduler
 
     class NoSeed(FIFO_Scheduler):
-        def __init__(self, train_fn, args, resource, searcher, checkpoint=None, num_trials=None,
-                     time_attr='epoch', reward_attr='accuracy', visualizer='none', resume=False):
-            super().__init__(train_fn, args, resource, searcher, checkpoint, resume, num_trials,
-                             time_attr, reward_attr, visualizer, progress=False)
+        def __init__(
+            self,
+            train_fn,
+            args,
+            resource,
+            searcher,
+            checkpoint=None,
+            num_trials=None,
+            time_attr='epoch',
+            reward_attr='accuracy',
+            visualizer='none',
+            resume=False,
+        ):
+            super().__init__(
+                train_fn,
+                args,
+                resource,
+                searcher,
+                checkpoint,
+                resume,
+                num_trials,
+                time_attr,
+                reward_attr,
+                visualizer,
+                progress=False,
+            )
 
-    core = dict(checkpoint=None, resume=False, num_trials=1, time_attr='epoch',
-                reward_attr='accuracy', visualizer='none')
+    core = dict(
+        checkpoint=None,
+        resume=False,
+        num_trials=1,
+        time_attr='epoch',
+        reward_attr='accuracy',
+        visualizer='none',
+    )
     with caplog.at_level(logging.DEBUG, logger='autogluon'):
-        scheduler = _fit._instantiate_scheduler(NoSeed, _fn, None, {'num_cpus': 1, 'num_gpus': 0},
-                                                'random', core,
-                                                dict(max_t=2, grace_period=1, reduction_factor=3),
-                                                dict(seed=3, progress=False, preload=[]), {})
+        scheduler = _fit._instantiate_scheduler(
+            NoSeed,
+            _fn,
+            None,
+            {'num_cpus': 1, 'num_gpus': 0},
+            'random',
+            core,
+            dict(max_t=2, grace_period=1, reduction_factor=3),
+            dict(seed=3, progress=False, preload=[]),
+            {},
+        )
     assert type(scheduler) is NoSeed
     warned = [r for r in caplog.records if r.levelno == logging.WARNING and 'NoSeed' in r.getMessage()]
     assert len(warned) == 1
@@ -179,14 +232,24 @@ def test_a_scheduler_class_with_kwargs_takes_everything_meant_for_it(caplog):
         def __init__(self, train_fn, args, resource, searcher, **kwargs):
             super().__init__(train_fn, args, resource, searcher, **kwargs)
 
-    offered = dict(searcher='grid', searcher_options={'num_grid_points': 2}, checkpoint=None,
-                   visualizer='none', seed=1, progress=False, max_t=4, grace_period=1,
-                   reduction_factor=2, max_reward=0.9)
+    offered = dict(
+        searcher='grid',
+        searcher_options={'num_grid_points': 2},
+        checkpoint=None,
+        visualizer='none',
+        seed=1,
+        progress=False,
+        max_t=4,
+        grace_period=1,
+        reduction_factor=2,
+        max_reward=0.9,
+    )
     with caplog.at_level(logging.WARNING, logger='autogluon'):
-        s = _schedulers.instantiate_scheduler(Passthrough, _fn, {'x': task.Nets(['a', 'b'])},
-                                              {'num_cpus': 1, 'num_gpus': 0}, offered, {})
+        s = _schedulers.instantiate_scheduler(
+            Passthrough, _fn, {'x': task.Nets(['a', 'b'])}, {'num_cpus': 1, 'num_gpus': 0}, offered, {}
+        )
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
-    assert type(s.searcher).__name__ == 'GridSearcher'       # built by the scheduler, by name
+    assert type(s.searcher).__name__ == 'GridSearcher'  # built by the scheduler, by name
     assert (s.terminator.max_t, s.terminator.reduction_factor, s.max_reward) == (4, 2, 0.9)
 
 
@@ -196,10 +259,15 @@ def test_max_metric_reaches_a_built_in_scheduler_at_construction(monkeypatch):
     # fit passes the goal terminator (around the rule Hyperband would build) and max_reward to the
     # constructor; nothing is swapped afterwards.
     goal = _schedulers.Goal(0.8)
-    offered = dict(time_attr='training_epoch', reward_attr='accuracy', seed=0, max_t=9,
-                   grace_period=1, reduction_factor=3)
-    extra = _schedulers.goal_arguments('hyperband', goal, offered, {'type': 'promotion',
-                                                                    'brackets': 2})
+    offered = dict(
+        time_attr='training_epoch',
+        reward_attr='accuracy',
+        seed=0,
+        max_t=9,
+        grace_period=1,
+        reduction_factor=3,
+    )
+    extra = _schedulers.goal_arguments('hyperband', goal, offered, {'type': 'promotion', 'brackets': 2})
     assert extra['max_reward'] == 0.8
     terminator = extra['terminator']
     assert type(terminator.inner).__name__ == 'HyperbandPromotion'

@@ -1,4 +1,5 @@
 """The fitted model: predict (single, batch, folder), evaluate, save and load in a fresh process."""
+
 import json
 import os
 import shutil
@@ -18,8 +19,14 @@ SAMPLE = task.sample_data_path()
 @pytest.fixture(scope='module')
 def fitted(tmp_path_factory):
     dataset = task.Dataset(name='shopeeiet', train_path=os.path.join(SAMPLE, 'train'))
-    results = task.fit(dataset, nets=['compact_cnn'], num_trials=1, num_training_epochs=3,
-                       savedir=str(tmp_path_factory.mktemp('fit') / 'exp.ag'), seed=0)
+    results = task.fit(
+        dataset,
+        nets=['compact_cnn'],
+        num_trials=1,
+        num_training_epochs=3,
+        savedir=str(tmp_path_factory.mktemp('fit') / 'exp.ag'),
+        seed=0,
+    )
     return dataset, results
 
 
@@ -33,7 +40,9 @@ def _test_files():
 
 def test_predict_single_image_returns_index_probability_and_name(fitted):
     _, results = fitted
-    path = os.path.join(SAMPLE, 'test', 'BabyShirt', sorted(os.listdir(os.path.join(SAMPLE, 'test', 'BabyShirt')))[0])
+    path = os.path.join(
+        SAMPLE, 'test', 'BabyShirt', sorted(os.listdir(os.path.join(SAMPLE, 'test', 'BabyShirt')))[0]
+    )
     pred = task.predict(path)
     ind, prob = pred
     assert isinstance(pred, tuple) and len(pred) == 2
@@ -93,8 +102,9 @@ def test_evaluate_matches_predictions_and_maps_classes_by_name(fitted, tmp_path)
     sub = tmp_path / 'sub'
     shutil.copytree(os.path.join(SAMPLE, 'test', 'womenchiffontop'), str(sub / 'womenchiffontop'))
     sub_acc = task.evaluate(task.Dataset(test_path=str(sub)))
-    expected = np.mean([p.class_name == 'womenchiffontop' for p, t in zip(preds, truth)
-                        if t == 'womenchiffontop'])
+    expected = np.mean(
+        [p.class_name == 'womenchiffontop' for p, t in zip(preds, truth) if t == 'womenchiffontop']
+    )
     assert sub_acc == pytest.approx(expected)
     # unknown classes are an error
     (sub / 'socks').mkdir()
@@ -113,11 +123,18 @@ def test_save_and_load_in_a_fresh_process_gives_identical_predictions(fitted, tm
     assert len(meta['normalization']['mean']) == 3
     files = _test_files()
     here = results.model.predict(files)
-    code = ('import json, sys; from autogluon import image_classification as task; '
-            'task.load(sys.argv[1]); preds = task.predict(json.loads(sys.argv[2])); '
-            'print(json.dumps([[p.index, repr(p.probability), p.class_name] for p in preds]))')
-    out = subprocess.run([sys.executable, '-c', code, folder, json.dumps(files)], cwd=ROOT,
-                         capture_output=True, text=True, timeout=120)
+    code = (
+        'import json, sys; from autogluon import image_classification as task; '
+        'task.load(sys.argv[1]); preds = task.predict(json.loads(sys.argv[2])); '
+        'print(json.dumps([[p.index, repr(p.probability), p.class_name] for p in preds]))'
+    )
+    out = subprocess.run(
+        [sys.executable, '-c', code, folder, json.dumps(files)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr
     there = json.loads(out.stdout.strip().splitlines()[-1])
     assert [p[0] for p in there] == [p.index for p in here]

@@ -1,4 +1,5 @@
 """The training function and its helpers, run in this process on the shipped sample."""
+
 import argparse
 import json
 import os
@@ -6,8 +7,7 @@ import os
 import numpy as np
 import pytest
 
-from autogluon.image_classification import Dataset, sample_data_path
-from autogluon.image_classification import _train
+from autogluon.image_classification import Dataset, _train, sample_data_path
 from autogluon.scheduler.reporter import StatusReporter, TrialStopped
 
 
@@ -25,16 +25,35 @@ def data_dir(tmp_path, sample):
 
 
 def _args(data_dir, sample, **over):
-    values = dict(data_dir=data_dir, num_classes=sample.num_classes, image_size=sample.image_size,
-                  channels=sample.channels, mean=[0.25] * sample.channels, std=[0.33] * sample.channels,
-                  epochs=3, batch_size=32, net='compact_cnn_small', optimizer='nag', lr=0.1,
-                  adam_lr=None, wd=5e-4, momentum=0.9, label_smoothing=0.1, warmup_epochs=0.0,
-                  lr_schedule='cosine', augment=True, pad=2, pretrained=False, num_gpus=0, seed=0)
+    values = dict(
+        data_dir=data_dir,
+        num_classes=sample.num_classes,
+        image_size=sample.image_size,
+        channels=sample.channels,
+        mean=[0.25] * sample.channels,
+        std=[0.33] * sample.channels,
+        epochs=3,
+        batch_size=32,
+        net='compact_cnn_small',
+        optimizer='nag',
+        lr=0.1,
+        adam_lr=None,
+        wd=5e-4,
+        momentum=0.9,
+        label_smoothing=0.1,
+        warmup_epochs=0.0,
+        lr_schedule='cosine',
+        augment=True,
+        pad=2,
+        pretrained=False,
+        num_gpus=0,
+        seed=0,
+    )
     values.update(over)
     return argparse.Namespace(**values)
 
 
-class Recorder(object):
+class Recorder:
     """A StatusReporter (with trial_dir, save_dict/load_dict) that records reports and can
     stop the trial after a given epoch, as a scheduler would."""
 
@@ -54,9 +73,9 @@ def test_load_split_is_memory_mapped_and_cached(data_dir, sample):
     assert images.shape == sample.train.images.shape
     np.testing.assert_array_equal(labels, sample.train.labels)
     again, _ = _train.load_split(data_dir, 'train')
-    assert again is images                                   # one map per process
+    assert again is images  # one map per process
     _train.write_split(data_dir, 'train', sample.train.subset(np.arange(10)))
-    fresh, _ = _train.load_split(data_dir, 'train')          # rewritten files are re-read
+    fresh, _ = _train.load_split(data_dir, 'train')  # rewritten files are re-read
     assert len(fresh) == 10
 
 
@@ -68,12 +87,12 @@ def test_crop_flip_is_a_vectorized_crop_of_the_padded_image():
     padded = np.pad(images, ((0, 0), (2, 2), (2, 2), (0, 0)))
     flips = 0
     for img, src in zip(out, padded):
-        windows = [(src[y:y + 8, x:x + 8], False) for y in range(5) for x in range(5)]
+        windows = [(src[y : y + 8, x : x + 8], False) for y in range(5) for x in range(5)]
         windows += [(w[:, ::-1], True) for w, _ in windows]
         match = [f for w, f in windows if np.array_equal(w, img)]
         assert match, 'output is not a (flipped) crop of the padded input'
         flips += match[0]
-    assert 10 < flips < 54                                  # about half are flipped
+    assert 10 < flips < 54  # about half are flipped
     same = _train.crop_flip(images, np.random.default_rng(1), pad=0, flip=False)
     np.testing.assert_array_equal(same, images)
 
@@ -155,10 +174,9 @@ def test_a_deadline_shrinks_the_schedule_so_it_still_anneals(tmp_path, data_dir,
 
     rec = Recorder(str(tmp_path / 'trial_0'))
     deadline = time.time() + 6.0
-    _train.train_image_classification(_args(data_dir, sample, epochs=500), rec.reporter,
-                                      deadline=deadline)
+    _train.train_image_classification(_args(data_dir, sample, epochs=500), rec.reporter, deadline=deadline)
     assert time.time() < deadline + 1.0
     last = rec.results[-1]
     assert 1 <= last['training_epoch'] < 500
     assert last['planned_epochs'] == last['training_epoch']
-    assert last['lr'] == pytest.approx(0.0, abs=1e-9)        # annealed to the end of its schedule
+    assert last['lr'] == pytest.approx(0.0, abs=1e-9)  # annealed to the end of its schedule

@@ -4,18 +4,17 @@
 change to the tutorial is a shorter ``time_limits`` and ``num_training_epochs``. The custom
 scheduler and its stopping rule are the tutorial's code, verbatim.
 """
+
 import os
 import time
 
 import pytest
-
 from tutorial_classes import MediamStoppingRule, MedianStopping_Scheduler  # the tutorial's code, verbatim
 
-
-TIME_LIMITS = 40          # the tutorial: 2*60
-EPOCHS = 3                # the tutorial: 10
-SLACK = 6.0               # seconds fit may overrun time_limits (process teardown on a loaded machine)
-CHANCE = 0.25             # 4 classes
+TIME_LIMITS = 40  # the tutorial: 2*60
+EPOCHS = 3  # the tutorial: 10
+SLACK = 6.0  # seconds fit may overrun time_limits (process teardown on a loaded machine)
+CHANCE = 0.25  # 4 classes
 
 
 @pytest.fixture
@@ -46,9 +45,10 @@ def _check_trials(results):
 
 def test_tutorial_cells_end_to_end(tutorial_home, capsys):
     # Cell 1
+    import logging
+
     from autogluon import image_classification as task
 
-    import logging
     logging.basicConfig(level=logging.INFO)
 
     # Cell 2: the FIFO scheduler (the default)
@@ -58,9 +58,7 @@ def test_tutorial_cells_end_to_end(tutorial_home, capsys):
     num_training_epochs = EPOCHS
 
     start = time.monotonic()
-    results = task.fit(dataset,
-                       time_limits=time_limits,
-                       num_training_epochs=num_training_epochs)
+    results = task.fit(dataset, time_limits=time_limits, num_training_epochs=num_training_epochs)
     elapsed = time.monotonic() - start
     assert elapsed <= time_limits + SLACK, elapsed
     assert results.metadata['scheduler'] == 'FIFO_Scheduler'
@@ -81,10 +79,12 @@ def test_tutorial_cells_end_to_end(tutorial_home, capsys):
     trial_scheduler = 'hyperband'
 
     start = time.monotonic()
-    results = task.fit(dataset,
-                       trial_scheduler=trial_scheduler,
-                       time_limits=time_limits,
-                       num_training_epochs=num_training_epochs)
+    results = task.fit(
+        dataset,
+        trial_scheduler=trial_scheduler,
+        time_limits=time_limits,
+        num_training_epochs=num_training_epochs,
+    )
     elapsed = time.monotonic() - start
     assert elapsed <= time_limits + SLACK, elapsed
     assert results.metadata['scheduler'] == 'Hyperband_Scheduler'
@@ -104,10 +104,12 @@ def test_tutorial_cells_end_to_end(tutorial_home, capsys):
 
     # Cell 7: the custom scheduler class, really used
     start = time.monotonic()
-    results = task.fit(dataset,
-                       trial_scheduler=MedianStopping_Scheduler,
-                       time_limits=time_limits,
-                       num_training_epochs=num_training_epochs)
+    results = task.fit(
+        dataset,
+        trial_scheduler=MedianStopping_Scheduler,
+        time_limits=time_limits,
+        num_training_epochs=num_training_epochs,
+    )
     elapsed = time.monotonic() - start
     assert elapsed <= time_limits + SLACK, elapsed
     assert results.metadata['scheduler'] == 'MedianStopping_Scheduler'

@@ -1,4 +1,5 @@
 """Training functions shared by the scheduler tests (importable by worker processes)."""
+
 import os
 import signal
 import time
@@ -97,9 +98,14 @@ def mxnet_threads_fn(args, reporter):
         trainer.step(64)
         accuracy = float((net(x).argmax(axis=1) == y).mean().asscalar())
         lib = ctypes.CDLL(mx.libinfo.find_lib_path()[0])
-        reporter(epoch=epoch, accuracy=accuracy, omp_threads=lib.omp_get_max_threads(),
-                 affinity=len(os.sched_getaffinity(0)), cuda=os.environ.get("CUDA_VISIBLE_DEVICES"),
-                 pid=os.getpid())
+        reporter(
+            epoch=epoch,
+            accuracy=accuracy,
+            omp_threads=lib.omp_get_max_threads(),
+            affinity=len(os.sched_getaffinity(0)),
+            cuda=os.environ.get("CUDA_VISIBLE_DEVICES"),
+            pid=os.getpid(),
+        )
 
 
 @ag.args(x=ag.space.Real(0.0, 1.0), epochs=9, sleep=0.0)
@@ -108,8 +114,12 @@ def curve_fn(args, reporter):
     for epoch in range(1, args.epochs + 1):
         if args.sleep:
             time.sleep(args.sleep)
-        reporter(epoch=epoch, training_epoch=epoch, accuracy=args.x * (1 - 0.5 ** epoch),
-                 loss=1 - args.x * (1 - 0.5 ** epoch))
+        reporter(
+            epoch=epoch,
+            training_epoch=epoch,
+            accuracy=args.x * (1 - 0.5**epoch),
+            loss=1 - args.x * (1 - 0.5**epoch),
+        )
 
 
 @ag.args(x=ag.space.Real(0.0, 1.0), epochs=9, save_state=True, log_file="", linger=0.0, linger_x=None)
@@ -125,7 +135,7 @@ def resumable_fn(args, reporter):
         for epoch in range(start, args.epochs + 1):
             if args.save_state:
                 reporter.save_dict(epoch=epoch)
-            reporter(epoch=epoch, training_epoch=epoch, accuracy=args.x * (1 - 0.5 ** epoch))
+            reporter(epoch=epoch, training_epoch=epoch, accuracy=args.x * (1 - 0.5**epoch))
     finally:
         if args.linger_x is None or args.x == args.linger_x:
             time.sleep(args.linger)

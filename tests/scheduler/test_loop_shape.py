@@ -1,5 +1,6 @@
 """The loop holds no policy and probes nothing; the adapters give it one protocol for any
 terminator, searcher and callback, however little of the protocol a user's object implements."""
+
 import ast
 import logging
 import os
@@ -13,13 +14,16 @@ from autogluon.scheduler._protocol import CallbackList, Decision, TerminatorAdap
 from autogluon.scheduler._task import Task
 from autogluon.scheduler.terminator import HyperbandPromotion, HyperbandStopping, MedianStoppingRule, NoStop
 
-LOOP = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
-                    "autogluon", "scheduler", "_loop.py")
+LOOP = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+    "autogluon",
+    "scheduler",
+    "_loop.py",
+)
 CPU1 = {"num_cpus": 1, "num_gpus": 0}
 
 # What the loop may import: the standard library it needs and the modules below it.
-ALLOWED_IMPORTS = {"logging", "math", "numbers", "os", "signal", "threading", "time",
-                   "._protocol", "._task"}
+ALLOWED_IMPORTS = {"logging", "math", "numbers", "os", "signal", "threading", "time", "._protocol", "._task"}
 
 
 def _loop_tree():
@@ -28,8 +32,13 @@ def _loop_tree():
 
 
 def test_the_loop_calls_no_getattr_nor_hasattr():
-    calls = [node for node in ast.walk(_loop_tree()) if isinstance(node, ast.Call)
-             and isinstance(node.func, ast.Name) and node.func.id in ("getattr", "hasattr", "setattr")]
+    calls = [
+        node
+        for node in ast.walk(_loop_tree())
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id in ("getattr", "hasattr", "setattr")
+    ]
     assert calls == [], ["line %d: %s" % (c.lineno, c.func.id) for c in calls]
 
 
@@ -66,8 +75,19 @@ class OnlyReport:
 
 
 def _run(fn, terminator, checkpoint, num_trials, resume=False, **kw):
-    s = FIFO_Scheduler(fn, None, CPU1, "grid", checkpoint=checkpoint, resume=resume, num_trials=num_trials,
-                       terminator=terminator, progress=False, executor="inprocess", **kw)
+    s = FIFO_Scheduler(
+        fn,
+        None,
+        CPU1,
+        "grid",
+        checkpoint=checkpoint,
+        resume=resume,
+        num_trials=num_trials,
+        terminator=terminator,
+        progress=False,
+        executor="inprocess",
+        **kw,
+    )
     return s.run()
 
 
@@ -77,15 +97,21 @@ def test_a_terminator_with_only_on_task_report_stops_trials_and_resumes_by_repla
     first = OnlyReport()
     s = _run(fn, first, ck, 4)
     statuses = {t.config["x"]: (t.status, len(t.history)) for t in s.tasks.values()}
-    assert statuses == {0.2: (TaskStatus.STOPPED, 2), 0.9: (TaskStatus.COMPLETED, 3),
-                        0.4: (TaskStatus.STOPPED, 2), 0.8: (TaskStatus.COMPLETED, 3)}, statuses
-    assert all(t.reason == "stopped by OnlyReport" for t in s.tasks.values() if t.status == TaskStatus.STOPPED)
+    assert statuses == {
+        0.2: (TaskStatus.STOPPED, 2),
+        0.9: (TaskStatus.COMPLETED, 3),
+        0.4: (TaskStatus.STOPPED, 2),
+        0.8: (TaskStatus.COMPLETED, 3),
+    }, statuses
+    assert all(
+        t.reason == "stopped by OnlyReport" for t in s.tasks.values() if t.status == TaskStatus.STOPPED
+    )
     assert load_checkpoint(ck)["terminator"] is None  # nothing to save: it is replayed on resume
 
     again = OnlyReport()
     resumed = _run(fn, again, ck, 6, resume=True)
     # the recorded reports were replayed into the new terminator (trial by trial) before any new trial
-    assert again.seen[:len(first.seen)] == sorted(first.seen)
+    assert again.seen[: len(first.seen)] == sorted(first.seen)
     assert len(resumed.tasks) == 6
     assert resumed.tasks[4].status == TaskStatus.STOPPED and resumed.tasks[5].status == TaskStatus.COMPLETED
 
@@ -127,9 +153,21 @@ def _raises_for_negative(args, reporter):
 def test_a_searcher_without_the_optional_hooks_runs_with_failures_and_a_checkpoint(tmp_path):
     searcher = PlainSearcher([0.3, -1.0, 0.6])
     ck = str(tmp_path / "ck.ag")
-    s = FIFO_Scheduler(_raises_for_negative, None, CPU1, searcher, checkpoint=ck, progress=False,
-                       executor="inprocess", num_trials=5).run()  # the searcher ends the run after 3
-    assert [t.status for t in s.tasks.values()] == [TaskStatus.COMPLETED, TaskStatus.FAILED, TaskStatus.COMPLETED]
+    s = FIFO_Scheduler(
+        _raises_for_negative,
+        None,
+        CPU1,
+        searcher,
+        checkpoint=ck,
+        progress=False,
+        executor="inprocess",
+        num_trials=5,
+    ).run()  # the searcher ends the run after 3
+    assert [t.status for t in s.tasks.values()] == [
+        TaskStatus.COMPLETED,
+        TaskStatus.FAILED,
+        TaskStatus.COMPLETED,
+    ]
     assert searcher.updates == [(0.3, 0.3), (0.6, 0.6)]  # the failed trial is not an update
     assert load_checkpoint(ck)["searcher"] is None
 
@@ -151,11 +189,23 @@ class WithCallback(FIFO_Scheduler):
 
 def test_a_callback_with_one_hook_gets_that_hook_and_nothing_fails(caplog):
     caplog.set_level(logging.INFO, logger="autogluon")
-    s = WithCallback(_fn_of([0.1, 0.2, 0.3]), None, CPU1, "grid", checkpoint=None, num_trials=3,
-                     progress=False, executor="inprocess")
+    s = WithCallback(
+        _fn_of([0.1, 0.2, 0.3]),
+        None,
+        CPU1,
+        "grid",
+        checkpoint=None,
+        num_trials=3,
+        progress=False,
+        executor="inprocess",
+    )
     s.extra = OnlyEnd()
     s.run()
-    assert sorted(s.extra.ended) == [(0, TaskStatus.COMPLETED), (1, TaskStatus.COMPLETED), (2, TaskStatus.COMPLETED)]
+    assert sorted(s.extra.ended) == [
+        (0, TaskStatus.COMPLETED),
+        (1, TaskStatus.COMPLETED),
+        (2, TaskStatus.COMPLETED),
+    ]
     assert "the run goes on" not in caplog.text, caplog.text  # no hook was missed as a failure
 
 
@@ -179,6 +229,7 @@ def test_a_failing_callback_is_logged_and_the_others_still_run(caplog):
 
 
 # -- the terminator adapter by itself ---------------------------------------------------------------
+
 
 def _task(tid=0, x=0.5):
     return Task(tid, {"x": x}, "accuracy", 1.0)
@@ -243,11 +294,15 @@ def test_an_object_that_is_no_terminator_is_refused():
         TerminatorAdapter(object(), "epoch")
 
 
-@pytest.mark.parametrize("make", [
-    lambda: MedianStoppingRule(time_attr="epoch", grace_period=1, min_samples_required=1),
-    lambda: HyperbandPromotion(time_attr="epoch", max_t=8, grace_period=1, reduction_factor=2, seed=0),
-    lambda: HyperbandStopping(time_attr="epoch", max_t=8, grace_period=1, reduction_factor=2, seed=0),
-], ids=["median", "promotion", "stopping"])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: MedianStoppingRule(time_attr="epoch", grace_period=1, min_samples_required=1),
+        lambda: HyperbandPromotion(time_attr="epoch", max_t=8, grace_period=1, reduction_factor=2, seed=0),
+        lambda: HyperbandStopping(time_attr="epoch", max_t=8, grace_period=1, reduction_factor=2, seed=0),
+    ],
+    ids=["median", "promotion", "stopping"],
+)
 def test_a_built_in_rules_decide_gives_what_the_adapter_reads_from_the_bool_protocol(make):
     native, by_bool = make(), make()
     adapter = TerminatorAdapter(by_bool, "epoch")
@@ -272,8 +327,9 @@ def test_a_subclass_overriding_a_former_loop_method_is_warned(caplog):
             raise AssertionError("not called any more")
 
     caplog.set_level(logging.WARNING, logger="autogluon.scheduler")
-    Old(_fn_of([0.5]), None, CPU1, "grid", checkpoint=None, num_trials=1, progress=False,
-        executor="inprocess").run()
+    Old(
+        _fn_of([0.5]), None, CPU1, "grid", checkpoint=None, num_trials=1, progress=False, executor="inprocess"
+    ).run()
     assert "Old._on_report is no longer called" in caplog.text
 
 

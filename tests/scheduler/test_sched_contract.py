@@ -1,10 +1,10 @@
 """Contract: every scheduler x terminator drives trials through their whole life correctly."""
+
 import pytest
+from helpers_sched import curve_fn
 
 from autogluon.scheduler import FIFO_Scheduler, Hyperband_Scheduler, TaskStatus
 from autogluon.scheduler.terminator import terminator_factory
-
-from helpers_sched import curve_fn
 
 CPU1 = {"num_cpus": 1, "num_gpus": 0}
 
@@ -46,11 +46,26 @@ TERMINATORS = ["none", "median", "hyperband", "hyperband_promotion"]
 @pytest.mark.parametrize("name", TERMINATORS)
 @pytest.mark.parametrize("executor", ["inprocess", "local"])
 def test_trial_life_cycle(scheduler_cls, name, executor):
-    inner = terminator_factory(name, time_attr="training_epoch", reward_attr="accuracy", max_t=9,
-                               grace_period=1, reduction_factor=3, seed=0, min_samples_required=2)
+    inner = terminator_factory(
+        name,
+        time_attr="training_epoch",
+        reward_attr="accuracy",
+        max_t=9,
+        grace_period=1,
+        reduction_factor=3,
+        seed=0,
+        min_samples_required=2,
+    )
     rule = Recorder(inner)
-    kwargs = dict(checkpoint=None, num_trials=10, seed=1, progress=False, executor=executor,
-                  time_attr="training_epoch", terminator=rule)
+    kwargs = dict(
+        checkpoint=None,
+        num_trials=10,
+        seed=1,
+        progress=False,
+        executor=executor,
+        time_attr="training_epoch",
+        terminator=rule,
+    )
     if scheduler_cls is Hyperband_Scheduler:
         kwargs.update(max_t=9, grace_period=1, reduction_factor=3, visualizer="none")
     s = scheduler_cls(curve_fn, {"epochs": 9}, CPU1, "random", **kwargs).run()
@@ -61,7 +76,9 @@ def test_trial_life_cycle(scheduler_cls, name, executor):
         reports = [c for c in calls if c[0] == "report"]
         # every report reached the terminator once, except one reaching Hyperband's max_t: that one
         # completes the trial and goes to on_task_complete
-        at_max_t = [r for r in task.history if scheduler_cls is Hyperband_Scheduler and r["training_epoch"] >= 9]
+        at_max_t = [
+            r for r in task.history if scheduler_cls is Hyperband_Scheduler and r["training_epoch"] >= 9
+        ]
         assert len(reports) == len(task.history) - len(at_max_t)
         ends = [c for c in calls if c[0] in ("complete", "remove")]
         if task.status == TaskStatus.PAUSED:

@@ -1,5 +1,6 @@
 """A Dask cluster with TLS, started from the ``dask scheduler`` / ``dask worker`` command lines on
 127.0.0.1 with certificates made here: the trial channel back to the driver must use TLS too."""
+
 import contextlib
 import os
 import shutil
@@ -17,11 +18,10 @@ distributed = pytest.importorskip("distributed", reason="the 'distributed' packa
 psutil = pytest.importorskip("psutil", reason="psutil comes with distributed")
 
 from distributed.security import Security  # noqa: E402
+from helpers_sched import linear_fn  # noqa: E402
 
 from autogluon.distributed import DaskExecutor  # noqa: E402
 from autogluon.scheduler import FIFO_Scheduler, TaskStatus  # noqa: E402
-
-from helpers_sched import linear_fn  # noqa: E402
 
 CPU1 = {"num_cpus": 1, "num_gpus": 0}
 OPENSSL = shutil.which("openssl")
@@ -36,16 +36,58 @@ def _make_certs(folder):
     a worker from the second; and a bundle of both CAs (EC keys: quick)."""
     ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
     with open(os.path.join(folder, "leaf.ext"), "w") as f:
-        f.write("basicConstraints=CA:FALSE\nsubjectAltName=IP:127.0.0.1\n"
-                "extendedKeyUsage=serverAuth,clientAuth\n")
+        f.write(
+            "basicConstraints=CA:FALSE\nsubjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n"
+        )
     for ca, leaves in (("ca", ("node", "client")), ("ca2", ("node2",))):
-        _openssl("req", "-x509", *ec, "-keyout", ca + ".key", "-out", ca + ".pem", "-days", "2", "-subj",
-                 "/CN=ag-test-" + ca, "-addext", "basicConstraints=critical,CA:TRUE",
-                 "-addext", "keyUsage=critical,keyCertSign,cRLSign", cwd=folder)
+        _openssl(
+            "req",
+            "-x509",
+            *ec,
+            "-keyout",
+            ca + ".key",
+            "-out",
+            ca + ".pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=ag-test-" + ca,
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+            cwd=folder,
+        )
         for name in leaves:
-            _openssl("req", *ec, "-keyout", name + ".key", "-out", name + ".csr", "-subj", "/CN=" + name, cwd=folder)
-            _openssl("x509", "-req", "-in", name + ".csr", "-CA", ca + ".pem", "-CAkey", ca + ".key",
-                     "-CAcreateserial", "-out", name + ".pem", "-days", "2", "-extfile", "leaf.ext", cwd=folder)
+            _openssl(
+                "req",
+                *ec,
+                "-keyout",
+                name + ".key",
+                "-out",
+                name + ".csr",
+                "-subj",
+                "/CN=" + name,
+                cwd=folder,
+            )
+            _openssl(
+                "x509",
+                "-req",
+                "-in",
+                name + ".csr",
+                "-CA",
+                ca + ".pem",
+                "-CAkey",
+                ca + ".key",
+                "-CAcreateserial",
+                "-out",
+                name + ".pem",
+                "-days",
+                "2",
+                "-extfile",
+                "leaf.ext",
+                cwd=folder,
+            )
     with open(os.path.join(folder, "bundle.pem"), "w") as out:
         for ca in ("ca.pem", "ca2.pem"):
             with open(os.path.join(folder, ca)) as f:
@@ -60,8 +102,13 @@ def _dask_cli():
 
 def _start(args, log_path):
     with open(log_path, "wb") as log:
-        return subprocess.Popen(_dask_cli() + args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                start_new_session=True)
+        return subprocess.Popen(
+            _dask_cli() + args,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
 
 
 def _scheduler_address(scheduler_file, proc, timeout=60):
@@ -110,20 +157,56 @@ def _tls_cluster(folder, scheduler, worker, client_certs):
     """``dask scheduler`` and ``dask worker`` (2 threads, CPU=2) with TLS on 127.0.0.1, and a TLS Client.
 
     Each of ``scheduler``, ``worker``, ``client_certs`` is (CA file, certificate, key)."""
+
     def tls(ca, cert, key):
         return ["--tls-ca-file", ca, "--tls-cert", cert, "--tls-key", key]
 
     scheduler_file = os.path.join(folder, "scheduler.json")
-    procs = [_start(["scheduler", "--host", "127.0.0.1", "--port", "0", "--protocol", "tls", "--no-dashboard",
-                     "--scheduler-file", scheduler_file, *tls(*scheduler)], os.path.join(folder, "scheduler.log"))]
+    procs = [
+        _start(
+            [
+                "scheduler",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--protocol",
+                "tls",
+                "--no-dashboard",
+                "--scheduler-file",
+                scheduler_file,
+                *tls(*scheduler),
+            ],
+            os.path.join(folder, "scheduler.log"),
+        )
+    ]
     client = None
     try:
         address = _scheduler_address(scheduler_file, procs[0])
         assert address.startswith("tls://127.0.0.1:")
-        procs.append(_start(["worker", address, "--host", "127.0.0.1", "--nthreads", "2", "--nworkers", "1",
-                             "--resources", "CPU=2", "--memory-limit", "0", "--no-dashboard",
-                             "--local-directory", os.path.join(folder, "dask-worker"), *tls(*worker)],
-                            os.path.join(folder, "worker.log")))
+        procs.append(
+            _start(
+                [
+                    "worker",
+                    address,
+                    "--host",
+                    "127.0.0.1",
+                    "--nthreads",
+                    "2",
+                    "--nworkers",
+                    "1",
+                    "--resources",
+                    "CPU=2",
+                    "--memory-limit",
+                    "0",
+                    "--no-dashboard",
+                    "--local-directory",
+                    os.path.join(folder, "dask-worker"),
+                    *tls(*worker),
+                ],
+                os.path.join(folder, "worker.log"),
+            )
+        )
         ca, cert, key = client_certs
         security = Security(tls_ca_file=ca, tls_client_cert=cert, tls_client_key=key, require_encryption=True)
         client = distributed.Client(address, security=security, timeout=30)
@@ -149,7 +232,9 @@ def certs(tmp_path):
 @pytest.fixture
 def tls_cluster(tmp_path, certs):
     node = (certs("ca.pem"), certs("node.pem"), certs("node.key"))
-    with _tls_cluster(str(tmp_path), node, node, (certs("ca.pem"), certs("client.pem"), certs("client.key"))) as c:
+    with _tls_cluster(
+        str(tmp_path), node, node, (certs("ca.pem"), certs("client.pem"), certs("client.key"))
+    ) as c:
         yield c
 
 
@@ -167,8 +252,17 @@ def _try_plain(address, authkey, outcome):
 def test_the_trial_channel_uses_tls_when_the_dask_client_does(tls_cluster):
     executor = DaskExecutor(tls_cluster)
     executor.handshake_timeout = 2.0
-    s = FIFO_Scheduler(linear_fn, {"epochs": 6, "sleep": 0.3}, CPU1, "random", checkpoint=None, num_trials=3,
-                       time_out=60, progress=False, executor=executor)
+    s = FIFO_Scheduler(
+        linear_fn,
+        {"epochs": 6, "sleep": 0.3},
+        CPU1,
+        "random",
+        checkpoint=None,
+        num_trials=3,
+        time_out=60,
+        progress=False,
+        executor=executor,
+    )
     seen, plain, threads = set(), [], []
     original = s._emit
 
@@ -177,14 +271,21 @@ def test_the_trial_channel_uses_tls_when_the_dask_client_does(tls_cluster):
         if hook == "on_report":
             seen.update(getattr(h.conn, "tls_version", lambda: "plain")() for h in executor._conns.values())
             if not threads:
-                threads.append(threading.Thread(target=_try_plain, args=(
-                    executor._listener.address, executor._authkey, plain), daemon=True))
+                threads.append(
+                    threading.Thread(
+                        target=_try_plain,
+                        args=(executor._listener.address, executor._authkey, plain),
+                        daemon=True,
+                    )
+                )
                 threads[0].start()
 
     s._emit = emit
     s.run()
     threads[0].join(15)
-    assert len(s.tasks) == 3 and all(t.status == TaskStatus.COMPLETED for t in s.tasks.values()), s.get_trials()
+    assert len(s.tasks) == 3 and all(t.status == TaskStatus.COMPLETED for t in s.tasks.values()), (
+        s.get_trials()
+    )
     assert seen and seen <= {"TLSv1.2", "TLSv1.3"}, seen
     assert plain and plain != ["connected"], plain
 
@@ -192,8 +293,10 @@ def test_the_trial_channel_uses_tls_when_the_dask_client_does(tls_cluster):
 def test_a_tls_client_without_certificates_for_the_channel_is_refused():
     from autogluon.scheduler._dask import _driver_tls_context
 
-    fake = types.SimpleNamespace(security=Security(require_encryption=True),
-                                 scheduler=types.SimpleNamespace(address="tls://127.0.0.1:1"))
+    fake = types.SimpleNamespace(
+        security=Security(require_encryption=True),
+        scheduler=types.SimpleNamespace(address="tls://127.0.0.1:1"),
+    )
     with pytest.raises(ValueError, match="tls_ca_file and tls_client_cert"):
         _driver_tls_context(fake)
     fake.scheduler.address = "tcp://127.0.0.1:1"
@@ -208,26 +311,41 @@ def test_a_worker_without_tls_certificates_is_refused_for_a_tls_channel(tmp_path
     worker = types.SimpleNamespace(security=Security(require_encryption=False), address="tcp://127.0.0.1:2")
     with pytest.raises(TrialChannelError, match="has no TLS certificate"):
         _worker_tls(worker)
-    worker.security = Security(tls_ca_file=str(tmp_path / "missing-ca.pem"),
-                               tls_worker_cert=str(tmp_path / "missing.pem"))
+    worker.security = Security(
+        tls_ca_file=str(tmp_path / "missing-ca.pem"), tls_worker_cert=str(tmp_path / "missing.pem")
+    )
     with pytest.raises(TrialChannelError, match="cannot use its TLS certificates"):
         _worker_tls(worker)
 
 
-def test_a_worker_certificate_the_driver_does_not_accept_stops_the_run_with_the_reason(tmp_path, certs, caplog):
+def test_a_worker_certificate_the_driver_does_not_accept_stops_the_run_with_the_reason(
+    tmp_path, certs, caplog
+):
     # The scheduler accepts both CAs, so the cluster works; the driver's CA (the client's) does not
     # accept the worker's certificate, so no trial process can open the trial channel.
     from autogluon.scheduler._channel import TrialChannelError
 
     scheduler = (certs("bundle.pem"), certs("node.pem"), certs("node.key"))
     worker = (certs("ca.pem"), certs("node2.pem"), certs("node2.key"))
-    with _tls_cluster(str(tmp_path), scheduler, worker, (certs("ca.pem"), certs("client.pem"),
-                                                         certs("client.key"))) as client:
-        s = FIFO_Scheduler(linear_fn, None, CPU1, "random", checkpoint=None, num_trials=2, time_out=60,
-                           progress=False, dask_client=client)
+    with _tls_cluster(
+        str(tmp_path), scheduler, worker, (certs("ca.pem"), certs("client.pem"), certs("client.key"))
+    ) as client:
+        s = FIFO_Scheduler(
+            linear_fn,
+            None,
+            CPU1,
+            "random",
+            checkpoint=None,
+            num_trials=2,
+            time_out=60,
+            progress=False,
+            dask_client=client,
+        )
         start = time.monotonic()
         with pytest.raises(TrialChannelError, match="could not set up TLS to the driver"):
             s.run()
         assert time.monotonic() - start < 30
-    assert any("dropped a connection from 127.0.0.1:" in r.getMessage() and "CERTIFICATE" in r.getMessage().upper()
-               for r in caplog.records), [r.getMessage() for r in caplog.records]
+    assert any(
+        "dropped a connection from 127.0.0.1:" in r.getMessage() and "CERTIFICATE" in r.getMessage().upper()
+        for r in caplog.records
+    ), [r.getMessage() for r in caplog.records]

@@ -1,4 +1,5 @@
 """Failed trials reach the screen by default, and the user's own logging configuration wins."""
+
 import os
 import subprocess
 import sys
@@ -28,8 +29,9 @@ print('DONE', len(s.tasks))
 def _run(tmp_path, logging_setup="", progress=False):
     script = tmp_path / "user_script.py"
     script.write_text(SCRIPT % {"root": ROOT, "logging": logging_setup, "progress": progress})
-    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=180,
-                         cwd=str(tmp_path))
+    out = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=180, cwd=str(tmp_path)
+    )
     assert out.returncode == 0, out.stderr
     assert "DONE 12" in out.stdout
     return out.stderr
@@ -51,7 +53,9 @@ def test_failures_are_shown_on_stderr_without_any_logging_setup(tmp_path):
 
 
 def test_the_users_logging_configuration_wins_and_nothing_is_printed_twice(tmp_path):
-    err = _run(tmp_path, "import logging\nlogging.basicConfig(level=logging.INFO, format='USER| %(message)s')")
+    err = _run(
+        tmp_path, "import logging\nlogging.basicConfig(level=logging.INFO, format='USER| %(message)s')"
+    )
     assert err.count("2 of 12 trials failed") == 1
     assert "USER| 2 of 12 trials failed" in err
     assert "USER| run finished" in err  # their level (INFO) applies

@@ -1,4 +1,5 @@
 """Fault injection with real processes and real signals: nothing is lost, nothing hangs."""
+
 import asyncio
 import os
 import signal
@@ -9,11 +10,10 @@ import time
 
 import psutil
 import pytest
+from helpers_sched import flaky_fn, hanging_fn, linear_fn, slow_epoch_fn
 
 from autogluon.scheduler import FIFO_Scheduler, TaskStatus
 from autogluon.scheduler._checkpoint import load_checkpoint
-
-from helpers_sched import flaky_fn, hanging_fn, linear_fn, slow_epoch_fn
 
 CPU1 = {"num_cpus": 1, "num_gpus": 0}
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -22,8 +22,9 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 
 def test_hung_trial_times_out_and_the_run_goes_on():
     start = time.monotonic()
-    s = FIFO_Scheduler(hanging_fn, None, CPU1, "grid", checkpoint=None, progress=False,
-                       trial_timeout=1.0).run()
+    s = FIFO_Scheduler(
+        hanging_fn, None, CPU1, "grid", checkpoint=None, progress=False, trial_timeout=1.0
+    ).run()
     assert time.monotonic() - start < 15
     by_x = {t.config["x"]: t for t in s.tasks.values()}
     assert by_x[2].status == TaskStatus.FAILED and "trial_timeout" in by_x[2].reason
@@ -32,8 +33,9 @@ def test_hung_trial_times_out_and_the_run_goes_on():
 
 
 def test_failed_trial_is_retried(tmp_path):
-    s = FIFO_Scheduler(flaky_fn, {"marker_dir": str(tmp_path)}, CPU1, "grid", checkpoint=None,
-                       progress=False, max_retries=1).run()
+    s = FIFO_Scheduler(
+        flaky_fn, {"marker_dir": str(tmp_path)}, CPU1, "grid", checkpoint=None, progress=False, max_retries=1
+    ).run()
     by_x = {t.config["x"]: t for t in s.tasks.values()}
     assert all(t.status == TaskStatus.COMPLETED for t in s.tasks.values())
     assert by_x[1].attempts == 2 and by_x[0].attempts == 1
@@ -41,15 +43,17 @@ def test_failed_trial_is_retried(tmp_path):
 
 
 def test_without_retries_a_failure_is_final(tmp_path):
-    s = FIFO_Scheduler(flaky_fn, {"marker_dir": str(tmp_path)}, CPU1, "grid", checkpoint=None,
-                       progress=False).run()
+    s = FIFO_Scheduler(
+        flaky_fn, {"marker_dir": str(tmp_path)}, CPU1, "grid", checkpoint=None, progress=False
+    ).run()
     assert {t.config["x"]: t.status for t in s.tasks.values()}[1] == TaskStatus.FAILED
 
 
 def test_time_limit_is_honored_mid_epoch():
     start = time.monotonic()
-    s = FIFO_Scheduler(slow_epoch_fn, None, CPU1, "random", checkpoint=None, progress=False, num_trials=4,
-                       time_out=1.5).run()
+    s = FIFO_Scheduler(
+        slow_epoch_fn, None, CPU1, "random", checkpoint=None, progress=False, num_trials=4, time_out=1.5
+    ).run()
     assert time.monotonic() - start < 5
     # cut mid-way through their first epoch, they have no result: they stay pending (a resume runs them)
     assert [t.status for t in s.tasks.values()] == [TaskStatus.PENDING, TaskStatus.PENDING]
@@ -101,8 +105,17 @@ def test_signal_stops_the_driver_promptly_with_a_checkpoint_and_no_workers(tmp_p
     assert not alive, "workers survived the interrupted driver"
     state = load_checkpoint(ck)
     assert len(state["rerun"]) == 2  # the two running trials will run again on resume
-    resumed = FIFO_Scheduler(linear_fn, {"epochs": 2, "sleep": 0.0}, CPU1, "random", checkpoint=ck,
-                             num_trials=6, seed=0, progress=False, resume=True).run()
+    resumed = FIFO_Scheduler(
+        linear_fn,
+        {"epochs": 2, "sleep": 0.0},
+        CPU1,
+        "random",
+        checkpoint=ck,
+        num_trials=6,
+        seed=0,
+        progress=False,
+        resume=True,
+    ).run()
     assert len(resumed.tasks) == 6
     assert all(t.status == TaskStatus.COMPLETED for t in resumed.tasks.values())
 
@@ -127,8 +140,9 @@ def test_import_starts_no_threads_or_processes_and_loads_no_framework():
 def test_runs_inside_a_running_event_loop_as_in_jupyter():
     async def cell():
         assert asyncio.get_running_loop().is_running()
-        return FIFO_Scheduler(linear_fn, None, CPU1, "random", checkpoint=None, num_trials=2,
-                              progress=False).run()
+        return FIFO_Scheduler(
+            linear_fn, None, CPU1, "random", checkpoint=None, num_trials=2, progress=False
+        ).run()
 
     s = asyncio.run(cell())
     assert len(s.tasks) == 2 and s.num_finished == 2

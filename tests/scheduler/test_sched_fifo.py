@@ -1,15 +1,15 @@
 """FIFO_Scheduler end to end with real worker processes."""
+
 import argparse
 import logging
 import os
 import time
 
 import pytest
+from helpers_sched import StopAtEpoch, faulty_fn, linear_fn, marker_fn, pid_fn
 
 import autogluon as ag
 from autogluon.scheduler import FIFO_Scheduler, TaskStatus
-
-from helpers_sched import StopAtEpoch, faulty_fn, linear_fn, marker_fn, pid_fn
 
 CPU1 = {"num_cpus": 1, "num_gpus": 0}
 
@@ -92,7 +92,13 @@ def test_raising_trial_and_killed_worker_are_failed_and_run_goes_on(tmp_path, ca
     assert "deliberate failure for x=2" in caplog.text
     trials = s.get_trials()
     assert list(trials.sort_values("config.x")["status"]) == [
-        "completed", "completed", "failed", "completed", "failed", "completed"]
+        "completed",
+        "completed",
+        "failed",
+        "completed",
+        "failed",
+        "completed",
+    ]
 
 
 def test_missing_reward_key_fails_the_trial_naming_the_key():
@@ -111,8 +117,9 @@ def test_missing_time_key_fails_the_trial_naming_the_key():
     def no_epoch(args, reporter):
         reporter(step=1, accuracy=0.3)
 
-    s = FIFO_Scheduler(no_epoch, None, CPU1, "random", checkpoint=None, num_trials=1, progress=False,
-                       time_attr="epoch").run()
+    s = FIFO_Scheduler(
+        no_epoch, None, CPU1, "random", checkpoint=None, num_trials=1, progress=False, time_attr="epoch"
+    ).run()
     assert s.tasks[0].status == TaskStatus.FAILED
     assert "'epoch'" in s.tasks[0].error and "time_attr" in s.tasks[0].error
 
@@ -145,8 +152,9 @@ def test_mode_min_picks_the_lowest_loss():
     def fn(args, reporter):
         reporter(epoch=1, loss=float(args.x))
 
-    s = FIFO_Scheduler(fn, None, CPU1, "grid", checkpoint=None, progress=False, reward_attr="loss",
-                       mode="min").run()
+    s = FIFO_Scheduler(
+        fn, None, CPU1, "grid", checkpoint=None, progress=False, reward_attr="loss", mode="min"
+    ).run()
     assert s.get_best_config() == {"x": 1}
     assert s.get_best_reward() == 1.0
 
@@ -167,8 +175,17 @@ def test_era_a_argparse_args_and_configspace_searcher():
         for e in range(1, args.epochs + 1):
             reporter(epoch=e, accuracy=(0.9 if args.net == "a" else 0.8) - args.lr)
 
-    s = FIFO_Scheduler(train_fn, args, CPU1, searcher, checkpoint=None, num_trials=4, progress=False,
-                       reward_attr="accuracy", time_attr="epoch").run()
+    s = FIFO_Scheduler(
+        train_fn,
+        args,
+        CPU1,
+        searcher,
+        checkpoint=None,
+        num_trials=4,
+        progress=False,
+        reward_attr="accuracy",
+        time_attr="epoch",
+    ).run()
     s.join_tasks()
     assert len(s.tasks) == 4
     assert all(len(t.history) == 2 for t in s.tasks.values())

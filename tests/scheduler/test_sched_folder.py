@@ -1,4 +1,5 @@
 """One live run per checkpoint folder, a folder checked before the first trial, no temp folders left."""
+
 import gc
 import glob
 import logging
@@ -11,12 +12,11 @@ import threading
 import time
 
 import pytest
+from helpers_sched import linear_fn, logged_fn, marker_fn
 
 from autogluon.core._lock import LOCK_NAME, lock_folder
 from autogluon.scheduler import FIFO_Scheduler, FolderInUseError, FolderNotWritableError, TaskStatus
 from autogluon.scheduler._checkpoint import load_checkpoint
-
-from helpers_sched import linear_fn, logged_fn, marker_fn
 
 CPU1 = {"num_cpus": 1, "num_gpus": 0}
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -56,15 +56,29 @@ def test_a_second_scheduler_on_a_folder_in_use_is_refused_and_the_first_is_untou
         # the first run is training (a trial started) when the second one starts
         _wait_for(lambda: os.path.exists(log), "the first run's first trial")
         other_log = str(tmp_path / "b.log")
-        second = FIFO_Scheduler(logged_fn, {"log_file": other_log, "sleep": 0.0}, CPU1, "random",
-                                checkpoint=str(tmp_path / "exp" / "other.ag"), num_trials=2, progress=False)
+        second = FIFO_Scheduler(
+            logged_fn,
+            {"log_file": other_log, "sleep": 0.0},
+            CPU1,
+            "random",
+            checkpoint=str(tmp_path / "exp" / "other.ag"),
+            num_trials=2,
+            progress=False,
+        )
         with pytest.raises(FolderInUseError) as info:
             second.run()
         message = str(info.value)
         assert str(tmp_path / "exp") in message and "pid %d" % driver.pid in message
         assert "another folder" in message and "wait" in message
-        same_path = FIFO_Scheduler(logged_fn, {"log_file": other_log, "sleep": 0.0}, CPU1, "random",
-                                   checkpoint=ck, num_trials=2, progress=False)
+        same_path = FIFO_Scheduler(
+            logged_fn,
+            {"log_file": other_log, "sleep": 0.0},
+            CPU1,
+            "random",
+            checkpoint=ck,
+            num_trials=2,
+            progress=False,
+        )
         with pytest.raises(FolderInUseError):
             same_path.run()
         assert not os.path.exists(other_log), "the refused run started a trial"
@@ -93,8 +107,17 @@ def test_a_run_killed_with_sigkill_does_not_leave_its_folder_locked(tmp_path):
             driver.kill()
             driver.wait()
     assert os.path.exists(str(tmp_path / LOCK_NAME))  # the dead run's file is still there ...
-    resumed = FIFO_Scheduler(logged_fn, {"log_file": log, "sleep": 0.0}, CPU1, "random", checkpoint=ck,
-                             resume=os.path.exists(ck), num_trials=6, seed=0, progress=False)
+    resumed = FIFO_Scheduler(
+        logged_fn,
+        {"log_file": log, "sleep": 0.0},
+        CPU1,
+        "random",
+        checkpoint=ck,
+        resume=os.path.exists(ck),
+        num_trials=6,
+        seed=0,
+        progress=False,
+    )
     resumed.run()  # ... but it does not lock the folder
     assert len(resumed.tasks) == 6 and resumed.num_finished == 6
 
@@ -102,7 +125,7 @@ def test_a_run_killed_with_sigkill_does_not_leave_its_folder_locked(tmp_path):
 def test_another_thread_of_the_same_process_is_refused_but_the_same_thread_may_reenter(tmp_path):
     folder = str(tmp_path / "f")
     outer = lock_folder(folder)
-    inner = lock_folder(folder)   # the same thread (task.fit, then its scheduler's run())
+    inner = lock_folder(folder)  # the same thread (task.fit, then its scheduler's run())
     errors = []
 
     def other():
@@ -127,8 +150,15 @@ def test_an_unusable_checkpoint_folder_fails_before_the_first_trial(tmp_path):
     blocker.write_text("a file where the checkpoint folder should be")
     markers = tmp_path / "markers"
     markers.mkdir()
-    s = FIFO_Scheduler(marker_fn, {"marker_dir": str(markers), "epochs": 1}, CPU1, "random",
-                       checkpoint=str(blocker / "exp" / "ck.ag"), num_trials=3, progress=False)
+    s = FIFO_Scheduler(
+        marker_fn,
+        {"marker_dir": str(markers), "epochs": 1},
+        CPU1,
+        "random",
+        checkpoint=str(blocker / "exp" / "ck.ag"),
+        num_trials=3,
+        progress=False,
+    )
     with pytest.raises(FolderNotWritableError) as info:
         s.run()
     assert str(blocker / "exp") in str(info.value)
@@ -142,8 +172,15 @@ def test_a_read_only_checkpoint_folder_fails_before_the_first_trial(tmp_path):
         pytest.skip("needs Linux sysfs")
     markers = tmp_path / "markers"
     markers.mkdir()
-    s = FIFO_Scheduler(marker_fn, {"marker_dir": str(markers), "epochs": 1}, CPU1, "random",
-                       checkpoint=os.path.join(folder, "ck.ag"), num_trials=3, progress=False)
+    s = FIFO_Scheduler(
+        marker_fn,
+        {"marker_dir": str(markers), "epochs": 1},
+        CPU1,
+        "random",
+        checkpoint=os.path.join(folder, "ck.ag"),
+        num_trials=3,
+        progress=False,
+    )
     with pytest.raises(FolderNotWritableError, match="not writable"):
         s.run()
     assert os.listdir(str(markers)) == []
@@ -152,8 +189,15 @@ def test_a_read_only_checkpoint_folder_fails_before_the_first_trial(tmp_path):
 def test_a_folder_given_as_checkpoint_is_a_clear_error_before_any_trial(tmp_path):
     markers = tmp_path / "markers"
     markers.mkdir()
-    s = FIFO_Scheduler(marker_fn, {"marker_dir": str(markers), "epochs": 1}, CPU1, "random",
-                       checkpoint=str(tmp_path), num_trials=2, progress=False)
+    s = FIFO_Scheduler(
+        marker_fn,
+        {"marker_dir": str(markers), "epochs": 1},
+        CPU1,
+        "random",
+        checkpoint=str(tmp_path),
+        num_trials=2,
+        progress=False,
+    )
     with pytest.raises(ValueError, match="checkpoint must be a file path"):
         s.run()
     assert os.listdir(str(markers)) == []
@@ -183,8 +227,9 @@ def test_checkpoint_none_leaves_no_temporary_folder_behind(tmp_path):
     assert out.returncode == 0 and "done" in out.stdout, out.stderr
     assert glob.glob(str(tmp / "autogluon-*")) == []
     # in a long-lived process (a notebook) too: gone with the scheduler
-    s = FIFO_Scheduler(linear_fn, None, CPU1, "random", checkpoint=None, num_trials=2, progress=False,
-                       executor="inprocess").run()
+    s = FIFO_Scheduler(
+        linear_fn, None, CPU1, "random", checkpoint=None, num_trials=2, progress=False, executor="inprocess"
+    ).run()
     folder = s._output_dir
     assert os.path.isdir(folder)
     del s
@@ -194,8 +239,17 @@ def test_checkpoint_none_leaves_no_temporary_folder_behind(tmp_path):
 
 def test_checkpoint_none_with_tensorboard_keeps_the_logs_and_says_where(tmp_path, caplog):
     caplog.set_level(logging.INFO, logger="autogluon.scheduler")
-    s = FIFO_Scheduler(linear_fn, None, CPU1, "random", checkpoint=None, num_trials=1, progress=False,
-                       executor="inprocess", visualizer="tensorboard").run()
+    s = FIFO_Scheduler(
+        linear_fn,
+        None,
+        CPU1,
+        "random",
+        checkpoint=None,
+        num_trials=1,
+        progress=False,
+        executor="inprocess",
+        visualizer="tensorboard",
+    ).run()
     folder = s._output_dir
     del s
     gc.collect()
@@ -220,8 +274,16 @@ def test_a_filesystem_without_locks_runs_unlocked_with_a_warning(tmp_path, monke
         raise OSError(errno.ENOLCK, "No locks available")
 
     monkeypatch.setattr(fcntl, "flock", flock)
-    s = FIFO_Scheduler(linear_fn, None, CPU1, "random", checkpoint=str(tmp_path / "ck.ag"), num_trials=2,
-                       progress=False, executor="inprocess")
+    s = FIFO_Scheduler(
+        linear_fn,
+        None,
+        CPU1,
+        "random",
+        checkpoint=str(tmp_path / "ck.ag"),
+        num_trials=2,
+        progress=False,
+        executor="inprocess",
+    )
     with caplog.at_level(logging.WARNING):
         s.run()
     assert len(s.tasks) == 2 and "does not support locks" in caplog.text

@@ -1,4 +1,5 @@
 """Hyperband_Scheduler end to end, and the tutorial's custom scheduler copied as written."""
+
 import collections
 import logging
 import os
@@ -6,12 +7,11 @@ import re
 import struct
 
 import pytest
+from helpers_sched import curve_fn, resumable_fn
 
 import autogluon as ag
 from autogluon.scheduler import FIFO_Scheduler, Hyperband_Scheduler, TaskStatus
 from autogluon.scheduler.terminator import HyperbandStopping, MedianStoppingRule
-
-from helpers_sched import curve_fn, resumable_fn
 
 CPU1 = {"num_cpus": 1, "num_gpus": 0}
 GRID = ag.space.Categorical(0.9, 0.85, 0.8, 0.3, 0.2, 0.75, 0.1, 0.25, 0.7, 0.15, 0.05, 0.6)
@@ -24,8 +24,9 @@ def test_tutorial_median_scheduler_really_stops_bad_trials(tmp_path, monkeypatch
     monkeypatch.chdir(tmp_path)
     caplog.set_level(logging.INFO, logger="autogluon")
     searcher = ag.searcher.GridSearcher({"x": GRID})
-    scheduler = MedianStopping_Scheduler(curve_fn, {"epochs": 6, "sleep": 0.02}, CPU1, searcher,
-                                         num_trials=12)
+    scheduler = MedianStopping_Scheduler(
+        curve_fn, {"epochs": 6, "sleep": 0.02}, CPU1, searcher, num_trials=12
+    )
     assert isinstance(scheduler.terminator, MediamStoppingRule)
     scheduler.run()
     scheduler.join_tasks()
@@ -48,11 +49,19 @@ def test_tutorial_median_scheduler_really_stops_bad_trials(tmp_path, monkeypatch
 
 def test_tutorial_median_scheduler_resumes_from_its_core_checkpoint(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    s1 = MedianStopping_Scheduler(curve_fn, {"epochs": 4}, CPU1, ag.searcher.GridSearcher({"x": GRID}),
-                                  num_trials=5, visualizer="none")
+    s1 = MedianStopping_Scheduler(
+        curve_fn, {"epochs": 4}, CPU1, ag.searcher.GridSearcher({"x": GRID}), num_trials=5, visualizer="none"
+    )
     s1.run()
-    s2 = MedianStopping_Scheduler(curve_fn, {"epochs": 4}, CPU1, ag.searcher.GridSearcher({"x": GRID}),
-                                  resume=True, num_trials=8, visualizer="none")
+    s2 = MedianStopping_Scheduler(
+        curve_fn,
+        {"epochs": 4},
+        CPU1,
+        ag.searcher.GridSearcher({"x": GRID}),
+        resume=True,
+        num_trials=8,
+        visualizer="none",
+    )
     assert len(s2.tasks) == 5
     s2.run()
     # the user's rule has no state_dict: its state was rebuilt by replaying the recorded reports
@@ -64,9 +73,20 @@ def test_tutorial_median_scheduler_resumes_from_its_core_checkpoint(tmp_path, mo
 def _run_hb(tmp_path, **kw):
     kw.setdefault("searcher", ag.searcher.GridSearcher({"x": GRID}))
     searcher = kw.pop("searcher")
-    return Hyperband_Scheduler(curve_fn, {"epochs": 9}, CPU1, searcher, checkpoint=str(tmp_path / "ck.ag"),
-                               num_trials=12, max_t=9, grace_period=1, reduction_factor=3,
-                               visualizer=kw.pop("visualizer", "none"), progress=False, **kw).run()
+    return Hyperband_Scheduler(
+        curve_fn,
+        {"epochs": 9},
+        CPU1,
+        searcher,
+        checkpoint=str(tmp_path / "ck.ag"),
+        num_trials=12,
+        max_t=9,
+        grace_period=1,
+        reduction_factor=3,
+        visualizer=kw.pop("visualizer", "none"),
+        progress=False,
+        **kw,
+    ).run()
 
 
 def test_hyperband_stopping_decisions_match_the_rule_replayed_in_order(tmp_path, caplog):
@@ -81,8 +101,9 @@ def test_hyperband_stopping_decisions_match_the_rule_replayed_in_order(tmp_path,
             if not rule.on_task_report(task, result):
                 expected[task.task_id] = result["training_epoch"]
                 break
-    stopped = {t.task_id: t.last_result["training_epoch"] for t in s.tasks.values()
-               if t.status == TaskStatus.STOPPED}
+    stopped = {
+        t.task_id: t.last_result["training_epoch"] for t in s.tasks.values() if t.status == TaskStatus.STOPPED
+    }
     assert stopped == expected and stopped
     completed = [t for t in s.tasks.values() if t.status == TaskStatus.COMPLETED]
     assert all(t.last_result["training_epoch"] == 9 for t in completed)
@@ -110,9 +131,21 @@ def test_hyperband_mode_min_on_a_loss(tmp_path):
 
 
 def test_hyperband_brackets_spread_trials(tmp_path):
-    s = Hyperband_Scheduler(curve_fn, {"epochs": 9}, CPU1, "random", checkpoint=None, num_trials=30,
-                            max_t=9, grace_period=1, reduction_factor=3, brackets=2, seed=3,
-                            visualizer="none", progress=False).run()
+    s = Hyperband_Scheduler(
+        curve_fn,
+        {"epochs": 9},
+        CPU1,
+        "random",
+        checkpoint=None,
+        num_trials=30,
+        max_t=9,
+        grace_period=1,
+        reduction_factor=3,
+        brackets=2,
+        seed=3,
+        visualizer="none",
+        progress=False,
+    ).run()
     brackets = collections.Counter(s.terminator.bracket_of(t) for t in s.tasks)
     assert set(brackets) == {0, 1}
     # bracket 1 has its first rung at 3: none of its trials stops before epoch 3
@@ -123,10 +156,21 @@ def test_hyperband_brackets_spread_trials(tmp_path):
 
 def test_promotion_resumes_from_the_saved_state(tmp_path):
     log = tmp_path / "starts.log"
-    s = Hyperband_Scheduler(resumable_fn, {"epochs": 9, "log_file": str(log)}, CPU1,
-                            ag.searcher.GridSearcher({"x": GRID}), checkpoint=str(tmp_path / "ck.ag"),
-                            num_trials=12, max_t=9, grace_period=1, reduction_factor=3, type="promotion",
-                            visualizer="none", progress=False, max_concurrent=1).run()
+    s = Hyperband_Scheduler(
+        resumable_fn,
+        {"epochs": 9, "log_file": str(log)},
+        CPU1,
+        ag.searcher.GridSearcher({"x": GRID}),
+        checkpoint=str(tmp_path / "ck.ag"),
+        num_trials=12,
+        max_t=9,
+        grace_period=1,
+        reduction_factor=3,
+        type="promotion",
+        visualizer="none",
+        progress=False,
+        max_concurrent=1,
+    ).run()
     starts = [tuple(map(int, line.split())) for line in log.read_text().split("\n") if line]
     resumed = [(tid, epoch) for tid, epoch in starts if epoch > 1]
     assert resumed, "some trial should have been promoted"
@@ -148,11 +192,21 @@ def test_promotion_while_the_paused_run_is_still_unwinding(tmp_path, executor):
     log = tmp_path / "starts.log"
     # Trial 0 (x=0.9) pauses first at rung 1 and lingers 1s; trials 1 and 2 pause on the other slot,
     # after which trial 0 is promotable, while its first run is still unwinding.
-    s = Hyperband_Scheduler(resumable_fn, {"epochs": 9, "log_file": str(log), "linger": 1.0, "linger_x": 0.9},
-                            CPU1,
-                            ag.searcher.GridSearcher({"x": GRID}), checkpoint=None, num_trials=12, max_t=9,
-                            grace_period=1, reduction_factor=3, type="promotion", visualizer="none",
-                            progress=False, executor=executor).run()
+    s = Hyperband_Scheduler(
+        resumable_fn,
+        {"epochs": 9, "log_file": str(log), "linger": 1.0, "linger_x": 0.9},
+        CPU1,
+        ag.searcher.GridSearcher({"x": GRID}),
+        checkpoint=None,
+        num_trials=12,
+        max_t=9,
+        grace_period=1,
+        reduction_factor=3,
+        type="promotion",
+        visualizer="none",
+        progress=False,
+        executor=executor,
+    ).run()
     for task in s.tasks.values():
         epochs = [r["training_epoch"] for r in task.history]
         assert epochs == sorted(set(epochs)), (task.task_id, epochs)
@@ -163,10 +217,21 @@ def test_promotion_while_the_paused_run_is_still_unwinding(tmp_path, executor):
 
 def test_promotion_without_saved_state_restarts_from_scratch(tmp_path):
     log = tmp_path / "starts.log"
-    s = Hyperband_Scheduler(resumable_fn, {"epochs": 9, "log_file": str(log), "save_state": False}, CPU1,
-                            ag.searcher.GridSearcher({"x": GRID}), checkpoint=None, num_trials=12, max_t=9,
-                            grace_period=1, reduction_factor=3, type="promotion", visualizer="none",
-                            progress=False, max_concurrent=1).run()
+    s = Hyperband_Scheduler(
+        resumable_fn,
+        {"epochs": 9, "log_file": str(log), "save_state": False},
+        CPU1,
+        ag.searcher.GridSearcher({"x": GRID}),
+        checkpoint=None,
+        num_trials=12,
+        max_t=9,
+        grace_period=1,
+        reduction_factor=3,
+        type="promotion",
+        visualizer="none",
+        progress=False,
+        max_concurrent=1,
+    ).run()
     starts = [tuple(map(int, line.split())) for line in log.read_text().split("\n") if line]
     assert all(epoch == 1 for _, epoch in starts)
     assert len(starts) > 12  # promoted trials ran again from epoch 1
@@ -175,14 +240,41 @@ def test_promotion_without_saved_state_restarts_from_scratch(tmp_path):
 
 def test_any_terminator_works_with_either_scheduler(tmp_path):
     rule = MedianStoppingRule("epoch", "accuracy", grace_period=1, min_samples_required=3)
-    s = FIFO_Scheduler(curve_fn, {"epochs": 6}, CPU1, ag.searcher.GridSearcher({"x": GRID}), checkpoint=None,
-                       num_trials=12, terminator=rule, progress=False, max_concurrent=1).run()
+    s = FIFO_Scheduler(
+        curve_fn,
+        {"epochs": 6},
+        CPU1,
+        ag.searcher.GridSearcher({"x": GRID}),
+        checkpoint=None,
+        num_trials=12,
+        terminator=rule,
+        progress=False,
+        max_concurrent=1,
+    ).run()
     assert any(t.status == TaskStatus.STOPPED for t in s.tasks.values())
-    s2 = FIFO_Scheduler(curve_fn, {"epochs": 6}, CPU1, "random", checkpoint=None, num_trials=6,
-                        terminator="median", time_attr="training_epoch", progress=False)
+    s2 = FIFO_Scheduler(
+        curve_fn,
+        {"epochs": 6},
+        CPU1,
+        "random",
+        checkpoint=None,
+        num_trials=6,
+        terminator="median",
+        time_attr="training_epoch",
+        progress=False,
+    )
     assert isinstance(s2.terminator, MedianStoppingRule)
-    s3 = Hyperband_Scheduler(curve_fn, {"epochs": 6}, CPU1, "random", checkpoint=None, num_trials=6,
-                             terminator="none", progress=False, visualizer="none").run()
+    s3 = Hyperband_Scheduler(
+        curve_fn,
+        {"epochs": 6},
+        CPU1,
+        "random",
+        checkpoint=None,
+        num_trials=6,
+        terminator="none",
+        progress=False,
+        visualizer="none",
+    ).run()
     assert all(t.status == TaskStatus.COMPLETED for t in s3.tasks.values())
 
 
@@ -194,8 +286,8 @@ def _read_events(folder):
         data = open(os.path.join(folder, name), "rb").read()
         pos = 0
         while pos + 12 <= len(data):
-            (length,) = struct.unpack("<Q", data[pos:pos + 8])
-            events.append(event_pb2.Event.FromString(data[pos + 12:pos + 12 + length]))
+            (length,) = struct.unpack("<Q", data[pos : pos + 8])
+            events.append(event_pb2.Event.FromString(data[pos + 12 : pos + 12 + length]))
             pos += 12 + length + 4
     return events
 
@@ -204,8 +296,9 @@ def test_stopped_trials_are_marked_in_tensorboard(tmp_path):
     s = _run_hb(tmp_path, max_concurrent=1, visualizer="tensorboard")
     stopped = [t for t in s.tasks.values() if t.status == TaskStatus.STOPPED][0]
     events = _read_events(tmp_path / "tensorboard" / ("trial_%d" % stopped.task_id))
-    texts = [v.tensor.string_val[0].decode() for e in events for v in e.summary.value
-             if v.tag.startswith("status")]
+    texts = [
+        v.tensor.string_val[0].decode() for e in events for v in e.summary.value if v.tag.startswith("status")
+    ]
     assert texts and texts[0].startswith("stopped")
     scalars = [(e.step, v.simple_value) for e in events for v in e.summary.value if v.tag == "accuracy"]
     assert [step for step, _ in scalars] == [r["training_epoch"] for r in stopped.history]
@@ -215,19 +308,46 @@ def test_hyperband_constructor_keeps_the_historical_positional_order():
     import inspect
 
     params = list(inspect.signature(Hyperband_Scheduler.__init__).parameters)[1:15]
-    assert params == ["train_fn", "args", "resource", "searcher", "checkpoint", "resume", "num_trials",
-                      "time_attr", "reward_attr", "max_t", "grace_period", "reduction_factor", "brackets",
-                      "visualizer"]
-    with pytest.raises(ValueError, match="type must be one of 'stopping', 'promotion'"):  # core/_validate.py's message
+    assert params == [
+        "train_fn",
+        "args",
+        "resource",
+        "searcher",
+        "checkpoint",
+        "resume",
+        "num_trials",
+        "time_attr",
+        "reward_attr",
+        "max_t",
+        "grace_period",
+        "reduction_factor",
+        "brackets",
+        "visualizer",
+    ]
+    with pytest.raises(
+        ValueError, match="type must be one of 'stopping', 'promotion'"
+    ):  # core/_validate.py's message
         Hyperband_Scheduler(curve_fn, None, CPU1, "random", checkpoint=None, type="sync")
 
 
 def test_progress_bar_counts_a_promoted_trial_once(tmp_path, capsys):
     # A trial paused at a rung and later resumed ends twice; the bar counts trials, not ends.
-    s = Hyperband_Scheduler(resumable_fn, {"epochs": 9, "log_file": str(tmp_path / "starts.log")}, CPU1,
-                            ag.searcher.GridSearcher({"x": GRID}), checkpoint=None, num_trials=12,
-                            max_t=9, grace_period=1, reduction_factor=3, type="promotion",
-                            visualizer="none", progress=True, max_concurrent=1, executor="inprocess").run()
+    s = Hyperband_Scheduler(
+        resumable_fn,
+        {"epochs": 9, "log_file": str(tmp_path / "starts.log")},
+        CPU1,
+        ag.searcher.GridSearcher({"x": GRID}),
+        checkpoint=None,
+        num_trials=12,
+        max_t=9,
+        grace_period=1,
+        reduction_factor=3,
+        type="promotion",
+        visualizer="none",
+        progress=True,
+        max_concurrent=1,
+        executor="inprocess",
+    ).run()
     resumed = [t for t in s.tasks.values() if t.status == TaskStatus.COMPLETED and len(t.history) > 1]
     assert resumed, "some trial should have been promoted"
     finished = sum(1 for t in s.tasks.values() if t.status in TaskStatus.FINISHED)
@@ -238,12 +358,31 @@ def test_progress_bar_counts_a_promoted_trial_once(tmp_path, capsys):
 
 
 def test_a_terminator_by_name_uses_the_schedulers_rungs():
-    hb = Hyperband_Scheduler(curve_fn, None, CPU1, "random", checkpoint=None, max_t=9, grace_period=1,
-                             reduction_factor=3, terminator="hyperband_promotion", visualizer="none")
+    hb = Hyperband_Scheduler(
+        curve_fn,
+        None,
+        CPU1,
+        "random",
+        checkpoint=None,
+        max_t=9,
+        grace_period=1,
+        reduction_factor=3,
+        terminator="hyperband_promotion",
+        visualizer="none",
+    )
     assert type(hb.terminator).__name__ == "HyperbandPromotion"
     assert (hb.terminator.max_t, hb.terminator.grace_period, hb.terminator.reduction_factor) == (9, 1, 3)
-    median = Hyperband_Scheduler(curve_fn, None, CPU1, "random", checkpoint=None, max_t=9, grace_period=2,
-                                 terminator="median", visualizer="none")
+    median = Hyperband_Scheduler(
+        curve_fn,
+        None,
+        CPU1,
+        "random",
+        checkpoint=None,
+        max_t=9,
+        grace_period=2,
+        terminator="median",
+        visualizer="none",
+    )
     assert isinstance(median.terminator, MedianStoppingRule)
     assert median.terminator.grace_period == 2
     fifo = FIFO_Scheduler(curve_fn, None, CPU1, "random", checkpoint=None, terminator="hyperband")

@@ -1,18 +1,17 @@
 """The checkpoint journal: after every save, snapshot + journal read back as the scheduler's
 state_dict(); torn records are dropped; old single-file checkpoints still load; a resumed run
 goes on from a journaled checkpoint."""
+
 import os
 import pickle
 import struct
 
 import pytest
+from helpers_sched import linear_fn
 
-from autogluon.scheduler import FIFO_Scheduler, Hyperband_Scheduler, TaskStatus
-from autogluon.scheduler import _journal
+from autogluon.scheduler import FIFO_Scheduler, Hyperband_Scheduler, TaskStatus, _journal
 from autogluon.scheduler._checkpoint import FORMAT, load_checkpoint
 from autogluon.scheduler.terminator import MedianStoppingRule
-
-from helpers_sched import linear_fn
 
 CPU1 = {"num_cpus": 1, "num_gpus": 0}
 
@@ -26,25 +25,43 @@ def _normalized(state):
     if "seen" in searcher:
         searcher["seen"] = sorted(map(tuple, searcher["seen"]))
     state["searcher"] = searcher
-    if isinstance(state.get("terminator"), dict) and "stopped" in state["terminator"] \
-            and state["terminator"].get("kind") == "MedianStoppingRule":
+    if (
+        isinstance(state.get("terminator"), dict)
+        and "stopped" in state["terminator"]
+        and state["terminator"].get("kind") == "MedianStoppingRule"
+    ):
         state["terminator"] = dict(state["terminator"], stopped=sorted(state["terminator"]["stopped"]))
     return state
 
 
 def _scheduler(kind, ck, **extra):
-    common = dict(checkpoint=ck, num_trials=24, seed=3, progress=False, max_concurrent=2, executor="inprocess")
+    common = dict(
+        checkpoint=ck, num_trials=24, seed=3, progress=False, max_concurrent=2, executor="inprocess"
+    )
     common.update(extra)
     args = {"epochs": 9}
     if kind == "median":
         rule = MedianStoppingRule("epoch", "accuracy", grace_period=1, min_samples_required=3)
         return FIFO_Scheduler(linear_fn, args, CPU1, "random", time_attr="epoch", terminator=rule, **common)
     if kind == "grid":
-        return FIFO_Scheduler(linear_fn, args, CPU1, "grid", searcher_options={"num_grid_points": 30}, **common)
+        return FIFO_Scheduler(
+            linear_fn, args, CPU1, "grid", searcher_options={"num_grid_points": 30}, **common
+        )
     if kind.startswith("hyperband"):
-        return Hyperband_Scheduler(linear_fn, args, CPU1, "random", time_attr="epoch", max_t=9, grace_period=1,
-                                   reduction_factor=3, brackets=2, type=kind.split("-")[1], visualizer="none",
-                                   **common)
+        return Hyperband_Scheduler(
+            linear_fn,
+            args,
+            CPU1,
+            "random",
+            time_attr="epoch",
+            max_t=9,
+            grace_period=1,
+            reduction_factor=3,
+            brackets=2,
+            type=kind.split("-")[1],
+            visualizer="none",
+            **common,
+        )
     return FIFO_Scheduler(linear_fn, args, CPU1, "random", **common)
 
 
@@ -84,6 +101,7 @@ def _journaled_checkpoint(tmp_path):
         states.append(_normalized(sched.state_dict()))
         if len(states) == 6:
             raise KeyboardInterrupt  # as a kill: the run ends before its final snapshot
+
     sched.save = save_and_stop
     sched._save_at_end = lambda: sched._journal._close_file()  # no final snapshot, as after SIGKILL
     with pytest.raises(KeyboardInterrupt):
@@ -101,7 +119,7 @@ def test_a_torn_last_record_is_dropped(tmp_path, caplog):
     # the offsets where the frames end: cutting inside the last one gives the state before it
     ends, offset = [], 0
     while offset < len(data):
-        length = struct.unpack(">2sII", data[offset:offset + 10])[1]
+        length = struct.unpack(">2sII", data[offset : offset + 10])[1]
         offset += 10 + length
         ends.append(offset)
     assert len(ends) >= 3 and ends[-1] == size

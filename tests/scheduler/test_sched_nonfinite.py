@@ -1,4 +1,5 @@
 """A NaN (or infinite) reward counts as the worst value: early stopping goes on after it."""
+
 import logging
 import math
 
@@ -28,9 +29,20 @@ def _statuses(s):
 @pytest.mark.parametrize("bad", ["nan", "inf", "-inf"])
 def test_hyperband_still_stops_poor_trials_after_a_nan_at_a_rung(caplog, bad):
     caplog.set_level(logging.WARNING, logger="autogluon")
-    s = Hyperband_Scheduler(diverging_fn, {"bad": bad}, CPU1, ag.searcher.GridSearcher({"x": GRID}),
-                            checkpoint=None, max_t=4, grace_period=1, reduction_factor=3, brackets=1,
-                            progress=False, max_concurrent=1, visualizer="none").run()
+    s = Hyperband_Scheduler(
+        diverging_fn,
+        {"bad": bad},
+        CPU1,
+        ag.searcher.GridSearcher({"x": GRID}),
+        checkpoint=None,
+        max_t=4,
+        grace_period=1,
+        reduction_factor=3,
+        brackets=1,
+        progress=False,
+        max_concurrent=1,
+        visualizer="none",
+    ).run()
     status = _statuses(s)
     for poor in (0.1, 0.2, 0.05):
         assert status[poor] == (TaskStatus.STOPPED, 1), status
@@ -46,8 +58,17 @@ def test_hyperband_still_stops_poor_trials_after_a_nan_at_a_rung(caplog, bad):
 
 def test_the_median_rule_still_stops_poor_trials_after_a_nan():
     rule = MedianStoppingRule("epoch", "accuracy", grace_period=1, min_samples_required=2)
-    s = FIFO_Scheduler(diverging_fn, None, CPU1, ag.searcher.GridSearcher({"x": GRID}), checkpoint=None,
-                       terminator=rule, progress=False, max_concurrent=1, visualizer="none").run()
+    s = FIFO_Scheduler(
+        diverging_fn,
+        None,
+        CPU1,
+        ag.searcher.GridSearcher({"x": GRID}),
+        checkpoint=None,
+        terminator=rule,
+        progress=False,
+        max_concurrent=1,
+        visualizer="none",
+    ).run()
     status = _statuses(s)
     for poor in (0.1, 0.2, 0.05):
         assert status[poor] == (TaskStatus.STOPPED, 2), status

@@ -1,4 +1,5 @@
 """Reliability with real processes: what trials start, swallowed stops, mutable defaults, failures on screen."""
+
 import logging
 import os
 import signal
@@ -71,14 +72,16 @@ def test_nothing_a_trial_starts_outlives_a_sigkilled_driver(tmp_path):
     script.write_text(SPAWNING_DRIVER % {"root": ROOT, "pid_dir": str(pid_dir)})
     driver = subprocess.Popen([sys.executable, str(script)], cwd=str(tmp_path))
     try:
-        assert _wait_for(lambda: len(os.listdir(pid_dir)) == 2 and not driver.poll(), 90), \
+        assert _wait_for(lambda: len(os.listdir(pid_dir)) == 2 and not driver.poll(), 90), (
             "the trials did not start their processes"
+        )
         pids = [int(p) for name in os.listdir(pid_dir) for p in (pid_dir / name).read_text().split()]
         assert len(pids) == 10 and all(_alive(p) for p in pids)
         driver.send_signal(signal.SIGKILL)
         driver.wait(10)
-        assert _wait_for(lambda: not any(_alive(p) for p in pids), 5), \
-            "processes outlived the driver: %s" % [p for p in pids if _alive(p)]
+        assert _wait_for(lambda: not any(_alive(p) for p in pids), 5), "processes outlived the driver: %s" % [
+            p for p in pids if _alive(p)
+        ]
     finally:
         if driver.poll() is None:
             driver.kill()
@@ -91,8 +94,10 @@ def test_nothing_a_trial_starts_outlives_a_sigkilled_driver(tmp_path):
 
 @ag.args(x=ag.space.Categorical(1, 2), pid_dir="")
 def spawn_and_hang_fn(args, reporter):
-    pids = [subprocess.Popen(["sleep", "1000"]).pid,
-            subprocess.Popen(["sleep", "1000"], start_new_session=True).pid]
+    pids = [
+        subprocess.Popen(["sleep", "1000"]).pid,
+        subprocess.Popen(["sleep", "1000"], start_new_session=True).pid,
+    ]
     with open(os.path.join(args.pid_dir, str(args.x)), "w") as f:
         f.write(" ".join(map(str, pids)))
     reporter(epoch=1, accuracy=0.1)
@@ -100,8 +105,16 @@ def spawn_and_hang_fn(args, reporter):
 
 
 def test_a_killed_trial_takes_the_processes_it_started_with_it(tmp_path):
-    s = FIFO_Scheduler(spawn_and_hang_fn, {"pid_dir": str(tmp_path)}, CPU1, "grid", checkpoint=None,
-                       progress=False, max_concurrent=2, trial_timeout=1.0).run()
+    s = FIFO_Scheduler(
+        spawn_and_hang_fn,
+        {"pid_dir": str(tmp_path)},
+        CPU1,
+        "grid",
+        checkpoint=None,
+        progress=False,
+        max_concurrent=2,
+        trial_timeout=1.0,
+    ).run()
     assert [t.status for t in s.tasks.values()] == [TaskStatus.FAILED] * 2
     pids = [int(p) for name in os.listdir(tmp_path) for p in (tmp_path / name).read_text().split()]
     try:
@@ -120,13 +133,26 @@ def appending_fn(args, reporter):
     args.seen.append(args.x)
     args.counts["n"] += 1
     args.extra["calls"].append(args.x)
-    reporter(epoch=1, accuracy=float(args.x), seen=len(args.seen), n=args.counts["n"],
-             calls=len(args.extra["calls"]), pid=os.getpid())
+    reporter(
+        epoch=1,
+        accuracy=float(args.x),
+        seen=len(args.seen),
+        n=args.counts["n"],
+        calls=len(args.extra["calls"]),
+        pid=os.getpid(),
+    )
 
 
 def test_each_trial_gets_its_own_copy_of_mutable_defaults():
-    s = FIFO_Scheduler(appending_fn, {"extra": {"calls": []}}, CPU1, "grid", checkpoint=None,
-                       progress=False, max_concurrent=1).run()
+    s = FIFO_Scheduler(
+        appending_fn,
+        {"extra": {"calls": []}},
+        CPU1,
+        "grid",
+        checkpoint=None,
+        progress=False,
+        max_concurrent=1,
+    ).run()
     results = [t.last_result for t in s.tasks.values()]
     assert len(results) == 4 and all(t.status == TaskStatus.COMPLETED for t in s.tasks.values())
     assert len({r["pid"] for r in results}) == 1  # one worker ran the four trials one after the other
@@ -159,11 +185,21 @@ def _epochs_run(marker_dir, x):
 def _run_swallowing(tmp_path, after_stop, sched_type="stopping", epochs=10, sleep=0.05):
     marker_dir = tmp_path / ("markers-" + after_stop + sched_type)
     marker_dir.mkdir()
-    s = Hyperband_Scheduler(swallowing_fn, {"marker_dir": str(marker_dir), "after_stop": after_stop,
-                                            "epochs": epochs, "sleep": sleep},
-                            CPU1, ag.searcher.GridSearcher({"x": SWALLOW_GRID}), checkpoint=None,
-                            max_t=epochs, grace_period=1, reduction_factor=3, brackets=1, type=sched_type,
-                            progress=False, max_concurrent=1, time_out=60)
+    s = Hyperband_Scheduler(
+        swallowing_fn,
+        {"marker_dir": str(marker_dir), "after_stop": after_stop, "epochs": epochs, "sleep": sleep},
+        CPU1,
+        ag.searcher.GridSearcher({"x": SWALLOW_GRID}),
+        checkpoint=None,
+        max_t=epochs,
+        grace_period=1,
+        reduction_factor=3,
+        brackets=1,
+        type=sched_type,
+        progress=False,
+        max_concurrent=1,
+        time_out=60,
+    )
     start = time.monotonic()
     s.run()
     return s, str(marker_dir), time.monotonic() - start
@@ -178,14 +214,17 @@ def test_a_trial_that_swallows_the_stop_and_reports_again_is_killed(tmp_path, ca
     assert 0.1 in stopped and 0.05 in stopped, {x: t.status for x, t in by_x.items()}
     for x in stopped:
         # killed at its next report after the stop: never all 10 epochs
-        assert _epochs_run(marker_dir, x) <= by_x[x].last_result["training_epoch"] + 1, \
-            (x, sorted(os.listdir(marker_dir)))
+        assert _epochs_run(marker_dir, x) <= by_x[x].last_result["training_epoch"] + 1, (
+            x,
+            sorted(os.listdir(marker_dir)),
+        )
     assert by_x[0.9].status == TaskStatus.COMPLETED and _epochs_run(marker_dir, 0.9) == 10
     assert "reported again after it was stopped" in caplog.text and "bare 'except:'" in caplog.text
 
 
 def test_a_stopped_trial_that_trains_on_without_reporting_is_killed_after_a_grace_period(
-        tmp_path, caplog, monkeypatch):
+    tmp_path, caplog, monkeypatch
+):
     monkeypatch.setattr(_scheduler, "_STOP_GRACE", 1.0, raising=False)
     caplog.set_level(logging.WARNING, logger="autogluon")
     s, marker_dir, elapsed = _run_swallowing(tmp_path, "silent", epochs=60, sleep=0.1)

@@ -37,8 +37,11 @@ def test_progress_bar_tracks_best_and_paused_without_walking_the_trials():
     bar = ProgressCallback(total=10, time_out=None, reward_attr="accuracy")
     bar.on_run_start(scheduler)
     walks = scheduler.walks
-    for tid, rewards, status in [(2, [0.7, 0.3], TaskStatus.STOPPED), (3, [0.35], TaskStatus.PAUSED),
-                                 (4, [0.8, 0.6], TaskStatus.COMPLETED)]:
+    for tid, rewards, status in [
+        (2, [0.7, 0.3], TaskStatus.STOPPED),
+        (3, [0.35], TaskStatus.PAUSED),
+        (4, [0.8, 0.6], TaskStatus.COMPLETED),
+    ]:
         task = Task(tid, {"x": tid}, "accuracy", -1.0)
         scheduler._tasks[tid] = task
         bar.on_task_start(task)
@@ -80,8 +83,19 @@ def test_a_run_does_not_look_for_the_best_trial_once_per_trial(monkeypatch):
 
     for max_reward in (None, 5.0):
         del calls[:]
-        s = FIFOScheduler(fn, resource={"num_cpus": 1, "num_gpus": 0}, num_trials=60, max_reward=max_reward,
-                          checkpoint=None, progress=False, executor="inprocess", seed=0)
+        s = FIFOScheduler(
+            fn,
+            resource={"num_cpus": 1, "num_gpus": 0},
+            num_trials=60,
+            max_reward=max_reward,
+            checkpoint=None,
+            progress=False,
+            executor="inprocess",
+            seed=0,
+        )
         s.run()
         assert len(s.tasks) == 60
-        assert len(calls) <= 3, "%d walks over the trials for 60 trials (max_reward=%r)" % (len(calls), max_reward)
+        assert len(calls) <= 3, "%d walks over the trials for 60 trials (max_reward=%r)" % (
+            len(calls),
+            max_reward,
+        )

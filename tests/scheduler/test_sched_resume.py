@@ -1,4 +1,5 @@
 """Checkpoint, resume, and a driver killed with SIGKILL."""
+
 import os
 import signal
 import subprocess
@@ -8,11 +9,10 @@ import time
 
 import psutil
 import pytest
+from helpers_sched import linear_fn, logged_fn
 
 from autogluon.scheduler import CheckpointError, FIFO_Scheduler, TaskStatus
 from autogluon.scheduler._checkpoint import load_checkpoint
-
-from helpers_sched import linear_fn, logged_fn
 
 CPU1 = {"num_cpus": 1, "num_gpus": 0}
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -21,14 +21,17 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 
 def test_checkpoint_round_trip_continues_the_same_configs(tmp_path):
     ck = str(tmp_path / "ck.ag")
-    full = FIFO_Scheduler(linear_fn, None, CPU1, "random", checkpoint=None, num_trials=8, seed=4,
-                          progress=False).run()
-    part = FIFO_Scheduler(linear_fn, None, CPU1, "random", checkpoint=ck, num_trials=8, seed=4,
-                          progress=False)
+    full = FIFO_Scheduler(
+        linear_fn, None, CPU1, "random", checkpoint=None, num_trials=8, seed=4, progress=False
+    ).run()
+    part = FIFO_Scheduler(
+        linear_fn, None, CPU1, "random", checkpoint=ck, num_trials=8, seed=4, progress=False
+    )
     part.run(num_trials=5)
     assert len(part.tasks) == 5 and os.path.exists(ck)
-    resumed = FIFO_Scheduler(linear_fn, None, CPU1, "random", checkpoint=ck, resume=True, num_trials=8,
-                             seed=4, progress=False)
+    resumed = FIFO_Scheduler(
+        linear_fn, None, CPU1, "random", checkpoint=ck, resume=True, num_trials=8, seed=4, progress=False
+    )
     assert len(resumed.tasks) == 5
     resumed.run()
     assert [resumed.tasks[i].config for i in range(8)] == [full.tasks[i].config for i in range(8)]
@@ -36,10 +39,20 @@ def test_checkpoint_round_trip_continues_the_same_configs(tmp_path):
 
 
 def test_state_dict_load_state_dict_round_trip():
-    a = FIFO_Scheduler(linear_fn, None, CPU1, "random", checkpoint=None, num_trials=3, seed=9,
-                       progress=False, executor="inprocess").run()
-    b = FIFO_Scheduler(linear_fn, None, CPU1, "random", checkpoint=None, seed=9, progress=False,
-                       executor="inprocess")
+    a = FIFO_Scheduler(
+        linear_fn,
+        None,
+        CPU1,
+        "random",
+        checkpoint=None,
+        num_trials=3,
+        seed=9,
+        progress=False,
+        executor="inprocess",
+    ).run()
+    b = FIFO_Scheduler(
+        linear_fn, None, CPU1, "random", checkpoint=None, seed=9, progress=False, executor="inprocess"
+    )
     b.load_state_dict(a.state_dict())
     assert b.get_best_config() == a.get_best_config()
     assert b.training_history == a.training_history
@@ -49,16 +62,27 @@ def test_state_dict_load_state_dict_round_trip():
 
 
 def test_resume_without_checkpoint_starts_fresh(tmp_path, caplog):
-    s = FIFO_Scheduler(linear_fn, None, CPU1, "random", checkpoint=str(tmp_path / "none.ag"), resume=True,
-                       num_trials=1, progress=False)
+    s = FIFO_Scheduler(
+        linear_fn,
+        None,
+        CPU1,
+        "random",
+        checkpoint=str(tmp_path / "none.ag"),
+        resume=True,
+        num_trials=1,
+        progress=False,
+    )
     assert not s.tasks and "no checkpoint" in caplog.text
 
 
-@pytest.mark.parametrize("content, message", [
-    (b"", "is empty"),
-    (b"\x80\x04\x95garbage", "truncated or corrupt"),
-    (b"not a pickle at all", "truncated or corrupt"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"", "is empty"),
+        (b"\x80\x04\x95garbage", "truncated or corrupt"),
+        (b"not a pickle at all", "truncated or corrupt"),
+    ],
+)
 def test_corrupt_checkpoint_gives_a_clear_error(tmp_path, content, message):
     path = tmp_path / "bad.ag"
     path.write_bytes(content)
@@ -77,8 +101,9 @@ def test_foreign_pickle_is_rejected(tmp_path):
 
 
 def test_checkpoint_written_atomically_leaves_no_temp_files(tmp_path):
-    FIFO_Scheduler(linear_fn, None, CPU1, "random", checkpoint=str(tmp_path / "ck.ag"), num_trials=3,
-                   progress=False).run()
+    FIFO_Scheduler(
+        linear_fn, None, CPU1, "random", checkpoint=str(tmp_path / "ck.ag"), num_trials=3, progress=False
+    ).run()
     assert sorted(os.listdir(tmp_path)) == ["ck.ag"]
 
 
@@ -125,8 +150,17 @@ def test_driver_killed_with_sigkill_resumes_without_losing_or_rerunning_finished
     in_flight = {e["task_id"] for e in state["rerun"]}
     assert len(finished) >= 3 and len(in_flight) <= 2
 
-    resumed = FIFO_Scheduler(logged_fn, {"log_file": log, "sleep": 0.15}, CPU1, "random", checkpoint=ck,
-                             num_trials=12, seed=0, progress=False, resume=True)
+    resumed = FIFO_Scheduler(
+        logged_fn,
+        {"log_file": log, "sleep": 0.15},
+        CPU1,
+        "random",
+        checkpoint=ck,
+        num_trials=12,
+        seed=0,
+        progress=False,
+        resume=True,
+    )
     for tid, t in finished.items():  # nothing finished was lost
         assert resumed.tasks[tid].history == t["history"]
     resumed.run()

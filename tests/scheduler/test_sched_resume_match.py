@@ -1,30 +1,48 @@
 """Resume only the same search; wrapped terminators restored by loading; one-configuration warning."""
+
 import logging
 import textwrap
 
 import pytest
+from helpers_sched import linear_fn, logged_fn
 
 import autogluon as ag
 from autogluon.image_classification._fit import _Goal, _GoalTerminator
 from autogluon.scheduler import FIFO_Scheduler, Hyperband_Scheduler, TaskScheduler
 from autogluon.scheduler._checkpoint import load_checkpoint, save_checkpoint
 
-from helpers_sched import linear_fn, logged_fn
-
 CPU1 = {"num_cpus": 1, "num_gpus": 0}
 
 
 def _first_run(ck):
-    FIFO_Scheduler(linear_fn, None, CPU1, "random", checkpoint=ck, num_trials=3, seed=0, progress=False,
-                   executor="inprocess").run()
+    FIFO_Scheduler(
+        linear_fn,
+        None,
+        CPU1,
+        "random",
+        checkpoint=ck,
+        num_trials=3,
+        seed=0,
+        progress=False,
+        executor="inprocess",
+    ).run()
 
 
 def test_resume_with_another_search_space_is_a_clear_error(tmp_path):
     ck = str(tmp_path / "ck.ag")
     _first_run(ck)
     with pytest.raises(ValueError) as info:
-        FIFO_Scheduler(linear_fn, {"x": ag.space.Real(0.5, 2.0)}, CPU1, "random", checkpoint=ck, resume=True,
-                       num_trials=6, progress=False, executor="inprocess")
+        FIFO_Scheduler(
+            linear_fn,
+            {"x": ag.space.Real(0.5, 2.0)},
+            CPU1,
+            "random",
+            checkpoint=ck,
+            resume=True,
+            num_trials=6,
+            progress=False,
+            executor="inprocess",
+        )
     message = str(info.value)
     assert ck in message and "search space" in message and "Real(0.5, 2.0)" in message
     assert "resume=False" in message and "another checkpoint path" in message
@@ -39,23 +57,51 @@ def test_resume_with_another_training_function_is_a_clear_error(tmp_path):
         reporter(epoch=1, accuracy=args.x)
 
     with pytest.raises(ValueError, match="training function.*linear_fn.*other_fn"):
-        FIFO_Scheduler(other_fn, None, CPU1, "random", checkpoint=ck, resume=True, num_trials=6,
-                       progress=False, executor="inprocess")
+        FIFO_Scheduler(
+            other_fn,
+            None,
+            CPU1,
+            "random",
+            checkpoint=ck,
+            resume=True,
+            num_trials=6,
+            progress=False,
+            executor="inprocess",
+        )
 
 
 def test_resume_of_the_same_search_and_of_an_older_checkpoint_still_works(tmp_path):
     ck = str(tmp_path / "ck.ag")
     _first_run(ck)
-    same = FIFO_Scheduler(linear_fn, None, CPU1, "random", checkpoint=ck, resume=True, num_trials=5,
-                          seed=0, progress=False, executor="inprocess")
+    same = FIFO_Scheduler(
+        linear_fn,
+        None,
+        CPU1,
+        "random",
+        checkpoint=ck,
+        resume=True,
+        num_trials=5,
+        seed=0,
+        progress=False,
+        executor="inprocess",
+    )
     assert len(same.tasks) == 3
     same.run()
     assert len(same.tasks) == 5
     state = load_checkpoint(ck)
-    del state["fingerprint"]             # as written before fingerprints existed
+    del state["fingerprint"]  # as written before fingerprints existed
     save_checkpoint(state, ck)
-    old = FIFO_Scheduler(linear_fn, None, CPU1, "random", checkpoint=ck, resume=True, num_trials=5,
-                         progress=False, executor="inprocess")
+    old = FIFO_Scheduler(
+        linear_fn,
+        None,
+        CPU1,
+        "random",
+        checkpoint=ck,
+        resume=True,
+        num_trials=5,
+        progress=False,
+        executor="inprocess",
+    )
     assert len(old.tasks) == 5
 
 
@@ -68,29 +114,62 @@ def test_a_search_without_search_space_warns_that_num_trials_cannot_be_reached(t
         reporter(epoch=1, accuracy=0.5)
 
     caplog.set_level(logging.INFO, logger="autogluon.scheduler")
-    s = FIFO_Scheduler(plain_fn, {"log_file": str(log)}, CPU1, "random", checkpoint=None, num_trials=3,
-                       progress=False, executor="inprocess")
+    s = FIFO_Scheduler(
+        plain_fn,
+        {"log_file": str(log)},
+        CPU1,
+        "random",
+        checkpoint=None,
+        num_trials=3,
+        progress=False,
+        executor="inprocess",
+    )
     s.run()
     assert log.read_text().count("run") == 1
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
-    assert any("only one distinct configuration" in r.getMessage() and "num_trials=3" in r.getMessage()
-               for r in warnings), caplog.text
+    assert any(
+        "only one distinct configuration" in r.getMessage() and "num_trials=3" in r.getMessage()
+        for r in warnings
+    ), caplog.text
 
 
 def test_a_finite_search_space_smaller_than_num_trials_warns(caplog):
     caplog.set_level(logging.WARNING, logger="autogluon.scheduler")
-    FIFO_Scheduler(linear_fn, {"x": ag.space.Categorical(0.1, 0.2)}, CPU1, "random", checkpoint=None,
-                   num_trials=5, progress=False, executor="inprocess").run()
+    FIFO_Scheduler(
+        linear_fn,
+        {"x": ag.space.Categorical(0.1, 0.2)},
+        CPU1,
+        "random",
+        checkpoint=None,
+        num_trials=5,
+        progress=False,
+        executor="inprocess",
+    ).run()
     assert "only 2 distinct configurations" in caplog.text
 
 
 # -- a wrapped terminator (task.fit's max_metric goal) --------------------------------------------
 
+
 def _hyperband(ck, resume=False, num_trials=6, goal=None):
-    s = Hyperband_Scheduler(linear_fn, {"epochs": 9}, CPU1, "random", checkpoint=ck, resume=resume,
-                            num_trials=num_trials, time_attr="epoch", max_t=9, grace_period=1,
-                            reduction_factor=3, brackets=3, seed=1, progress=False, visualizer="none",
-                            executor="inprocess")
+    s = Hyperband_Scheduler(
+        linear_fn,
+        {"epochs": 9},
+        CPU1,
+        "random",
+        checkpoint=ck,
+        resume=resume,
+        num_trials=num_trials,
+        time_attr="epoch",
+        max_t=9,
+        grace_period=1,
+        reduction_factor=3,
+        brackets=3,
+        seed=1,
+        progress=False,
+        visualizer="none",
+        executor="inprocess",
+    )
     if goal is not None:
         s.terminator = _GoalTerminator(s.terminator, _Goal(goal), "accuracy")
     return s
@@ -133,11 +212,20 @@ def test_the_goal_wrapper_saves_itself_and_the_wrapped_terminator_separately(tmp
 
 def test_logged_fn_resume_mismatch_names_how_to_start_fresh_for_fit_users(tmp_path):
     ck = str(tmp_path / "ck.ag")
-    FIFO_Scheduler(logged_fn, {"log_file": str(tmp_path / "l"), "sleep": 0.0}, CPU1, "random", checkpoint=ck,
-                   num_trials=1, progress=False, executor="inprocess").run()
+    FIFO_Scheduler(
+        logged_fn,
+        {"log_file": str(tmp_path / "l"), "sleep": 0.0},
+        CPU1,
+        "random",
+        checkpoint=ck,
+        num_trials=1,
+        progress=False,
+        executor="inprocess",
+    ).run()
     with pytest.raises(ValueError, match="another savedir"):
-        FIFO_Scheduler(linear_fn, None, CPU1, "random", checkpoint=ck, resume=True, progress=False,
-                       executor="inprocess")
+        FIFO_Scheduler(
+            linear_fn, None, CPU1, "random", checkpoint=ck, resume=True, progress=False, executor="inprocess"
+        )
 
 
 def _function_in_module(module_name, body):
@@ -148,18 +236,41 @@ def _function_in_module(module_name, body):
 
 def test_the_same_function_moved_or_edited_resumes_with_a_warning(tmp_path, caplog):
     ck = str(tmp_path / "ck.ag")
-    old = _function_in_module("notebook", """
+    old = _function_in_module(
+        "notebook",
+        """
         def train_fn(args, reporter):
             reporter(epoch=1, accuracy=0.5)
-    """)
-    FIFO_Scheduler(old, {"x": ag.space.Real(0.0, 1.0)}, CPU1, "random", checkpoint=ck, num_trials=2,
-                   progress=False, executor="inprocess").run()
-    moved = _function_in_module("mypackage.training", """
+    """,
+    )
+    FIFO_Scheduler(
+        old,
+        {"x": ag.space.Real(0.0, 1.0)},
+        CPU1,
+        "random",
+        checkpoint=ck,
+        num_trials=2,
+        progress=False,
+        executor="inprocess",
+    ).run()
+    moved = _function_in_module(
+        "mypackage.training",
+        """
         def train_fn(args, reporter):
             reporter(epoch=1, accuracy=0.25 + args.x / 2)
-    """)
+    """,
+    )
     with caplog.at_level(logging.WARNING, logger="autogluon.scheduler"):
-        resumed = FIFO_Scheduler(moved, {"x": ag.space.Real(0.0, 1.0)}, CPU1, "random", checkpoint=ck,
-                                 resume=True, num_trials=3, progress=False, executor="inprocess")
+        resumed = FIFO_Scheduler(
+            moved,
+            {"x": ag.space.Real(0.0, 1.0)},
+            CPU1,
+            "random",
+            checkpoint=ck,
+            resume=True,
+            num_trials=3,
+            progress=False,
+            executor="inprocess",
+        )
     assert len(resumed.tasks) == 2
     assert "code of mypackage.training.train_fn changed" in caplog.text

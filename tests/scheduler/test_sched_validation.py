@@ -1,13 +1,13 @@
 """Bad constructor and run() arguments give errors that name the parameter."""
+
 import argparse
 
 import pytest
+from helpers_sched import linear_fn
 
 import autogluon as ag
 from autogluon.scheduler import FIFO_Scheduler, Hyperband_Scheduler
 from autogluon.scheduler.reporter import LocalStatusReporter, validate_result
-
-from helpers_sched import linear_fn
 
 CPU1 = {"num_cpus": 1, "num_gpus": 0}
 
@@ -44,20 +44,27 @@ BAD = [
 ]
 
 
-@pytest.mark.parametrize("override, error, message", BAD, ids=[next(iter(o)) + str(i) for i, (o, _, _) in enumerate(BAD)])
+@pytest.mark.parametrize(
+    "override, error, message", BAD, ids=[next(iter(o)) + str(i) for i, (o, _, _) in enumerate(BAD)]
+)
 def test_fifo_constructor_rejects_bad_values(override, error, message):
-    kw = dict(train_fn=linear_fn, args=None, resource=CPU1, searcher="random", checkpoint=None, progress=False)
+    kw = dict(
+        train_fn=linear_fn, args=None, resource=CPU1, searcher="random", checkpoint=None, progress=False
+    )
     kw.update(override)
     with pytest.raises(error, match=message):
         FIFO_Scheduler(**kw)
 
 
-@pytest.mark.parametrize("override, message", [
-    ({"max_t": 0}, "max_t"),
-    ({"grace_period": -1}, "grace_period"),
-    ({"reduction_factor": 1}, "reduction_factor"),
-    ({"brackets": 0}, "brackets"),
-])
+@pytest.mark.parametrize(
+    "override, message",
+    [
+        ({"max_t": 0}, "max_t"),
+        ({"grace_period": -1}, "grace_period"),
+        ({"reduction_factor": 1}, "reduction_factor"),
+        ({"brackets": 0}, "brackets"),
+    ],
+)
 def test_hyperband_constructor_rejects_bad_values(override, message):
     kw = dict(checkpoint=None, progress=False, visualizer="none")
     kw.update(override)
@@ -65,11 +72,14 @@ def test_hyperband_constructor_rejects_bad_values(override, message):
         Hyperband_Scheduler(linear_fn, None, CPU1, "random", **kw)
 
 
-@pytest.mark.parametrize("override, message", [
-    ({"max_t": "100"}, "max_t"),
-    ({"grace_period": None}, "grace_period"),
-    ({"type": 2}, "type"),
-])
+@pytest.mark.parametrize(
+    "override, message",
+    [
+        ({"max_t": "100"}, "max_t"),
+        ({"grace_period": None}, "grace_period"),
+        ({"type": 2}, "type"),
+    ],
+)
 def test_hyperband_constructor_rejects_wrong_types(override, message):
     kw = dict(checkpoint=None, progress=False, visualizer="none")
     kw.update(override)
@@ -85,12 +95,15 @@ def test_run_rejects_bad_arguments():
         s.run(num_trials=1, time_out=0)
 
 
-@pytest.mark.parametrize("result, error, message", [
-    ({"epoch": 1}, ValueError, "'accuracy'"),
-    ({"accuracy": 0.5}, ValueError, "'epoch'"),
-    ({"epoch": 1, "accuracy": "high"}, TypeError, "accuracy"),
-    ({"epoch": float("nan"), "accuracy": 0.5}, ValueError, "epoch must not be NaN"),
-])
+@pytest.mark.parametrize(
+    "result, error, message",
+    [
+        ({"epoch": 1}, ValueError, "'accuracy'"),
+        ({"accuracy": 0.5}, ValueError, "'epoch'"),
+        ({"epoch": 1, "accuracy": "high"}, TypeError, "accuracy"),
+        ({"epoch": float("nan"), "accuracy": 0.5}, ValueError, "epoch must not be NaN"),
+    ],
+)
 def test_reports_are_validated(result, error, message):
     with pytest.raises(error, match=message):
         validate_result(result, "accuracy", "epoch")
@@ -99,7 +112,9 @@ def test_reports_are_validated(result, error, message):
 def test_numpy_values_in_reports_become_plain_numbers():
     import numpy as np
 
-    clean = validate_result({"epoch": np.int64(2), "accuracy": np.float32(0.5), "note": "x"}, "accuracy", "epoch")
+    clean = validate_result(
+        {"epoch": np.int64(2), "accuracy": np.float32(0.5), "note": "x"}, "accuracy", "epoch"
+    )
     assert type(clean["epoch"]) is int and type(clean["accuracy"]) is float and clean["note"] == "x"
 
 

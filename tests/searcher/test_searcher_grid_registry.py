@@ -1,11 +1,19 @@
 """GridSearcher and the searcher registry."""
+
 import logging
 import pickle
 
 import pytest
 
-from autogluon.searcher import (SEARCHERS, BaseSearcher, GridSearcher, RandomSampling, get_searcher,
-                                register_searcher, searcher_factory)
+from autogluon.searcher import (
+    SEARCHERS,
+    BaseSearcher,
+    GridSearcher,
+    RandomSampling,
+    get_searcher,
+    register_searcher,
+    searcher_factory,
+)
 from autogluon.searcher import __all__ as searcher_all
 from autogluon.space import Categorical, Int, Real, SearchSpace
 
@@ -16,13 +24,18 @@ def grid_space():
 
 # --------------------------------------------------------------------------- grid
 
+
 def test_grid_order_and_exhaustion(caplog):
     caplog.set_level(logging.INFO, logger='autogluon.searcher')
     searcher = GridSearcher(grid_space(), num_grid_points=3)
     configs = [searcher.get_config() for _ in range(6)]
     assert configs == [
-        {'act': 'relu', 'lr': 0.1}, {'act': 'relu', 'lr': 0.2}, {'act': 'relu', 'lr': 0.3},
-        {'act': 'tanh', 'lr': 0.1}, {'act': 'tanh', 'lr': 0.2}, {'act': 'tanh', 'lr': 0.3},
+        {'act': 'relu', 'lr': 0.1},
+        {'act': 'relu', 'lr': 0.2},
+        {'act': 'relu', 'lr': 0.3},
+        {'act': 'tanh', 'lr': 0.1},
+        {'act': 'tanh', 'lr': 0.2},
+        {'act': 'tanh', 'lr': 0.3},
     ]
     assert [searcher.get_config() for _ in range(3)] == [None] * 3
     messages = [r.getMessage() for r in caplog.records if 'exhausted' in r.getMessage()]
@@ -47,11 +60,19 @@ def test_grid_default_points_and_seed_unused():
     assert seq == [{'w': 0.0}, {'w': 1.0}, {'w': 2.0}, {'w': 3.0}, None]
 
 
-@pytest.mark.parametrize('bad, error', [
-    (1, ValueError), (0, ValueError), (-3, ValueError),
-    # a wrong type is a TypeError (was ValueError before the checks were shared)
-    (2.5, TypeError), ('4', TypeError), (True, TypeError), (None, TypeError),
-])
+@pytest.mark.parametrize(
+    'bad, error',
+    [
+        (1, ValueError),
+        (0, ValueError),
+        (-3, ValueError),
+        # a wrong type is a TypeError (was ValueError before the checks were shared)
+        (2.5, TypeError),
+        ('4', TypeError),
+        (True, TypeError),
+        (None, TypeError),
+    ],
+)
 def test_grid_rejects_bad_num_grid_points(bad, error):
     with pytest.raises(error, match=r'^num_grid_points must be an int >= 2, got '):
         GridSearcher(grid_space(), num_grid_points=bad)
@@ -78,10 +99,20 @@ def test_grid_state_with_other_num_points_rejected():
 
 # --------------------------------------------------------------------------- registry
 
+
 def test_exports_and_builtin_names():
-    assert set(searcher_all) == {'BaseSearcher', 'RandomSampling', 'RandomSearcher', 'GridSearcher', 'SEARCHERS',
-                                 'register_searcher', 'searcher_factory', 'get_searcher', 'SKoptSearcher',
-                                 'BayesOptSearcher'}
+    assert set(searcher_all) == {
+        'BaseSearcher',
+        'RandomSampling',
+        'RandomSearcher',
+        'GridSearcher',
+        'SEARCHERS',
+        'register_searcher',
+        'searcher_factory',
+        'get_searcher',
+        'SKoptSearcher',
+        'BayesOptSearcher',
+    }
     assert SEARCHERS['random'] is RandomSampling
     assert SEARCHERS['grid'] is GridSearcher
 
@@ -122,12 +153,15 @@ def test_get_searcher_object_name_class():
     assert by_class.get_config() == RandomSampling(grid_space(), seed=3).get_config()
 
 
-@pytest.mark.parametrize('args, error, fragment', [
-    ((42,), TypeError, 'searcher'),
-    (('random',), ValueError, 'configspace'),
-    ((RandomSampling,), ValueError, 'configspace'),
-    ((int, {'a': Int(0, 1)}), TypeError, 'int'),
-])
+@pytest.mark.parametrize(
+    'args, error, fragment',
+    [
+        ((42,), TypeError, 'searcher'),
+        (('random',), ValueError, 'configspace'),
+        ((RandomSampling,), ValueError, 'configspace'),
+        ((int, {'a': Int(0, 1)}), TypeError, 'int'),
+    ],
+)
 def test_get_searcher_rejects(args, error, fragment):
     with pytest.raises(error, match=fragment):
         get_searcher(*args)

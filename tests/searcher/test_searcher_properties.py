@@ -1,4 +1,5 @@
 """Property tests for searchers over random finite spaces: members only, no duplicates, exact exhaustion."""
+
 import math
 import pickle
 
@@ -10,8 +11,9 @@ from autogluon.space import Bool, Categorical, Int, SearchSpace
 
 small_int = st.integers(-20, 20).flatmap(lambda lo: st.integers(lo + 1, lo + 5).map(lambda hi: Int(lo, hi)))
 small_cat = st.lists(st.integers(0, 50), min_size=1, max_size=4, unique=True).map(lambda c: Categorical(*c))
-finite_space = st.dictionaries(st.sampled_from("abcde"), st.one_of(small_int, small_cat, st.just(Bool())),
-                               min_size=0, max_size=3).map(SearchSpace)
+finite_space = st.dictionaries(
+    st.sampled_from("abcde"), st.one_of(small_int, small_cat, st.just(Bool())), min_size=0, max_size=3
+).map(SearchSpace)
 
 
 def _key(config):
@@ -19,7 +21,7 @@ def _key(config):
 
 
 @settings(max_examples=60, deadline=None)
-@given(space=finite_space, seed=st.integers(0, 2 ** 31))
+@given(space=finite_space, seed=st.integers(0, 2**31))
 def test_random_searcher_covers_a_finite_space_exactly_once(space, seed):
     searcher = RandomSampling(space, seed=seed)
     seen = []
@@ -36,7 +38,7 @@ def test_random_searcher_covers_a_finite_space_exactly_once(space, seed):
 
 
 @settings(max_examples=40, deadline=None)
-@given(space=finite_space, seed=st.integers(0, 2 ** 31), cut=st.integers(0, 6))
+@given(space=finite_space, seed=st.integers(0, 2**31), cut=st.integers(0, 6))
 def test_state_round_trip_mid_run_gives_the_same_suggestions(space, seed, cut):
     a = RandomSampling(space, seed=seed)
     for _ in range(cut):

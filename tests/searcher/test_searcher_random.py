@@ -1,4 +1,5 @@
 """RandomSampling and the BaseSearcher bookkeeping it inherits."""
+
 import logging
 import math
 import pickle
@@ -14,12 +15,17 @@ EXHAUSTED = 'search space exhausted'
 
 
 def mixed_space():
-    return {'lr': Real(1e-4, 1e-1, log=True), 'layers': Int(1, 8), 'act': Categorical('relu', 'tanh'),
-            'bn': Bool(), 'epochs': 5}
+    return {
+        'lr': Real(1e-4, 1e-1, log=True),
+        'layers': Int(1, 8),
+        'act': Categorical('relu', 'tanh'),
+        'bn': Bool(),
+        'epochs': 5,
+    }
 
 
 def finite_space():
-    return {'act': Categorical('relu', 'tanh', 'gelu'), 'layers': Int(1, 2), 'bn': Bool()}   # 12 configs
+    return {'act': Categorical('relu', 'tanh', 'gelu'), 'layers': Int(1, 2), 'bn': Bool()}  # 12 configs
 
 
 def draw(searcher, n):
@@ -40,6 +46,7 @@ def assert_plain(data):
 
 
 # --------------------------------------------------------------------------- determinism
+
 
 def test_same_seed_same_sequence_different_seed_different():
     a = draw(RandomSampling(mixed_space(), seed=3), 20)
@@ -71,6 +78,7 @@ def test_alias():
 
 
 # --------------------------------------------------------------------------- no repeats, exhaustion
+
 
 def test_finite_space_exhausts_after_exactly_size_configs_and_logs_once(caplog):
     space = SearchSpace.from_any(finite_space())
@@ -117,7 +125,7 @@ def test_infinite_space_with_only_duplicates_left_is_exhausted(caplog):
     searcher = RandomSampling({'x': Real(1.0, 1.0 + 4e-16)}, seed=0, max_retries=20)
     configs = draw(searcher, 10)
     given = [c for c in configs if c is not None]
-    assert 1 <= len(given) <= 3 and configs[len(given):] == [None] * (10 - len(given))
+    assert 1 <= len(given) <= 3 and configs[len(given) :] == [None] * (10 - len(given))
     assert len([r for r in caplog.records if EXHAUSTED in r.getMessage()]) == 1
 
 
@@ -130,6 +138,7 @@ def test_configs_reported_by_update_are_not_suggested():
 
 # --------------------------------------------------------------------------- results and best
 
+
 def test_best_config_and_reward():
     searcher = RandomSampling(mixed_space(), seed=0)
     assert searcher.get_best_config() is None
@@ -138,7 +147,7 @@ def test_best_config_and_reward():
     configs = draw(searcher, 4)
     for config, reward in zip(configs, [0.5, 0.9, float('nan'), 0.9]):
         searcher.update(config, reward)
-    assert searcher.get_best_config() == configs[1]      # first of the tied
+    assert searcher.get_best_config() == configs[1]  # first of the tied
     assert searcher.get_best_reward() == 0.9
     assert searcher.get_best_config_reward() == (configs[1], 0.9)
     results = searcher.results
@@ -157,28 +166,38 @@ def test_failed_and_pending_are_accepted():
     assert searcher.state_dict()['failed'] == [config]
 
 
-@pytest.mark.parametrize('call, error, fragment', [
-    (lambda s: s.update({'act': 'relu'}, 'high'), TypeError, 'reward'),
-    (lambda s: s.update({'act': 'relu'}, True), TypeError, 'reward'),
-    (lambda s: s.update(['relu'], 0.5), TypeError, 'config'),
-    (lambda s: s.load_state_dict([]), TypeError, 'state'),
-    (lambda s: s.load_state_dict({'version': 1}), ValueError, 'rng_state'),
-])
+@pytest.mark.parametrize(
+    'call, error, fragment',
+    [
+        (lambda s: s.update({'act': 'relu'}, 'high'), TypeError, 'reward'),
+        (lambda s: s.update({'act': 'relu'}, True), TypeError, 'reward'),
+        (lambda s: s.update(['relu'], 0.5), TypeError, 'config'),
+        (lambda s: s.load_state_dict([]), TypeError, 'state'),
+        (lambda s: s.load_state_dict({'version': 1}), ValueError, 'rng_state'),
+    ],
+)
 def test_bad_calls(call, error, fragment):
     with pytest.raises(error, match=fragment):
         call(RandomSampling(finite_space(), seed=0))
 
 
-@pytest.mark.parametrize('kwargs, error, fragment', [
-    ({'seed': 'abc'}, TypeError, 'seed'),
-    ({'seed': 1.5}, TypeError, 'seed'),
-    ({'seed': -1}, ValueError, 'seed'),
-    ({'mode': 'best'}, ValueError, "^mode must be one of 'max', 'min' or None, got 'best'$"),
-    ({'mode': 1}, TypeError, '^mode must be .*, got 1 of type int$'),                # was ValueError
-    ({'max_retries': 0}, ValueError, 'max_retries'),
-    ({'max_retries': 2.0}, TypeError, '^max_retries must be an int >= 1, got 2.0 of type float$'),  # was ValueError
-    ({'first_is_default': 'yes'}, TypeError, 'first_is_default'),
-])
+@pytest.mark.parametrize(
+    'kwargs, error, fragment',
+    [
+        ({'seed': 'abc'}, TypeError, 'seed'),
+        ({'seed': 1.5}, TypeError, 'seed'),
+        ({'seed': -1}, ValueError, 'seed'),
+        ({'mode': 'best'}, ValueError, "^mode must be one of 'max', 'min' or None, got 'best'$"),
+        ({'mode': 1}, TypeError, '^mode must be .*, got 1 of type int$'),  # was ValueError
+        ({'max_retries': 0}, ValueError, 'max_retries'),
+        (
+            {'max_retries': 2.0},
+            TypeError,
+            '^max_retries must be an int >= 1, got 2.0 of type float$',
+        ),  # was ValueError
+        ({'first_is_default': 'yes'}, TypeError, 'first_is_default'),
+    ],
+)
 def test_bad_arguments(kwargs, error, fragment):
     with pytest.raises(error, match=fragment):
         RandomSampling(finite_space(), **kwargs)
@@ -191,14 +210,19 @@ def test_bad_configspace_named_in_error():
 
 def test_accepts_configurationspace():
     cs = CS.ConfigurationSpace()
-    cs.add([CS.UniformFloatHyperparameter('lr', 1e-4, 1e-1, log=True),
-            CS.CategoricalHyperparameter('act', ['relu', 'tanh'])])
+    cs.add(
+        [
+            CS.UniformFloatHyperparameter('lr', 1e-4, 1e-1, log=True),
+            CS.CategoricalHyperparameter('act', ['relu', 'tanh']),
+        ]
+    )
     searcher = RandomSampling(cs, seed=0)
     configs = draw(searcher, 5)
     assert all(searcher.configspace.contains(c) for c in configs)
 
 
 # --------------------------------------------------------------------------- state
+
 
 @pytest.mark.parametrize('space_fn, before', [(mixed_space, 5), (finite_space, 7)])
 def test_state_dict_round_trip_gives_same_next_suggestions(space_fn, before):

@@ -1,4 +1,5 @@
 """SKoptSearcher ('bayesopt'): determinism, no duplicates, pending trials, state, rung evidence, registry."""
+
 import logging
 import math
 import pickle
@@ -8,20 +9,31 @@ from skopt.learning import RandomForestRegressor
 
 import autogluon as ag
 from autogluon.scheduler import FIFO_Scheduler, Hyperband_Scheduler, TaskStatus
-from autogluon.searcher import (SEARCHERS, BayesOptSearcher, SKoptSearcher, get_searcher, searcher_factory)
+from autogluon.searcher import SEARCHERS, BayesOptSearcher, SKoptSearcher, get_searcher, searcher_factory
 from autogluon.space import Bool, Categorical, Int, Real, SearchSpace, Space
 
 FAST = {'acq_optimizer_kwargs': {'n_points': 300}}
 
 
 def space():
-    return {'lr': Real(1e-4, 1e-1, log=True), 'units': Int(8, 512, log=True), 'layers': Int(1, 4),
-            'act': Categorical('relu', 'tanh', 'gelu'), 'bn': Bool(), 'epochs': 3}
+    return {
+        'lr': Real(1e-4, 1e-1, log=True),
+        'units': Int(8, 512, log=True),
+        'layers': Int(1, 4),
+        'act': Categorical('relu', 'tanh', 'gelu'),
+        'bn': Bool(),
+        'epochs': 3,
+    }
 
 
 def objective(config):
-    return (-(math.log10(config['lr']) + 2.0) ** 2 - (math.log2(config['units']) - 6.0) ** 2 / 8.0
-            - 0.1 * abs(config['layers'] - 2) + (0.3 if config['act'] == 'tanh' else 0.0) + 0.1 * config['bn'])
+    return (
+        -((math.log10(config['lr']) + 2.0) ** 2)
+        - (math.log2(config['units']) - 6.0) ** 2 / 8.0
+        - 0.1 * abs(config['layers'] - 2)
+        + (0.3 if config['act'] == 'tanh' else 0.0)
+        + 0.1 * config['bn']
+    )
 
 
 def run(searcher, n, objective=objective):
@@ -47,6 +59,7 @@ def make(**kw):
 
 class SpyForest(RandomForestRegressor):
     """skopt's forest surrogate that records the targets of every fit (targets are -reward)."""
+
     fits = []
 
     def fit(self, X, y):
@@ -62,6 +75,7 @@ def spy():
 
 
 # --------------------------------------------------------------------------- suggestions
+
 
 def test_first_config_is_default_then_model_improves_on_random():
     searcher = make()
@@ -80,14 +94,17 @@ def test_same_seed_same_sequence_other_seed_differs():
     assert run(make(seed=5, first_is_default=False), 2)[0] != a[0]
 
 
-@pytest.mark.parametrize('estimator, acq', [('RF', 'PI'), ('ET', 'LCB'), ('GBRT', 'EI'), ('ET', 'gp_hedge'),
-                                            ('gp', 'ei')])
+@pytest.mark.parametrize(
+    'estimator, acq', [('RF', 'PI'), ('ET', 'LCB'), ('GBRT', 'EI'), ('ET', 'gp_hedge'), ('gp', 'ei')]
+)
 def test_estimators_and_acquisitions(estimator, acq):
     options = dict(acq_optimizer='sampling') if estimator == 'gp' else {}
     searcher = make(base_estimator=estimator, acq_func=acq, n_initial_points=3, **options)
     configs = run(searcher, 5)
     assert len({SearchSpace.from_any(space())._key(c) for c in configs}) == 5
-    assert searcher.acq_func in ('EI', 'PI', 'LCB', 'gp_hedge') and searcher.base_estimator == estimator.upper()
+    assert (
+        searcher.acq_func in ('EI', 'PI', 'LCB', 'gp_hedge') and searcher.base_estimator == estimator.upper()
+    )
     again = make(base_estimator=estimator, acq_func=acq, n_initial_points=3, **options)
     assert run(again, 5) == configs  # seeded, GBRT's and the forests' own randomness included
 
@@ -110,9 +127,13 @@ def test_one_value_spaces_are_fixed_and_empty_space_gives_default_once():
 
 # --------------------------------------------------------------------------- pending trials
 
+
 def test_concurrent_suggestions_differ_and_pending_enter_the_model_as_liars(spy):
-    searcher = make(base_estimator=SpyForest(n_estimators=20, min_samples_leaf=1), pending_strategy='cl_max',
-                    warp_rewards=False)
+    searcher = make(
+        base_estimator=SpyForest(n_estimators=20, min_samples_leaf=1),
+        pending_strategy='cl_max',
+        warp_rewards=False,
+    )
     rewards = []
     for _ in range(4):
         config = searcher.get_config()
@@ -146,6 +167,7 @@ def test_register_pending_of_a_foreign_config_and_cl_min(spy):
 
 
 # --------------------------------------------------------------------------- state
+
 
 def drive(searcher, steps, start=0):
     """A deterministic mix of suggestions, pending trials, reports, results and failures."""
@@ -192,9 +214,14 @@ def test_load_state_rejects_foreign_state():
 
 # --------------------------------------------------------------------------- rung evidence
 
+
 def test_model_fits_the_highest_level_with_enough_observations(spy):
-    searcher = make(base_estimator=SpyForest(n_estimators=10), n_initial_points=3, space={'x': Real(0, 1)},
-                    warp_rewards=False)
+    searcher = make(
+        base_estimator=SpyForest(n_estimators=10),
+        n_initial_points=3,
+        space={'x': Real(0, 1)},
+        warp_rewards=False,
+    )
     configs = [searcher.get_config() for _ in range(6)]  # six trials start
     assert not spy.fits  # nothing known yet: random suggestions
     for i, c in enumerate(configs):
@@ -213,8 +240,12 @@ def test_model_fits_the_highest_level_with_enough_observations(spy):
 
 
 def test_levels_too_sparse_fall_back_to_final_rewards(spy):
-    searcher = make(base_estimator=SpyForest(n_estimators=10), n_initial_points=3, space={'x': Real(0, 1)},
-                    warp_rewards=False)
+    searcher = make(
+        base_estimator=SpyForest(n_estimators=10),
+        n_initial_points=3,
+        space={'x': Real(0, 1)},
+        warp_rewards=False,
+    )
     for i in range(4):
         c = searcher.get_config()
         searcher.on_report(c, 5.0, 0.37 + i)  # e.g. wall-clock time: one observation per level
@@ -224,8 +255,13 @@ def test_levels_too_sparse_fall_back_to_final_rewards(spy):
 
 
 def test_rung_evidence_can_be_switched_off(spy):
-    searcher = make(base_estimator=SpyForest(n_estimators=10), n_initial_points=2, rung_evidence=False,
-                    space={'x': Real(0, 1)}, warp_rewards=False)
+    searcher = make(
+        base_estimator=SpyForest(n_estimators=10),
+        n_initial_points=2,
+        rung_evidence=False,
+        space={'x': Real(0, 1)},
+        warp_rewards=False,
+    )
     configs = [searcher.get_config() for _ in range(4)]
     for c in configs:
         searcher.on_report(c, 9.0, 1)
@@ -235,8 +271,9 @@ def test_rung_evidence_can_be_switched_off(spy):
     assert spy.fits[-1] == [-1.0, -2.0, -2.0, -2.0]  # two results, two pending (cl_min); no rung data
 
 
-@pytest.mark.parametrize('reward, time', [(float('nan'), 1), (1.0, float('inf')), (1.0, 'epoch'), (True, 1),
-                                          (1.0, None)])
+@pytest.mark.parametrize(
+    'reward, time', [(float('nan'), 1), (1.0, float('inf')), (1.0, 'epoch'), (True, 1), (1.0, None)]
+)
 def test_on_report_ignores_unusable_reports(reward, time):
     searcher = make()
     searcher.on_report(searcher.get_config(), reward, time)
@@ -244,6 +281,7 @@ def test_on_report_ignores_unusable_reports(reward, time):
 
 
 # --------------------------------------------------------------------------- validation and registry
+
 
 class Weird(Space):
     @property
@@ -264,21 +302,36 @@ class Weird(Space):
         return ()
 
 
-@pytest.mark.parametrize('kwargs, error, fragment', [
-    ({'space': {'w': Weird(), 'x': Real(0, 1)}}, TypeError, "hyperparameter 'w' of type Weird"),
-    ({'base_estimator': 'SVM'}, ValueError, "'GP', 'RF', 'ET', 'GBRT'"),
-    # a wrong type is a TypeError (was ValueError before the checks were shared)
-    ({'base_estimator': 3}, TypeError, '^base_estimator must be .* regressor instance, got 3 of type int$'),
-    ({'acq_func': 'MES'}, ValueError, "'EI', 'LCB', 'PI', 'gp_hedge'"),
-    ({'acq_func': None}, TypeError, '^acq_func must be one of .*, got None of type NoneType$'),   # was ValueError
-    ({'acq_optimizer': 'lbfgs'}, ValueError, "needs base_estimator='GP'"),
-    ({'acq_optimizer': 'adam'}, ValueError, 'acq_optimizer'),
-    ({'n_initial_points': 0}, ValueError, 'n_initial_points'),
-    ({'n_initial_points': '5'}, TypeError, '^n_initial_points must be an int >= 1, got .5. of type str$'),  # was ValueError
-    ({'pending_strategy': 'kriging'}, ValueError, "'cl_min', 'cl_mean', 'cl_max'"),
-    ({'acq_func_kwargs': [1]}, TypeError, 'acq_func_kwargs'),
-    ({'rung_evidence': 'yes'}, TypeError, 'rung_evidence'),
-])
+@pytest.mark.parametrize(
+    'kwargs, error, fragment',
+    [
+        ({'space': {'w': Weird(), 'x': Real(0, 1)}}, TypeError, "hyperparameter 'w' of type Weird"),
+        ({'base_estimator': 'SVM'}, ValueError, "'GP', 'RF', 'ET', 'GBRT'"),
+        # a wrong type is a TypeError (was ValueError before the checks were shared)
+        (
+            {'base_estimator': 3},
+            TypeError,
+            '^base_estimator must be .* regressor instance, got 3 of type int$',
+        ),
+        ({'acq_func': 'MES'}, ValueError, "'EI', 'LCB', 'PI', 'gp_hedge'"),
+        (
+            {'acq_func': None},
+            TypeError,
+            '^acq_func must be one of .*, got None of type NoneType$',
+        ),  # was ValueError
+        ({'acq_optimizer': 'lbfgs'}, ValueError, "needs base_estimator='GP'"),
+        ({'acq_optimizer': 'adam'}, ValueError, 'acq_optimizer'),
+        ({'n_initial_points': 0}, ValueError, 'n_initial_points'),
+        (
+            {'n_initial_points': '5'},
+            TypeError,
+            '^n_initial_points must be an int >= 1, got .5. of type str$',
+        ),  # was ValueError
+        ({'pending_strategy': 'kriging'}, ValueError, "'cl_min', 'cl_mean', 'cl_max'"),
+        ({'acq_func_kwargs': [1]}, TypeError, 'acq_func_kwargs'),
+        ({'rung_evidence': 'yes'}, TypeError, 'rung_evidence'),
+    ],
+)
 def test_clear_errors(kwargs, error, fragment):
     with pytest.raises(error, match=fragment):
         make(**kwargs)
@@ -322,6 +375,7 @@ def test_registry_names_and_aliases():
 
 # --------------------------------------------------------------------------- end to end
 
+
 @ag.args(x=ag.space.Real(0.0, 1.0), act=ag.space.Categorical('a', 'b'), epochs=4)
 def bump_fn(args, reporter):
     """Accuracy peaks at x = 0.7 with act 'b', and grows with the epoch."""
@@ -331,9 +385,17 @@ def bump_fn(args, reporter):
 
 
 def test_fifo_scheduler_with_bayesopt():
-    scheduler = FIFO_Scheduler(bump_fn, None, {'num_cpus': 1, 'num_gpus': 0}, 'bayesopt',
-                               searcher_options={'base_estimator': 'RF', 'acq_func': 'EI', 'n_initial_points': 4},
-                               num_trials=12, checkpoint=None, progress=False, seed=0)
+    scheduler = FIFO_Scheduler(
+        bump_fn,
+        None,
+        {'num_cpus': 1, 'num_gpus': 0},
+        'bayesopt',
+        searcher_options={'base_estimator': 'RF', 'acq_func': 'EI', 'n_initial_points': 4},
+        num_trials=12,
+        checkpoint=None,
+        progress=False,
+        seed=0,
+    )
     assert isinstance(scheduler.searcher, SKoptSearcher)
     scheduler.run()
     tasks = list(scheduler.tasks.values())
@@ -346,11 +408,21 @@ def test_fifo_scheduler_with_bayesopt():
 
 def test_hyperband_scheduler_with_bayesopt_learns_from_rungs(caplog):
     caplog.set_level(logging.DEBUG, logger='autogluon.searcher')
-    scheduler = Hyperband_Scheduler(bump_fn, None, {'num_cpus': 1, 'num_gpus': 0}, 'bayesopt',
-                                    searcher_options={'base_estimator': 'RF', 'acq_func': 'EI',
-                                                      'n_initial_points': 4},
-                                    num_trials=12, checkpoint=None, progress=False, seed=0, max_t=4,
-                                    grace_period=1, reduction_factor=2, visualizer='none')
+    scheduler = Hyperband_Scheduler(
+        bump_fn,
+        None,
+        {'num_cpus': 1, 'num_gpus': 0},
+        'bayesopt',
+        searcher_options={'base_estimator': 'RF', 'acq_func': 'EI', 'n_initial_points': 4},
+        num_trials=12,
+        checkpoint=None,
+        progress=False,
+        seed=0,
+        max_t=4,
+        grace_period=1,
+        reduction_factor=2,
+        visualizer='none',
+    )
     scheduler.run()
     tasks = list(scheduler.tasks.values())
     assert len(tasks) == 12
@@ -365,6 +437,7 @@ def test_hyperband_scheduler_with_bayesopt_learns_from_rungs(caplog):
 
 # --------------------------------------------------------------------------- learning (issue 17)
 
+
 def test_log_scaled_parameters_reach_the_surrogate_in_log_space(spy):
     seen = []
 
@@ -373,9 +446,14 @@ def test_log_scaled_parameters_reach_the_surrogate_in_log_space(spy):
             seen.append([list(map(float, row)) for row in X])
             return super().fit(X, y)
 
-    searcher = SKoptSearcher({'lr': Real(1e-4, 1.0, log=True), 'units': Int(1, 10000, log=True)},
-                             base_estimator=SpyX(n_estimators=5), acq_func='EI', n_initial_points=2, seed=0,
-                             first_is_default=False)
+    searcher = SKoptSearcher(
+        {'lr': Real(1e-4, 1.0, log=True), 'units': Int(1, 10000, log=True)},
+        base_estimator=SpyX(n_estimators=5),
+        acq_func='EI',
+        n_initial_points=2,
+        seed=0,
+        first_is_default=False,
+    )
     for config in ({'lr': 1e-2, 'units': 100}, {'lr': 1e-4, 'units': 10000}):
         searcher.register_pending(config)
         searcher.update(config, 0.5)
@@ -394,8 +472,12 @@ def test_rewards_reach_the_surrogate_as_normal_scores_of_their_ranks(spy):
     y = spy.fits[-1]
     # targets are -reward ranked: best (0.96) lowest; evenly spread, so 0.1 no longer squashes the others
     assert y == pytest.approx([-0.3186, 1.1503, -1.1503, 0.3186], abs=1e-4)
-    plain = make(base_estimator=SpyForest(n_estimators=10), n_initial_points=4, space={'x': Real(0, 1)},
-                 warp_rewards=False)
+    plain = make(
+        base_estimator=SpyForest(n_estimators=10),
+        n_initial_points=4,
+        space={'x': Real(0, 1)},
+        warp_rewards=False,
+    )
     for reward in rewards:
         plain.update(plain.get_config(), reward)
     plain.get_config()

@@ -1,4 +1,5 @@
 """SearchSpace: construction from everything users pass, sampling, grids, ConfigSpace interop."""
+
 import math
 import pickle
 import subprocess
@@ -12,18 +13,21 @@ from autogluon.space import Bool, Categorical, Int, Linear, List, Log, Real, Sea
 
 
 def make_space():
-    return SearchSpace({
-        'lr': Real(1e-4, 1e-1, log=True),
-        'momentum': Real(0.5, 0.99, default=0.9),
-        'layers': Int(1, 8),
-        'units': Int(8, 512, log=True, default=64),
-        'act': Categorical('relu', 'tanh', 'gelu'),
-        'opt': Categorical('sgd', 'adam', default='adam'),
-        'bn': Bool(default=True),
-    })
+    return SearchSpace(
+        {
+            'lr': Real(1e-4, 1e-1, log=True),
+            'momentum': Real(0.5, 0.99, default=0.9),
+            'layers': Int(1, 8),
+            'units': Int(8, 512, log=True, default=64),
+            'act': Categorical('relu', 'tanh', 'gelu'),
+            'opt': Categorical('sgd', 'adam', default='adam'),
+            'bn': Bool(default=True),
+        }
+    )
 
 
 # --------------------------------------------------------------------------- from_any
+
 
 def test_from_any_dict_drops_constants():
     space = SearchSpace.from_any({'lr': Real(0, 1), 'epochs': 10, 'act': Categorical('a', 'b'), 'tag': 'x'})
@@ -43,18 +47,30 @@ def test_from_any_single_named_space_and_identity():
     assert SearchSpace.from_any(space) is space
 
 
-@pytest.mark.parametrize('obj, error, fragments', [
-    ([Real(0, 1)], ValueError, ['configspace[0]', 'name']),
-    (Real(0, 1), ValueError, ['configspace', 'name']),
-    ([Real(0, 1, name='a'), Int(0, 2, name='a')], ValueError, ['duplicate', "'a'"]),
-    ([Real(0, 1, name='a'), 3], TypeError, ['configspace[1]']),
-    (42, TypeError, ['configspace', 'int', 'ConfigurationSpace', 'dict']),
-    (None, TypeError, ['configspace', 'NoneType']),
-    ({3: Real(0, 1)}, TypeError, ['configspace', 'keys']),
-    # an empty key is a wrong value: ValueError (was TypeError before the checks were shared)
-    ({'': Real(0, 1)}, ValueError, ['configspace keys', 'non-empty str']),
-], ids=['unnamed-in-list', 'unnamed-single', 'duplicate-names', 'non-space-in-list', 'int', 'none', 'int-key',
-        'empty-key'])
+@pytest.mark.parametrize(
+    'obj, error, fragments',
+    [
+        ([Real(0, 1)], ValueError, ['configspace[0]', 'name']),
+        (Real(0, 1), ValueError, ['configspace', 'name']),
+        ([Real(0, 1, name='a'), Int(0, 2, name='a')], ValueError, ['duplicate', "'a'"]),
+        ([Real(0, 1, name='a'), 3], TypeError, ['configspace[1]']),
+        (42, TypeError, ['configspace', 'int', 'ConfigurationSpace', 'dict']),
+        (None, TypeError, ['configspace', 'NoneType']),
+        ({3: Real(0, 1)}, TypeError, ['configspace', 'keys']),
+        # an empty key is a wrong value: ValueError (was TypeError before the checks were shared)
+        ({'': Real(0, 1)}, ValueError, ['configspace keys', 'non-empty str']),
+    ],
+    ids=[
+        'unnamed-in-list',
+        'unnamed-single',
+        'duplicate-names',
+        'non-space-in-list',
+        'int',
+        'none',
+        'int-key',
+        'empty-key',
+    ],
+)
 def test_from_any_rejects(obj, error, fragments):
     with pytest.raises(error) as info:
         SearchSpace.from_any(obj)
@@ -76,6 +92,7 @@ def test_constructor_requires_spaces():
 
 # --------------------------------------------------------------------------- mapping and behaviour
 
+
 def test_mapping_interface():
     space = make_space()
     assert len(space) == 7 and list(space) == space.names
@@ -86,13 +103,22 @@ def test_mapping_interface():
 def test_sample_default_contains():
     space = make_space()
     default = space.default()
-    assert default == {'lr': pytest.approx(1e-4 ** 0.5 * 1e-1 ** 0.5), 'momentum': 0.9, 'layers': 5,
-                       'units': 64, 'act': 'relu', 'opt': 'adam', 'bn': True}
+    assert default == {
+        'lr': pytest.approx(1e-4**0.5 * 1e-1**0.5),
+        'momentum': 0.9,
+        'layers': 5,
+        'units': 64,
+        'act': 'relu',
+        'opt': 'adam',
+        'bn': True,
+    }
     assert space.contains(default)
     rng = np.random.default_rng(0)
     configs = [space.sample(rng) for _ in range(100)]
     assert all(space.contains(c) and list(c) == space.names for c in configs)
-    assert [space.sample(np.random.default_rng(1)) for _ in range(2)] == [space.sample(np.random.default_rng(1))] * 2
+    assert [space.sample(np.random.default_rng(1)) for _ in range(2)] == [
+        space.sample(np.random.default_rng(1))
+    ] * 2
     assert pickle.loads(pickle.dumps(configs)) == configs
 
 
@@ -114,8 +140,12 @@ def test_size():
 def test_grid_is_cartesian_product_first_name_slowest():
     space = SearchSpace({'a': Categorical('x', 'y'), 'b': Int(0, 2)})
     assert list(space.grid(4)) == [
-        {'a': 'x', 'b': 0}, {'a': 'x', 'b': 1}, {'a': 'x', 'b': 2},
-        {'a': 'y', 'b': 0}, {'a': 'y', 'b': 1}, {'a': 'y', 'b': 2},
+        {'a': 'x', 'b': 0},
+        {'a': 'x', 'b': 1},
+        {'a': 'x', 'b': 2},
+        {'a': 'y', 'b': 0},
+        {'a': 'y', 'b': 1},
+        {'a': 'y', 'b': 2},
     ]
     mixed = SearchSpace({'lr': Real(0.1, 0.3), 'n': Int(0, 100)})
     grid = list(mixed.grid(3))
@@ -132,6 +162,7 @@ def test_equality_ignores_order_but_not_content():
 
 
 # --------------------------------------------------------------------------- ConfigSpace
+
 
 def test_configspace_round_trip():
     space = make_space()
@@ -154,15 +185,17 @@ def test_configspace_round_trip_keeps_unrounded_floats():
 
 def test_from_handwritten_configspace():
     cs = CS.ConfigurationSpace(seed=1)
-    cs.add([
-        CS.UniformFloatHyperparameter('lr', 1e-4, 1e-1, default_value=0.01, log=True),
-        CS.UniformFloatHyperparameter('dropout', 0.0, 0.5),
-        CS.UniformIntegerHyperparameter('batch', 16, 256, log=True, default_value=64),
-        CS.CategoricalHyperparameter('act', ['relu', 'tanh'], default_value='tanh'),
-        CS.CategoricalHyperparameter('flag', [False, True]),
-        CS.OrdinalHyperparameter('size', ['s', 'm', 'l'], default_value='m'),
-        CS.Constant('mode', 'train'),
-    ])
+    cs.add(
+        [
+            CS.UniformFloatHyperparameter('lr', 1e-4, 1e-1, default_value=0.01, log=True),
+            CS.UniformFloatHyperparameter('dropout', 0.0, 0.5),
+            CS.UniformIntegerHyperparameter('batch', 16, 256, log=True, default_value=64),
+            CS.CategoricalHyperparameter('act', ['relu', 'tanh'], default_value='tanh'),
+            CS.CategoricalHyperparameter('flag', [False, True]),
+            CS.OrdinalHyperparameter('size', ['s', 'm', 'l'], default_value='m'),
+            CS.Constant('mode', 'train'),
+        ]
+    )
     space = SearchSpace.from_any(cs)
     assert space['lr'] == Real(1e-4, 1e-1, default=0.01, log=True)
     assert space['dropout'] == Real(0.0, 0.5)
@@ -188,7 +221,9 @@ def test_configspace_with_forbidden_clause_rejected():
     cs = CS.ConfigurationSpace()
     a = CS.CategoricalHyperparameter('a', ['x', 'y'])
     b = CS.CategoricalHyperparameter('b', ['x', 'y'])
-    cs.add([a, b, CS.ForbiddenAndConjunction(CS.ForbiddenEqualsClause(a, 'y'), CS.ForbiddenEqualsClause(b, 'y'))])
+    cs.add(
+        [a, b, CS.ForbiddenAndConjunction(CS.ForbiddenEqualsClause(a, 'y'), CS.ForbiddenEqualsClause(b, 'y'))]
+    )
     with pytest.raises(ValueError, match='forbidden'):
         SearchSpace.from_any(cs)
 
@@ -202,5 +237,9 @@ def test_configspace_unsupported_hyperparameter_rejected():
 
 def test_import_does_not_load_configspace():
     code = "import sys, autogluon.space; sys.exit(1 if 'ConfigSpace' in sys.modules else 0)"
-    assert subprocess.run([sys.executable, '-c', code], cwd=str(__import__('pathlib').Path(__file__).parents[2])
-                          ).returncode == 0
+    assert (
+        subprocess.run(
+            [sys.executable, '-c', code], cwd=str(__import__('pathlib').Path(__file__).parents[2])
+        ).returncode
+        == 0
+    )

@@ -1,4 +1,5 @@
 """Single spaces: validation, sampling, defaults, grids, membership, equality, era-A spellings."""
+
 import math
 import pickle
 
@@ -8,7 +9,6 @@ import pytest
 import autogluon.space as space_mod
 from autogluon.space import Bool, Categorical, Int, Linear, List, Log, Real, Space
 from autogluon.space._choices import Nets
-
 
 # --------------------------------------------------------------------------- validation table
 
@@ -35,7 +35,7 @@ BAD_INPUTS = [
     ('int-default-outside', lambda: Int(0, 10, default=11), ValueError, ['default', '11']),
     ('int-fractional-default', lambda: Int(0, 10, default=2.5), ValueError, ['default', '2.5']),
     ('int-str-lower', lambda: Int('0', 10), TypeError, ['lower', "'0'"]),
-    ('int-huge-upper', lambda: Int(0, 2 ** 70), ValueError, ['upper']),
+    ('int-huge-upper', lambda: Int(0, 2**70), ValueError, ['upper']),
     ('int-inf-upper', lambda: Int(0, float('inf')), ValueError, ['upper', 'finite']),
     ('cat-empty', lambda: Categorical(), ValueError, ['choices', 'empty']),
     ('cat-duplicate', lambda: Categorical('a', 'b', 'a'), ValueError, ['choices', "'a'"]),
@@ -57,7 +57,9 @@ BAD_INPUTS = [
 ]
 
 
-@pytest.mark.parametrize('make, error, fragments', [b[1:] for b in BAD_INPUTS], ids=[b[0] for b in BAD_INPUTS])
+@pytest.mark.parametrize(
+    'make, error, fragments', [b[1:] for b in BAD_INPUTS], ids=[b[0] for b in BAD_INPUTS]
+)
 def test_bad_input_raises_naming_the_parameter(make, error, fragments):
     with pytest.raises(error) as info:
         make()
@@ -131,10 +133,10 @@ def test_int_log_sampling():
     space = Int(1, 1000, log=True)
     values = np.array([space.sample(rng) for _ in range(2000)])
     assert values.min() == 1 and values.max() <= 1000
-    assert 20 <= np.median(values) <= 50          # geometric mean ~ 32
+    assert 20 <= np.median(values) <= 50  # geometric mean ~ 32
     # log-uniform on [0.5, 1000.5] rounded: P(value <= 10) = log(10.5/0.5) / log(1000.5/0.5) ~ 0.40
     assert abs(np.mean(values <= 10) - 0.40) < 0.04
-    assert np.mean(values > 100) > 0.25            # not stuck at the low end
+    assert np.mean(values > 100) > 0.25  # not stuck at the low end
 
 
 def test_categorical_sampling_is_uniform():
@@ -157,19 +159,24 @@ def test_huge_real_range_samples_finite_values():
 
 # --------------------------------------------------------------------------- defaults
 
-@pytest.mark.parametrize('space, expected', [
-    (Real(0.01, 0.1), 0.055),
-    (Real(1e-4, 1e-2, log=True), 1e-3),
-    (Real(0, 1, default=0.2), 0.2),
-    (Int(1, 9), 5),
-    (Int(1, 10), 6),
-    (Int(1, 1000, log=True), 32),
-    (Int(0, 10, default=3), 3),
-    (Categorical('sgd', 'adam'), 'sgd'),
-    (Categorical('sgd', 'adam', default='adam'), 'adam'),
-    (Bool(), False),
-    (Bool(default=True), True),
-], ids=repr)
+
+@pytest.mark.parametrize(
+    'space, expected',
+    [
+        (Real(0.01, 0.1), 0.055),
+        (Real(1e-4, 1e-2, log=True), 1e-3),
+        (Real(0, 1, default=0.2), 0.2),
+        (Int(1, 9), 5),
+        (Int(1, 10), 6),
+        (Int(1, 1000, log=True), 32),
+        (Int(0, 10, default=3), 3),
+        (Categorical('sgd', 'adam'), 'sgd'),
+        (Categorical('sgd', 'adam', default='adam'), 'adam'),
+        (Bool(), False),
+        (Bool(default=True), True),
+    ],
+    ids=repr,
+)
 def test_defaults(space, expected):
     assert space.default == expected
     assert type(space.default) is type(expected)
@@ -178,16 +185,21 @@ def test_defaults(space, expected):
 
 # --------------------------------------------------------------------------- grids
 
-@pytest.mark.parametrize('space, num_points, expected', [
-    (Categorical('a', 'b', 'c'), 2, ['a', 'b', 'c']),
-    (Bool(), 4, [False, True]),
-    (Int(0, 3), 4, [0, 1, 2, 3]),
-    (Int(0, 3), 10, [0, 1, 2, 3]),
-    (Int(0, 100), 5, [0, 25, 50, 75, 100]),
-    (Int(1, 1000, log=True), 4, [1, 10, 100, 1000]),
-    (Real(0, 1), 3, [0.0, 0.5, 1.0]),
-    (Real(0, 1), 1, [0.5]),
-], ids=repr)
+
+@pytest.mark.parametrize(
+    'space, num_points, expected',
+    [
+        (Categorical('a', 'b', 'c'), 2, ['a', 'b', 'c']),
+        (Bool(), 4, [False, True]),
+        (Int(0, 3), 4, [0, 1, 2, 3]),
+        (Int(0, 3), 10, [0, 1, 2, 3]),
+        (Int(0, 100), 5, [0, 25, 50, 75, 100]),
+        (Int(1, 1000, log=True), 4, [1, 10, 100, 1000]),
+        (Real(0, 1), 3, [0.0, 0.5, 1.0]),
+        (Real(0, 1), 1, [0.5]),
+    ],
+    ids=repr,
+)
 def test_grid_values(space, num_points, expected):
     assert space.grid(num_points) == expected
 
@@ -205,11 +217,17 @@ def test_int_log_grid_has_no_duplicates():
     assert values == sorted(values)
 
 
-@pytest.mark.parametrize('bad, error', [
-    (0, ValueError), (-1, ValueError),
-    # a wrong type is a TypeError (was ValueError before the checks were shared)
-    (2.5, TypeError), ('x', TypeError), (True, TypeError),
-])
+@pytest.mark.parametrize(
+    'bad, error',
+    [
+        (0, ValueError),
+        (-1, ValueError),
+        # a wrong type is a TypeError (was ValueError before the checks were shared)
+        (2.5, TypeError),
+        ('x', TypeError),
+        (True, TypeError),
+    ],
+)
 def test_grid_rejects_bad_num_points(bad, error):
     with pytest.raises(error, match=r'^num_points must be an int >= 1, got '):
         Real(0, 1).grid(bad)
@@ -217,24 +235,29 @@ def test_grid_rejects_bad_num_points(bad, error):
 
 # --------------------------------------------------------------------------- contains, size
 
-@pytest.mark.parametrize('space, value, expected', [
-    (Real(0, 1), 0.5, True),
-    (Real(0, 1), 1, True),
-    (Real(0, 1), 1.5, False),
-    (Real(0, 1), float('nan'), False),
-    (Real(0, 1), 'x', False),
-    (Real(0, 1), True, False),
-    (Int(0, 5), 3, True),
-    (Int(0, 5), np.int64(3), True),
-    (Int(0, 5), 3.0, False),
-    (Int(0, 5), 6, False),
-    (Int(0, 5), True, False),
-    (Categorical(1, 2), np.int64(1), True),
-    (Categorical(1, 2), 3, False),
-    (Categorical(1, 2), True, False),
-    (Bool(), True, True),
-    (Bool(), 1, False),
-], ids=repr)
+
+@pytest.mark.parametrize(
+    'space, value, expected',
+    [
+        (Real(0, 1), 0.5, True),
+        (Real(0, 1), 1, True),
+        (Real(0, 1), 1.5, False),
+        (Real(0, 1), float('nan'), False),
+        (Real(0, 1), 'x', False),
+        (Real(0, 1), True, False),
+        (Int(0, 5), 3, True),
+        (Int(0, 5), np.int64(3), True),
+        (Int(0, 5), 3.0, False),
+        (Int(0, 5), 6, False),
+        (Int(0, 5), True, False),
+        (Categorical(1, 2), np.int64(1), True),
+        (Categorical(1, 2), 3, False),
+        (Categorical(1, 2), True, False),
+        (Bool(), True, True),
+        (Bool(), 1, False),
+    ],
+    ids=repr,
+)
 def test_contains(space, value, expected):
     assert space.contains(value) is expected
 
@@ -248,6 +271,7 @@ def test_sizes():
 
 # --------------------------------------------------------------------------- equality, repr
 
+
 def test_equality_by_type_and_parameters():
     assert Real(0, 1) == Real(0.0, 1.0, default=0.5)
     assert Real(0, 1) != Real(0, 1, default=0.2)
@@ -255,19 +279,28 @@ def test_equality_by_type_and_parameters():
     assert Int(1, 3) != Real(1, 3)
     assert Categorical('a', 'b') != Categorical('b', 'a')
     assert Categorical(False, True) != Bool()
-    assert Real(0, 1, name='x') == Real(0, 1)          # the name is not a parameter
+    assert Real(0, 1, name='x') == Real(0, 1)  # the name is not a parameter
     assert len({Real(0, 1), Real(0, 1), Int(0, 1)}) == 2
 
 
-@pytest.mark.parametrize('space', SPACES + [Real(0, 1, default=0.25, name='w'), Bool(default=True),
-                                            Categorical(3, 1, 2, default=2), Int(1, 8, log=True, name='n')],
-                         ids=repr)
+@pytest.mark.parametrize(
+    'space',
+    SPACES
+    + [
+        Real(0, 1, default=0.25, name='w'),
+        Bool(default=True),
+        Categorical(3, 1, 2, default=2),
+        Int(1, 8, log=True, name='n'),
+    ],
+    ids=repr,
+)
 def test_repr_evaluates_to_an_equal_space(space):
     rebuilt = eval(repr(space), {name: getattr(space_mod, name) for name in space_mod.__all__})
     assert rebuilt == space and rebuilt.name == space.name
 
 
 # --------------------------------------------------------------------------- era A
+
 
 def test_era_a_spellings():
     opt = List('optimizer', ['sgd', 'adam'])
@@ -287,25 +320,37 @@ def test_era_a_spellings():
 
 
 def test_public_names():
-    assert set(space_mod.__all__) == {'Space', 'Categorical', 'Real', 'Int', 'Bool', 'List', 'Linear', 'Log',
-                                      'SearchSpace'}
+    assert set(space_mod.__all__) == {
+        'Space',
+        'Categorical',
+        'Real',
+        'Int',
+        'Bool',
+        'List',
+        'Linear',
+        'Log',
+        'SearchSpace',
+    }
     assert issubclass(Bool, Categorical)
 
 
-@pytest.mark.parametrize("make, error", [
-    (lambda: space_mod.Log('lr', 0.0, 1.0), ValueError),
-    (lambda: space_mod.Log('lr', 1, 0), ValueError),
-    (lambda: space_mod.Linear('lr', 0.5, 0.1), ValueError),
-    (lambda: space_mod.Linear('lr', 'a', 1.0), TypeError),
-    (lambda: space_mod.Real(0.1, 1.0, default=5.0, name='lr'), ValueError),
-    (lambda: space_mod.Int(1.5, 4, name='lr'), ValueError),
-    (lambda: space_mod.Real(float('nan'), 1.0, name='lr'), ValueError),
-    (lambda: space_mod.List('lr', []), ValueError),
-    (lambda: space_mod.List('lr', 'sgd'), TypeError),
-    (lambda: space_mod.List('lr', [1, 1]), ValueError),
-    (lambda: space_mod.Categorical('a', default='b', name='lr'), ValueError),
-    (lambda: space_mod.Bool(default=1, name='lr'), TypeError),
-])
+@pytest.mark.parametrize(
+    "make, error",
+    [
+        (lambda: space_mod.Log('lr', 0.0, 1.0), ValueError),
+        (lambda: space_mod.Log('lr', 1, 0), ValueError),
+        (lambda: space_mod.Linear('lr', 0.5, 0.1), ValueError),
+        (lambda: space_mod.Linear('lr', 'a', 1.0), TypeError),
+        (lambda: space_mod.Real(0.1, 1.0, default=5.0, name='lr'), ValueError),
+        (lambda: space_mod.Int(1.5, 4, name='lr'), ValueError),
+        (lambda: space_mod.Real(float('nan'), 1.0, name='lr'), ValueError),
+        (lambda: space_mod.List('lr', []), ValueError),
+        (lambda: space_mod.List('lr', 'sgd'), TypeError),
+        (lambda: space_mod.List('lr', [1, 1]), ValueError),
+        (lambda: space_mod.Categorical('a', default='b', name='lr'), ValueError),
+        (lambda: space_mod.Bool(default=1, name='lr'), TypeError),
+    ],
+)
 def test_every_space_error_names_the_hyperparameter(make, error):
     with pytest.raises(error, match="'lr'"):
         make()
@@ -325,7 +370,11 @@ def test_shared_checks_in_nested_choices_and_named_choices():
     with pytest.raises(ValueError, match=r'^choice must be an int between 0 and 1, got 5$'):
         nested.sample(choice=5)
     # an empty name among Nets/Optimizers/... is a wrong value: ValueError (was TypeError)
-    with pytest.raises(ValueError, match=r"^Nets item #1 \(a network name\) must be a non-empty str, got ''$"):
+    with pytest.raises(
+        ValueError, match=r"^Nets item #1 \(a network name\) must be a non-empty str, got ''$"
+    ):
         Nets(['compact_cnn', ''])
-    with pytest.raises(TypeError, match=r'^Nets item #0 \(a network name\) must be a non-empty str, got 3 of type int$'):
+    with pytest.raises(
+        TypeError, match=r'^Nets item #0 \(a network name\) must be a non-empty str, got 3 of type int$'
+    ):
         Nets([3])

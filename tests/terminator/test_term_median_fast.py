@@ -1,13 +1,13 @@
 """The indexed median rule against a naive reference (the pass over every trial's history it
 replaced) on random report sequences: ties, out-of-order and fractional times, -inf rewards."""
+
 import math
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from autogluon.scheduler.terminator import MedianStoppingRule
-from autogluon.scheduler.terminator import _median
+from autogluon.scheduler.terminator import MedianStoppingRule, _median
 
 
 class NaiveMedianRule:
@@ -41,15 +41,24 @@ class NaiveMedianRule:
 
 
 TIMES = st.one_of(st.sampled_from([0.5, 1, 1, 2, 2, 3, 3, 4, 5]), st.floats(0, 6, allow_nan=False))
-REWARDS = st.one_of(st.sampled_from([0.0, 0.25, 0.5, 0.5, 1.0, -math.inf, -0.0]),
-                    st.floats(-10, 10, allow_nan=False))
-EVENTS = st.lists(st.tuples(st.sampled_from(['report'] * 6 + ['complete']), st.integers(0, 6), TIMES, REWARDS),
-                  min_size=1, max_size=80)
+REWARDS = st.one_of(
+    st.sampled_from([0.0, 0.25, 0.5, 0.5, 1.0, -math.inf, -0.0]), st.floats(-10, 10, allow_nan=False)
+)
+EVENTS = st.lists(
+    st.tuples(st.sampled_from(['report'] * 6 + ['complete']), st.integers(0, 6), TIMES, REWARDS),
+    min_size=1,
+    max_size=80,
+)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(events=EVENTS, grace=st.sampled_from([0, 1, 1.5]), min_samples=st.integers(1, 4),
-       mode=st.sampled_from(['max', 'min']), indexed=st.sampled_from([64, 2, 0]))
+@given(
+    events=EVENTS,
+    grace=st.sampled_from([0, 1, 1.5]),
+    min_samples=st.integers(1, 4),
+    mode=st.sampled_from(['max', 'min']),
+    indexed=st.sampled_from([64, 2, 0]),
+)
 def test_fast_rule_matches_the_naive_reference(events, grace, min_samples, mode, indexed):
     # indexed=2 or 0: few or no times indexed, so the direct pass over the history is checked too
     saved, _median._MAX_INDEXED_TIMES = _median._MAX_INDEXED_TIMES, indexed

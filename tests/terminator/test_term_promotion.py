@@ -1,4 +1,5 @@
 """HyperbandPromotion (ASHA promotion type): pause, promote, ignore re-reports."""
+
 from autogluon.scheduler.terminator import HyperbandPromotion, HyperbandStopping, NoStop
 
 
@@ -23,42 +24,50 @@ def test_promotion_walkthrough():
     assert asha.milestone(0) is None
     asha.on_task_add(FakeTask(0))
     assert asha.milestone(0) == 1
-    assert report(asha, 0, 1, 0.5) is False                      # pause at rung 1
-    assert asha.last_stop_info == {'task_id': 0, 'time': 1, 'reward': 0.5, 'rule': 'hyperband-promotion',
-                                   'rung': 1, 'paused': True, 'bracket': 0}
+    assert report(asha, 0, 1, 0.5) is False  # pause at rung 1
+    assert asha.last_stop_info == {
+        'task_id': 0,
+        'time': 1,
+        'reward': 0.5,
+        'rule': 'hyperband-promotion',
+        'rung': 1,
+        'paused': True,
+        'bracket': 0,
+    }
     assert asha.paused_tasks() == [0]
-    assert asha.get_promotable() is None                          # floor(1/2) = 0
+    assert asha.get_promotable() is None  # floor(1/2) = 0
     assert report(asha, 1, 1, 0.7) is False
-    assert asha.get_promotable() == 1                             # floor(2/2) = 1: top [1]
+    assert asha.get_promotable() == 1  # floor(2/2) = 1: top [1]
     assert asha.milestone(1) == 2 and asha.paused_tasks() == [0]
-    assert asha.get_promotable() is None                          # 1 already promoted
+    assert asha.get_promotable() is None  # 1 already promoted
     # the promoted trial restarts and re-reports epoch 1: ignored, nothing recorded
     assert report(asha, 1, 1, 0.1) is True
     assert asha.rung_counts()[0][1]['recorded'] == 2
-    assert report(asha, 1, 2, 0.75) is False                      # pauses again at rung 2
-    assert asha.get_promotable() is None                          # rung 2: floor(1/2)=0; rung 1: top [1]
+    assert report(asha, 1, 2, 0.75) is False  # pauses again at rung 2
+    assert asha.get_promotable() is None  # rung 2: floor(1/2)=0; rung 1: top [1]
     assert report(asha, 2, 1, 0.6) is False
-    assert asha.get_promotable() is None                          # rung 1: n=3 -> top [1]
+    assert asha.get_promotable() is None  # rung 1: n=3 -> top [1]
     assert report(asha, 3, 1, 0.4) is False
     assert asha.paused_tasks() == [0, 1, 2, 3]
-    assert asha.get_promotable() == 2                             # n=4 -> top [1, 2]
-    assert report(asha, 2, 1, 0.6) is True                        # re-report ignored
-    assert report(asha, 2, 2, 0.8) is False                       # rung 2: [.75, .8]
-    assert asha.get_promotable() == 2                             # top 1 of rung 2
-    assert asha.milestone(2) == 4                                 # past the last rung: max_t
-    assert report(asha, 2, 2, 0.0) is True                        # ignored (<= promoted-from 2)
+    assert asha.get_promotable() == 2  # n=4 -> top [1, 2]
+    assert report(asha, 2, 1, 0.6) is True  # re-report ignored
+    assert report(asha, 2, 2, 0.8) is False  # rung 2: [.75, .8]
+    assert asha.get_promotable() == 2  # top 1 of rung 2
+    assert asha.milestone(2) == 4  # past the last rung: max_t
+    assert report(asha, 2, 2, 0.0) is True  # ignored (<= promoted-from 2)
     assert report(asha, 2, 3, 0.82) is True
-    assert report(asha, 2, 4, 0.9) is True                        # at max_t it continues
+    assert report(asha, 2, 4, 0.9) is True  # at max_t it continues
     assert asha.get_promotable() is None
-    assert asha.rung_counts() == {0: {1: {'recorded': 4, 'paused': 2, 'promoted': 2},
-                                      2: {'recorded': 2, 'paused': 1, 'promoted': 1}}}
+    assert asha.rung_counts() == {
+        0: {1: {'recorded': 4, 'paused': 2, 'promoted': 2}, 2: {'recorded': 2, 'paused': 1, 'promoted': 1}}
+    }
     # highest rung first: 4 reaches rung 2 and 5 enters at rung 1, both promotable
     assert report(asha, 4, 1, 0.95) is False
-    assert asha.get_promotable() == 4                             # n=5 -> top [4, 1]
+    assert asha.get_promotable() == 4  # n=5 -> top [4, 1]
     assert report(asha, 4, 2, 0.99) is False
     assert report(asha, 5, 1, 0.97) is False
-    assert asha.get_promotable() == 4                             # rung 2 (n=3, top [4]) before rung 1
-    assert asha.get_promotable() == 5                             # rung 1 (n=6, top [5, 4, 1])
+    assert asha.get_promotable() == 4  # rung 2 (n=3, top [4]) before rung 1
+    assert asha.get_promotable() == 5  # rung 1 (n=6, top [5, 4, 1])
     assert asha.get_promotable() is None
     assert asha.paused_tasks() == [0, 1, 3]
 
@@ -77,11 +86,11 @@ def test_removed_task_is_no_candidate_but_its_reward_counts():
     report(asha, 1, 1, 0.1)
     asha.on_task_remove(FakeTask(0))
     assert asha.paused_tasks() == [1]
-    assert asha.get_promotable() is None       # top 1 is the removed task 0
+    assert asha.get_promotable() is None  # top 1 is the removed task 0
     report(asha, 2, 1, 0.05)
-    assert asha.get_promotable() is None       # n=3 (0's reward still counts) -> top [0]
+    assert asha.get_promotable() is None  # n=3 (0's reward still counts) -> top [0]
     report(asha, 3, 1, 0.04)
-    assert asha.get_promotable() == 1          # n=4 -> top [0, 1]
+    assert asha.get_promotable() == 1  # n=4 -> top [0, 1]
 
 
 def test_completed_task_is_no_candidate():
@@ -129,7 +138,7 @@ def test_equal_levels_across_brackets_prefer_bracket_zero():
     for i, tid in enumerate(by_bracket[1]):
         assert report(asha, tid, 3, 0.9 - i / 10.0) is False
     first, second = asha.get_promotable(), asha.get_promotable()
-    assert first == by_bracket[0][8]      # level 3, bracket 0 first; ties -> earlier record
+    assert first == by_bracket[0][8]  # level 3, bracket 0 first; ties -> earlier record
     assert second == by_bracket[1][0]
     assert asha.milestone(first) == 9 and asha.milestone(second) == 9
     assert asha.get_promotable() is None

@@ -1,10 +1,10 @@
 """Property tests: random report sequences never crash, decisions follow the rules, and repeat."""
+
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from autogluon.scheduler.terminator import (HyperbandPromotion, HyperbandStopping, MedianStoppingRule,
-                                            NoStop)
+from autogluon.scheduler.terminator import HyperbandPromotion, HyperbandStopping, MedianStoppingRule, NoStop
 
 
 class FakeTask:
@@ -13,27 +13,34 @@ class FakeTask:
         self.config = {}
 
 
-SETTINGS = settings(max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 times = st.one_of(st.integers(0, 40), st.floats(0, 40, allow_nan=False))
 rewards = st.floats(-100, 100, allow_nan=False, allow_infinity=False)
-events = st.lists(st.one_of(
-    st.tuples(st.just('report'), st.integers(0, 7), times, rewards),
-    st.tuples(st.just('report'), st.integers(0, 7), times, rewards),
-    st.tuples(st.just('report'), st.integers(0, 7), times, st.sampled_from([0.0, 0.5, 1.0])),  # ties
-    st.tuples(st.just('add'), st.integers(0, 7)),
-    st.tuples(st.just('complete'), st.integers(0, 7)),
-    st.tuples(st.just('remove'), st.integers(0, 7)),
-    st.tuples(st.just('promote')),
-), max_size=60)
+events = st.lists(
+    st.one_of(
+        st.tuples(st.just('report'), st.integers(0, 7), times, rewards),
+        st.tuples(st.just('report'), st.integers(0, 7), times, rewards),
+        st.tuples(st.just('report'), st.integers(0, 7), times, st.sampled_from([0.0, 0.5, 1.0])),  # ties
+        st.tuples(st.just('add'), st.integers(0, 7)),
+        st.tuples(st.just('complete'), st.integers(0, 7)),
+        st.tuples(st.just('remove'), st.integers(0, 7)),
+        st.tuples(st.just('promote')),
+    ),
+    max_size=60,
+)
 
-hb_params = st.sampled_from([
-    dict(max_t=9, grace_period=1, reduction_factor=3),
-    dict(max_t=8, grace_period=1, reduction_factor=2),
-    dict(max_t=20, grace_period=2, reduction_factor=1.5),
-    dict(max_t=30, grace_period=1, reduction_factor=2, brackets=3, seed=4),
-    dict(max_t=5, grace_period=5, reduction_factor=4),
-])
+hb_params = st.sampled_from(
+    [
+        dict(max_t=9, grace_period=1, reduction_factor=3),
+        dict(max_t=8, grace_period=1, reduction_factor=2),
+        dict(max_t=20, grace_period=2, reduction_factor=1.5),
+        dict(max_t=30, grace_period=1, reduction_factor=2, brackets=3, seed=4),
+        dict(max_t=5, grace_period=5, reduction_factor=4),
+    ]
+)
 modes = st.sampled_from(['max', 'min'])
 
 
@@ -45,7 +52,7 @@ def drive(term, script):
             if term.pauses_trials:
                 out.append(term.get_promotable())
             continue
-        task = FakeTask(event[1])          # new objects every time: state is keyed by task_id
+        task = FakeTask(event[1])  # new objects every time: state is keyed by task_id
         if event[0] == 'report':
             result = {'training_epoch': event[2], 'accuracy': event[3]}
             last[event[1]] = result
@@ -64,14 +71,16 @@ def drive(term, script):
 @SETTINGS
 @given(script=events, params=hb_params, mode=modes)
 def test_every_terminator_survives_and_is_deterministic(script, params, mode):
-    for make in (lambda: NoStop(mode=mode),
-                 lambda: MedianStoppingRule(mode=mode, grace_period=1, min_samples_required=2),
-                 lambda: HyperbandStopping(mode=mode, **params),
-                 lambda: HyperbandPromotion(mode=mode, **params)):
+    for make in (
+        lambda: NoStop(mode=mode),
+        lambda: MedianStoppingRule(mode=mode, grace_period=1, min_samples_required=2),
+        lambda: HyperbandStopping(mode=mode, **params),
+        lambda: HyperbandPromotion(mode=mode, **params),
+    ):
         a, b = make(), make()
         assert drive(a, script) == drive(b, script)
         state_a, state_b = a.state_dict(), b.state_dict()
-        if params.get('seed') is None:     # unseeded generators differ, and are unused with 1 bracket
+        if params.get('seed') is None:  # unseeded generators differ, and are unused with 1 bracket
             state_a.pop('rng', None), state_b.pop('rng', None)
         assert state_a == state_b
         a.rung_counts()
@@ -84,8 +93,8 @@ def test_hyperband_stopping_matches_an_independent_oracle(script, params, mode):
     hb = HyperbandStopping(mode=mode, **params)
     sign = 1.0 if mode == 'max' else -1.0
     eta, grace, max_t = params['reduction_factor'], params['grace_period'], params['max_t']
-    recorded = {}   # (bracket, level) -> list of normalized rewards
-    seen = set()    # (bracket, level, task_id)
+    recorded = {}  # (bracket, level) -> list of normalized rewards
+    seen = set()  # (bracket, level, task_id)
     for event in script:
         if event[0] != 'report':
             continue
@@ -130,8 +139,9 @@ def test_median_rule_matches_an_independent_oracle(script, mode, grace, min_samp
             upto = [r for t, r in h if t <= time]
             if other != tid and upto and any(t >= time for t, _ in h):
                 means.append(sum(upto) / len(upto))
-        expected = not (time > grace and len(means) >= min_samples
-                        and max(r for _, r in history[tid]) < np.median(means))
+        expected = not (
+            time > grace and len(means) >= min_samples and max(r for _, r in history[tid]) < np.median(means)
+        )
         assert decision is expected
         if not decision:
             assert sign * rule.last_stop_info['median'] == np.median(means)

@@ -1,4 +1,5 @@
 """RungSystem bookkeeping, rung levels and bracket weights."""
+
 import numpy as np
 import pytest
 
@@ -57,15 +58,38 @@ def test_record_twice_and_unknown_level_raise():
         RungSystem([1, 1])
 
 
-@pytest.mark.parametrize('call, error, message', [
-    # a wrong type is a TypeError, a wrong value a ValueError (shared checks, autogluon/core/_validate.py)
-    (lambda r: r.cutoff(1, 1.5), ValueError, r'^quantile must be a finite number between 0 and 1, got 1.5$'),
-    (lambda r: r.cutoff(1, 'x'), TypeError, r'^quantile must be .*, got .x. of type str$'),  # was ValueError
-    (lambda r: r.top_k(1, -1), ValueError, r'^k must be an int >= 0, got -1$'),
-    (lambda r: r.top_k(1, 1.5), TypeError, r'^k must be an int >= 0, got 1.5 of type float$'),  # was ValueError
-    (lambda r: RungSystem([1, float('nan')]), ValueError, r'^levels\[1\] must be a finite number, got nan$'),  # was TypeError
-    (lambda r: RungSystem([1, 'a']), TypeError, r'^levels\[1\] must be a finite number, got .a. of type str$'),
-])
+@pytest.mark.parametrize(
+    'call, error, message',
+    [
+        # a wrong type is a TypeError, a wrong value a ValueError (shared checks, autogluon/core/_validate.py)
+        (
+            lambda r: r.cutoff(1, 1.5),
+            ValueError,
+            r'^quantile must be a finite number between 0 and 1, got 1.5$',
+        ),
+        (
+            lambda r: r.cutoff(1, 'x'),
+            TypeError,
+            r'^quantile must be .*, got .x. of type str$',
+        ),  # was ValueError
+        (lambda r: r.top_k(1, -1), ValueError, r'^k must be an int >= 0, got -1$'),
+        (
+            lambda r: r.top_k(1, 1.5),
+            TypeError,
+            r'^k must be an int >= 0, got 1.5 of type float$',
+        ),  # was ValueError
+        (
+            lambda r: RungSystem([1, float('nan')]),
+            ValueError,
+            r'^levels\[1\] must be a finite number, got nan$',
+        ),  # was TypeError
+        (
+            lambda r: RungSystem([1, 'a']),
+            TypeError,
+            r'^levels\[1\] must be a finite number, got .a. of type str$',
+        ),
+    ],
+)
 def test_rung_argument_errors_name_the_parameter(call, error, message):
     with pytest.raises(error, match=message):
         call(RungSystem([1, 3]))
@@ -86,16 +110,16 @@ def test_rung_system_state_round_trip():
 
 # (grace_period, reduction_factor, max_t, bracket) -> levels, written out by hand
 LEVELS = [
-    (10, 4, 100, 0, [10, 40]),              # 160 >= 100
+    (10, 4, 100, 0, [10, 40]),  # 160 >= 100
     (10, 4, 100, 1, [40]),
-    (1, 2, 16, 0, [1, 2, 4, 8]),            # 16 is not < 16
+    (1, 2, 16, 0, [1, 2, 4, 8]),  # 16 is not < 16
     (1, 2, 16, 2, [4, 8]),
     (1, 3, 10, 0, [1, 3, 9]),
     (1, 3, 9, 0, [1, 3]),
     (1, 3, 81, 3, [27]),
     (1, 3, 81, 4, []),
-    (2, 1.5, 6, 0, [2, 3.0, 4.5]),          # 2 * 1.5**3 = 6.75 >= 6
-    (5, 3, 5, 0, []),                       # grace_period == max_t: no rungs
+    (2, 1.5, 6, 0, [2, 3.0, 4.5]),  # 2 * 1.5**3 = 6.75 >= 6
+    (5, 3, 5, 0, []),  # grace_period == max_t: no rungs
     (3, 2, 100, 0, [3, 6, 12, 24, 48, 96]),
 ]
 

@@ -1,5 +1,6 @@
 """The sorted rung structures against what they replaced: numpy.quantile for the cutoff, and a
 full sort of the rung for the promotion of ASHA, on random inputs (ties, -inf, several brackets)."""
+
 import math
 
 import numpy as np
@@ -40,15 +41,19 @@ def test_rung_cutoff_top_k_and_rank_match_a_full_sort(rewards, quantile, k):
     assert got == expected
     order = sorted(range(len(rewards)), key=lambda i: (-rewards[i], i))
     assert rungs.top_k(1, k) == order[:k]
-    assert [rungs.rank(1, tid) for tid in range(len(rewards))] == [order.index(t) for t in range(len(rewards))]
+    assert [rungs.rank(1, tid) for tid in range(len(rewards))] == [
+        order.index(t) for t in range(len(rewards))
+    ]
 
 
 class NaivePromotion(HyperbandPromotion):
     """get_promotable as it was: a full sort of every rung on every call."""
 
     def get_promotable(self):
-        order = sorted(((level, b, i) for b, levels in enumerate(self._levels)
-                        for i, level in enumerate(levels)), key=lambda x: (-x[0], x[1]))
+        order = sorted(
+            ((level, b, i) for b, levels in enumerate(self._levels) for i, level in enumerate(levels)),
+            key=lambda x: (-x[0], x[1]),
+        )
         for level, bracket, index in order:
             rungs = self._rungs[bracket]
             k = int(rungs.num_recorded(level) // self.reduction_factor)
@@ -68,15 +73,24 @@ class NaivePromotion(HyperbandPromotion):
         return None
 
 
-EVENTS = st.lists(st.tuples(st.sampled_from(['report'] * 5 + ['promote', 'promote', 'complete', 'reload']),
-                            st.integers(0, 12), st.sampled_from([1, 2, 3, 4, 6, 9]),
-                            st.one_of(st.sampled_from([0.1, 0.5, 0.5, -math.inf]), st.floats(-1, 1))),
-                  max_size=120)
+EVENTS = st.lists(
+    st.tuples(
+        st.sampled_from(['report'] * 5 + ['promote', 'promote', 'complete', 'reload']),
+        st.integers(0, 12),
+        st.sampled_from([1, 2, 3, 4, 6, 9]),
+        st.one_of(st.sampled_from([0.1, 0.5, 0.5, -math.inf]), st.floats(-1, 1)),
+    ),
+    max_size=120,
+)
 
 
 @settings(max_examples=200, deadline=None)
-@given(events=EVENTS, brackets=st.sampled_from([1, 2]), eta=st.sampled_from([2, 3, 2.5]),
-       mode=st.sampled_from(['max', 'min']))
+@given(
+    events=EVENTS,
+    brackets=st.sampled_from([1, 2]),
+    eta=st.sampled_from([2, 3, 2.5]),
+    mode=st.sampled_from(['max', 'min']),
+)
 def test_promotion_matches_the_full_sort(events, brackets, eta, mode):
     params = dict(max_t=9, grace_period=1, reduction_factor=eta, brackets=brackets, mode=mode, seed=3)
     fast, naive = HyperbandPromotion(**params), NaivePromotion(**params)

@@ -1,4 +1,5 @@
 """state_dict/load_state_dict round trips mid-run (also through pickle) give identical decisions."""
+
 import copy
 import logging
 import pickle
@@ -6,8 +7,7 @@ import pickle
 import numpy as np
 import pytest
 
-from autogluon.scheduler.terminator import (HyperbandPromotion, HyperbandStopping, MedianStoppingRule,
-                                            NoStop)
+from autogluon.scheduler.terminator import HyperbandPromotion, HyperbandStopping, MedianStoppingRule, NoStop
 
 
 class FakeTask:
@@ -35,8 +35,8 @@ def make_script(seed, n_events=400, max_tasks=30, max_epoch=30):
         else:
             tid = int(rng.choice(sorted(epoch)))
             if rng.random() < 0.05:
-                epoch[tid] = 0                           # the trial restarts from scratch
-            epoch[tid] += int(rng.integers(1, 3))        # sometimes skips an epoch
+                epoch[tid] = 0  # the trial restarts from scratch
+            epoch[tid] += int(rng.integers(1, 3))  # sometimes skips an epoch
             if epoch[tid] > max_epoch:
                 del epoch[tid]
                 continue
@@ -71,7 +71,9 @@ def play(term, script, tasks, mode='max', lasts=None):
         elif kind == 'report':
             result = {'epoch': event[2], 'training_epoch': event[2], 'accuracy': sign * event[3]}
             decision = term.on_task_report(task, result)
-            out.append(('report', tid, decision, copy.deepcopy(term.last_stop_info) if not decision else None))
+            out.append(
+                ('report', tid, decision, copy.deepcopy(term.last_stop_info) if not decision else None)
+            )
             lasts[tid] = result
         elif kind == 'complete':
             term.on_task_complete(task, lasts.get(tid, {}))
@@ -86,13 +88,16 @@ FACTORIES = {
     'median': lambda seed=None: MedianStoppingRule(grace_period=2, min_samples_required=3),
     'median-min': lambda seed=None: MedianStoppingRule(grace_period=2, mode='min'),
     'hb-stop': lambda seed=None: HyperbandStopping(max_t=27, grace_period=1, reduction_factor=3),
-    'hb-stop-3': lambda seed=0: HyperbandStopping(max_t=27, grace_period=1, reduction_factor=3,
-                                                  brackets=3, seed=seed),
-    'hb-stop-min': lambda seed=0: HyperbandStopping(max_t=30, grace_period=2, reduction_factor=2,
-                                                    brackets=2, mode='min', seed=seed),
+    'hb-stop-3': lambda seed=0: HyperbandStopping(
+        max_t=27, grace_period=1, reduction_factor=3, brackets=3, seed=seed
+    ),
+    'hb-stop-min': lambda seed=0: HyperbandStopping(
+        max_t=30, grace_period=2, reduction_factor=2, brackets=2, mode='min', seed=seed
+    ),
     'hb-promo': lambda seed=None: HyperbandPromotion(max_t=27, grace_period=1, reduction_factor=3),
-    'hb-promo-2': lambda seed=0: HyperbandPromotion(max_t=30, grace_period=1, reduction_factor=2,
-                                                    brackets=3, seed=seed),
+    'hb-promo-2': lambda seed=0: HyperbandPromotion(
+        max_t=30, grace_period=1, reduction_factor=2, brackets=3, seed=seed
+    ),
 }
 
 
@@ -115,8 +120,9 @@ def test_round_trip_mid_run_same_decisions(name, seed):
     half = len(script) // 2
     twin, restored_src = factory(), factory()
     twin_tasks, twin_lasts, src_lasts = {}, {}, {}
-    assert (play(twin, script[:half], twin_tasks, mode, twin_lasts)
-            == play(restored_src, script[:half], {}, mode, src_lasts))
+    assert play(twin, script[:half], twin_tasks, mode, twin_lasts) == play(
+        restored_src, script[:half], {}, mode, src_lasts
+    )
     state = restored_src.state_dict()
     assert _is_plain(state), state
     state = pickle.loads(pickle.dumps(state))
@@ -128,10 +134,10 @@ def test_round_trip_mid_run_same_decisions(name, seed):
     rest_restored = play(restored, script[half:], {}, mode, dict(src_lasts))
     assert rest_twin == rest_restored
     twin_state, restored_state = twin.state_dict(), restored.state_dict()
-    if getattr(twin, 'seed', 0) is None:   # unseeded twins differ only in the (unused) generator
+    if getattr(twin, 'seed', 0) is None:  # unseeded twins differ only in the (unused) generator
         twin_state.pop('rng'), restored_state.pop('rng')
     assert twin_state == restored_state
-    if name.startswith('hb'):   # the script does exercise the rules
+    if name.startswith('hb'):  # the script does exercise the rules
         assert any(e[0] == 'report' and e[2] is False for e in rest_twin)
     if name.startswith('hb-promo'):
         assert any(e[0] == 'promote' and e[1] is not None for e in rest_twin)

@@ -1,13 +1,20 @@
 """Constructor validation, the registry, and the package's import surface."""
+
 import subprocess
 import sys
 
 import pytest
 
 import autogluon.scheduler.terminator as term
-from autogluon.scheduler.terminator import (TERMINATORS, BaseTerminator, HyperbandPromotion,
-                                            HyperbandStopping, MedianStoppingRule, NoStop,
-                                            terminator_factory)
+from autogluon.scheduler.terminator import (
+    TERMINATORS,
+    BaseTerminator,
+    HyperbandPromotion,
+    HyperbandStopping,
+    MedianStoppingRule,
+    NoStop,
+    terminator_factory,
+)
 
 HB = [HyperbandStopping, HyperbandPromotion]
 
@@ -43,9 +50,11 @@ BAD = [
 ]
 
 
-@pytest.mark.parametrize('classes, kwargs, error, words',
-                         [(c, k, e, w) for classes, k, e, w in BAD for c in classes],
-                         ids=lambda v: getattr(v, '__name__', None) if isinstance(v, type) else None)
+@pytest.mark.parametrize(
+    'classes, kwargs, error, words',
+    [(c, k, e, w) for classes, k, e, w in BAD for c in classes],
+    ids=lambda v: getattr(v, '__name__', None) if isinstance(v, type) else None,
+)
 def test_bad_constructor_arguments(classes, kwargs, error, words):
     with pytest.raises(error) as info:
         classes(**kwargs)
@@ -54,14 +63,17 @@ def test_bad_constructor_arguments(classes, kwargs, error, words):
         assert word in message, (word, message)
 
 
-@pytest.mark.parametrize('kwargs', [
-    dict(grace_period=100, max_t=100),          # grace_period == max_t: no rungs, never stops
-    dict(reduction_factor=1.5),
-    dict(reduction_factor=2),
-    dict(brackets=2, seed=0),
-    dict(mode='MIN'),
-    dict(max_t=10.5, grace_period=0.5),
-])
+@pytest.mark.parametrize(
+    'kwargs',
+    [
+        dict(grace_period=100, max_t=100),  # grace_period == max_t: no rungs, never stops
+        dict(reduction_factor=1.5),
+        dict(reduction_factor=2),
+        dict(brackets=2, seed=0),
+        dict(mode='MIN'),
+        dict(max_t=10.5, grace_period=0.5),
+    ],
+)
 def test_good_hyperband_arguments(kwargs):
     for cls in HB:
         cls(**kwargs)
@@ -71,7 +83,8 @@ def test_mode_normalized_once():
     assert HyperbandStopping(mode=' Min ').mode == 'min'
     assert repr(HyperbandStopping(max_t=9, grace_period=1, reduction_factor=3)) == (
         "HyperbandStopping(time_attr='training_epoch', reward_attr='accuracy', mode='max', max_t=9, "
-        "grace_period=1, reduction_factor=3, brackets=1, seed=None)")
+        "grace_period=1, reduction_factor=3, brackets=1, seed=None)"
+    )
 
 
 def test_missing_keys_in_a_report_are_named():
@@ -93,39 +106,71 @@ def test_base_terminator_defaults():
     assert other.mode == 'max'
 
 
-@pytest.mark.parametrize('name, cls', [
-    ('none', NoStop), ('fifo', NoStop), ('median', MedianStoppingRule),
-    ('hyperband', HyperbandStopping), ('hyperband_stopping', HyperbandStopping),
-    ('hyperband_promotion', HyperbandPromotion), ('  HyperBand ', HyperbandStopping),
-])
+@pytest.mark.parametrize(
+    'name, cls',
+    [
+        ('none', NoStop),
+        ('fifo', NoStop),
+        ('median', MedianStoppingRule),
+        ('hyperband', HyperbandStopping),
+        ('hyperband_stopping', HyperbandStopping),
+        ('hyperband_promotion', HyperbandPromotion),
+        ('  HyperBand ', HyperbandStopping),
+    ],
+)
 def test_factory_names(name, cls):
     assert type(terminator_factory(name)) is cls
 
 
 def test_registry_contents():
-    assert TERMINATORS == {'none': NoStop, 'fifo': NoStop, 'median': MedianStoppingRule,
-                           'hyperband': HyperbandStopping, 'hyperband_stopping': HyperbandStopping,
-                           'hyperband_promotion': HyperbandPromotion}
+    assert TERMINATORS == {
+        'none': NoStop,
+        'fifo': NoStop,
+        'median': MedianStoppingRule,
+        'hyperband': HyperbandStopping,
+        'hyperband_stopping': HyperbandStopping,
+        'hyperband_promotion': HyperbandPromotion,
+    }
 
 
 def test_factory_passes_only_accepted_kwargs():
-    kwargs = dict(time_attr='epoch', reward_attr='loss', mode='min', max_t=27, grace_period=1,
-                  reduction_factor=3, brackets=2, seed=5, min_samples_required=4, num_trials=10,
-                  checkpoint='x.ag')
+    kwargs = dict(
+        time_attr='epoch',
+        reward_attr='loss',
+        mode='min',
+        max_t=27,
+        grace_period=1,
+        reduction_factor=3,
+        brackets=2,
+        seed=5,
+        min_samples_required=4,
+        num_trials=10,
+        checkpoint='x.ag',
+    )
     hb = terminator_factory('hyperband_promotion', **kwargs)
-    assert (hb.time_attr, hb.reward_attr, hb.mode, hb.max_t, hb.grace_period, hb.reduction_factor,
-            hb.brackets, hb.seed) == ('epoch', 'loss', 'min', 27, 1, 3, 2, 5)
+    assert (
+        hb.time_attr,
+        hb.reward_attr,
+        hb.mode,
+        hb.max_t,
+        hb.grace_period,
+        hb.reduction_factor,
+        hb.brackets,
+        hb.seed,
+    ) == ('epoch', 'loss', 'min', 27, 1, 3, 2, 5)
     median = terminator_factory('median', **kwargs)
     assert (median.min_samples_required, median.grace_period, median.mode) == (4, 1, 'min')
     assert terminator_factory('fifo', **kwargs).time_attr == 'epoch'
-    with pytest.raises(ValueError, match='grace_period'):     # accepted kwargs are still validated
+    with pytest.raises(ValueError, match='grace_period'):  # accepted kwargs are still validated
         terminator_factory('hyperband', grace_period=0)
 
 
 def test_factory_rejects_bad_names():
     with pytest.raises(TypeError, match=r"^terminator name must be one of 'fifo', .*, got 3 of type int$"):
         terminator_factory(3)
-    with pytest.raises(ValueError, match=r"^terminator name must be one of 'fifo', 'hyperband', .*'none'.*, got 'asha'$"):
+    with pytest.raises(
+        ValueError, match=r"^terminator name must be one of 'fifo', 'hyperband', .*'none'.*, got 'asha'$"
+    ):
         terminator_factory('asha')
 
 
@@ -137,18 +182,36 @@ def test_factory_unknown_name_lists_valid_names():
     for name in TERMINATORS:
         assert name in message
     # the shared check names the allowed strings (the old message said 'must be a str')
-    with pytest.raises(TypeError, match=r"^terminator name must be one of 'fifo', .*HyperbandStopping.* of type type$"):
+    with pytest.raises(
+        TypeError, match=r"^terminator name must be one of 'fifo', .*HyperbandStopping.* of type type$"
+    ):
         terminator_factory(HyperbandStopping)
 
 
 def test_public_names_and_import_surface():
-    for name in ['BaseTerminator', 'NoStop', 'MedianStoppingRule', 'RungSystem', 'HyperbandStopping',
-                 'HyperbandPromotion', 'TERMINATORS', 'terminator_factory']:
+    for name in [
+        'BaseTerminator',
+        'NoStop',
+        'MedianStoppingRule',
+        'RungSystem',
+        'HyperbandStopping',
+        'HyperbandPromotion',
+        'TERMINATORS',
+        'terminator_factory',
+    ]:
         assert name in term.__all__ and hasattr(term, name)
-    code = ('import sys, autogluon.scheduler.terminator; '
-            'print("\\n".join(sorted({m.split(".")[0] for m in sys.modules})))')
-    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True,
-                         cwd=str(__import__('pathlib').Path(__file__).resolve().parents[2]))
-    third_party = {m for m in out.stdout.split() if m not in sys.stdlib_module_names
-                   and not m.startswith('_')} - {'numpy', 'autogluon', 'cython_runtime'}
+    code = (
+        'import sys, autogluon.scheduler.terminator; '
+        'print("\\n".join(sorted({m.split(".")[0] for m in sys.modules})))'
+    )
+    out = subprocess.run(
+        [sys.executable, '-c', code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=str(__import__('pathlib').Path(__file__).resolve().parents[2]),
+    )
+    third_party = {
+        m for m in out.stdout.split() if m not in sys.stdlib_module_names and not m.startswith('_')
+    } - {'numpy', 'autogluon', 'cython_runtime'}
     assert not third_party, third_party

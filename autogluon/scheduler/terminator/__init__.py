@@ -12,6 +12,7 @@ Example::
     >>> hb.rung_levels()
     [1, 3, 9]
 """
+
 from .._protocol import Decision
 from ._base import BaseTerminator
 from ._hyperband import HyperbandPromotion, HyperbandStopping, bracket_weights, rung_levels

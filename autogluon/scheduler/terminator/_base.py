@@ -18,6 +18,7 @@ Example::
     ...         _, _, reward = self._read_result(result)
     ...         return reward >= 0.1
 """
+
 import copy
 import logging
 import math
@@ -29,8 +30,6 @@ logger = logging.getLogger(__name__)
 __all__ = ['BaseTerminator']
 
 _MODES = {'max': 1.0, 'min': -1.0}
-
-
 
 
 def _task_id_of(task):
@@ -103,8 +102,7 @@ class BaseTerminator:
         detail = stop_detail(info)
         if self.pauses_trials and info.get('paused', False):
             return Decision.pause(detail)
-        return Decision.stop('stopped by {}'.format(type(self).__name__)
-                             + (' ({})'.format(detail) if detail else ''), detail)
+        return Decision.stop(f'stopped by {type(self).__name__}' + (f' ({detail})' if detail else ''), detail)
 
     def on_task_complete(self, task, result):
         """A trial finished normally; ``result`` is its last real report."""
@@ -123,8 +121,11 @@ class BaseTerminator:
 
     def state_dict(self):
         """Plain picklable data describing the whole state."""
-        state = {'kind': type(self).__name__, 'params': dict(self._params()),
-                 'last_stop_info': copy.deepcopy(self.last_stop_info)}
+        state = {
+            'kind': type(self).__name__,
+            'params': dict(self._params()),
+            'last_stop_info': copy.deepcopy(self.last_stop_info),
+        }
         state.update(self._extra_state())
         return state
 
@@ -133,13 +134,19 @@ class BaseTerminator:
         check_instance('state', state, dict, 'a dict returned by state_dict()')
         kind = state.get('kind')
         if kind != type(self).__name__:
-            raise ValueError('state was saved by a {!r} terminator and cannot be loaded into a {!r}'
-                             .format(kind, type(self).__name__))
+            raise ValueError(
+                f'state was saved by a {kind!r} terminator and cannot be loaded into a {type(self).__name__!r}'
+            )
         params = state.get('params', {})
         if params != self._params():
             # The saved decisions only make sense with the parameters they were made under.
-            logger.warning('%s: loading a state saved with parameters %r over the current %r; '
-                           'the saved parameters are used', type(self).__name__, params, self._params())
+            logger.warning(
+                '%s: loading a state saved with parameters %r over the current %r; '
+                'the saved parameters are used',
+                type(self).__name__,
+                params,
+                self._params(),
+            )
             fresh = type(self)(**params)
             self.__dict__.update(fresh.__dict__)
         self.last_stop_info = copy.deepcopy(state.get('last_stop_info'))
@@ -163,13 +170,15 @@ class BaseTerminator:
         try:
             time = result[self.time_attr]
         except KeyError:
-            raise KeyError('the reported result has no time_attr {!r}; it has {}'
-                           .format(self.time_attr, sorted(map(str, result)))) from None
+            raise KeyError(
+                f'the reported result has no time_attr {self.time_attr!r}; it has {sorted(map(str, result))}'
+            ) from None
         try:
             reward = result[self.reward_attr]
         except KeyError:
-            raise KeyError('the reported result has no reward_attr {!r}; it has {}'
-                           .format(self.reward_attr, sorted(map(str, result)))) from None
+            raise KeyError(
+                f'the reported result has no reward_attr {self.reward_attr!r}; it has {sorted(map(str, result))}'
+            ) from None
         if not is_real(time):
             raise fail_type('the reported ' + self.time_attr, 'a number', time)
         if not is_real(reward):
@@ -184,5 +193,6 @@ class BaseTerminator:
         return self._sign * float(value)
 
     def __repr__(self):
-        return '{}({})'.format(type(self).__name__,
-                               ', '.join('{}={!r}'.format(k, v) for k, v in self._params().items()))
+        return '{}({})'.format(
+            type(self).__name__, ', '.join(f'{k}={v!r}' for k, v in self._params().items())
+        )

@@ -1,5 +1,6 @@
 """Asynchronous Hyperband / successive halving (Li et al., "A System for Massively
 Parallel Hyperparameter Tuning", 2018): the stopping and the promotion types."""
+
 import copy
 import heapq
 import logging
@@ -51,7 +52,7 @@ def bracket_weights(s_max, reduction_factor, brackets):
     weights = []
     for b in range(brackets):
         s = s_max - b
-        weights.append(math.ceil(Fraction(s_max + 1, s + 1) * eta ** s))
+        weights.append(math.ceil(Fraction(s_max + 1, s + 1) * eta**s))
     return weights
 
 
@@ -67,13 +68,23 @@ def _check_reduction_factor(value):
 class _Hyperband(BaseTerminator):
     """Shared parameters, rungs and bracket assignment of the two Hyperband types."""
 
-    def __init__(self, time_attr='training_epoch', reward_attr='accuracy', max_t=100,
-                 grace_period=10, reduction_factor=4, brackets=1, mode='max', seed=None):
+    def __init__(
+        self,
+        time_attr='training_epoch',
+        reward_attr='accuracy',
+        max_t=100,
+        grace_period=10,
+        reduction_factor=4,
+        brackets=1,
+        mode='max',
+        seed=None,
+    ):
         super().__init__(time_attr, reward_attr, mode)
         check_real('max_t', max_t, low=0, low_open=True)
         if not 0 < check_real('grace_period', grace_period) <= max_t:
-            raise fail_value('grace_period', 'a number with 0 < grace_period <= max_t (max_t=%r)' % max_t,
-                             grace_period)
+            raise fail_value(
+                'grace_period', 'a number with 0 < grace_period <= max_t (max_t=%r)' % max_t, grace_period
+            )
         _check_reduction_factor(reduction_factor)
         brackets = check_int('brackets', brackets, low=1)
         seed = check_int('seed', seed, low=0, allow_none=True)
@@ -84,9 +95,16 @@ class _Hyperband(BaseTerminator):
         self._requested_brackets = brackets
         s_max = len(rung_levels(grace_period, reduction_factor, max_t))
         if brackets > max(1, s_max):
-            logger.warning('brackets=%d is more than the %d rung(s) of bracket 0 (max_t=%r, grace_period=%r, '
-                           'reduction_factor=%r); using brackets=%d', brackets, s_max, max_t, grace_period,
-                           reduction_factor, max(1, s_max))
+            logger.warning(
+                'brackets=%d is more than the %d rung(s) of bracket 0 (max_t=%r, grace_period=%r, '
+                'reduction_factor=%r); using brackets=%d',
+                brackets,
+                s_max,
+                max_t,
+                grace_period,
+                reduction_factor,
+                max(1, s_max),
+            )
             brackets = max(1, s_max)
         self.brackets = brackets
         self.s_max = s_max
@@ -102,9 +120,13 @@ class _Hyperband(BaseTerminator):
 
     def _params(self):
         params = super()._params()
-        params.update(max_t=self.max_t, grace_period=self.grace_period,
-                      reduction_factor=self.reduction_factor, brackets=self._requested_brackets,
-                      seed=self.seed)
+        params.update(
+            max_t=self.max_t,
+            grace_period=self.grace_period,
+            reduction_factor=self.reduction_factor,
+            brackets=self._requested_brackets,
+            seed=self.seed,
+        )
         return params
 
     # ----------------------------------------------------------------- brackets
@@ -158,8 +180,10 @@ class _Hyperband(BaseTerminator):
         delta, self._delta = self._delta, {'records': {}, 'tasks': set(), 'paused': []}
         if delta is None:
             return None
-        ops = [('extend', ('rungs', bracket, 'records', index, 1), items)
-               for (bracket, index), items in delta['records'].items()]
+        ops = [
+            ('extend', ('rungs', bracket, 'records', index, 1), items)
+            for (bracket, index), items in delta['records'].items()
+        ]
         ops += [('set', ('tasks', tid), dict(self._tasks[tid])) for tid in sorted(delta['tasks'])]
         if delta['tasks'] and self.brackets > 1:
             ops.append(('set', ('rng',), self._rng.bit_generator.state))  # a fresh dict per call
@@ -212,10 +236,18 @@ class HyperbandStopping(_Hyperband):
 
     rule = 'hyperband-stopping'
 
-    def __init__(self, time_attr='training_epoch', reward_attr='accuracy', max_t=100,
-                 grace_period=10, reduction_factor=4, brackets=1, mode='max', seed=None):
-        super().__init__(time_attr, reward_attr, max_t, grace_period, reduction_factor,
-                         brackets, mode, seed)
+    def __init__(
+        self,
+        time_attr='training_epoch',
+        reward_attr='accuracy',
+        max_t=100,
+        grace_period=10,
+        reduction_factor=4,
+        brackets=1,
+        mode='max',
+        seed=None,
+    ):
+        super().__init__(time_attr, reward_attr, max_t, grace_period, reduction_factor, brackets, mode, seed)
         # stops per bracket and rung index
         self._stopped = [[0] * len(levels) for levels in self._levels]
 
@@ -234,21 +266,39 @@ class HyperbandStopping(_Hyperband):
             cutoff = rungs.cutoff(level, self._quantile)
             if info is None and reward < cutoff:
                 self._stopped[bracket][index] += 1
-                info = {'task_id': task_id, 'time': time, 'reward': reward_user, 'rule': self.rule,
-                        'rung': level, 'cutoff': self._to_user(cutoff), 'bracket': bracket}
+                info = {
+                    'task_id': task_id,
+                    'time': time,
+                    'reward': reward_user,
+                    'rule': self.rule,
+                    'rung': level,
+                    'cutoff': self._to_user(cutoff),
+                    'bracket': bracket,
+                }
         if info is None:
             return True
         self.last_stop_info = info
-        logger.debug('hyperband stops task %d at %s=%r (rung %r of bracket %d): %s=%r, cutoff %r',
-                     task_id, self.time_attr, time, info['rung'], bracket, self.reward_attr,
-                     reward_user, info['cutoff'])
+        logger.debug(
+            'hyperband stops task %d at %s=%r (rung %r of bracket %d): %s=%r, cutoff %r',
+            task_id,
+            self.time_attr,
+            time,
+            info['rung'],
+            bracket,
+            self.reward_attr,
+            reward_user,
+            info['cutoff'],
+        )
         return False
 
     def rung_counts(self):
-        return {b: {level: {'recorded': self._rungs[b].num_recorded(level),
-                            'stopped': self._stopped[b][i]}
-                    for i, level in enumerate(self._levels[b])}
-                for b in range(self.brackets)}
+        return {
+            b: {
+                level: {'recorded': self._rungs[b].num_recorded(level), 'stopped': self._stopped[b][i]}
+                for i, level in enumerate(self._levels[b])
+            }
+            for b in range(self.brackets)
+        }
 
     def _extra_state(self):
         state = super()._extra_state()
@@ -291,10 +341,18 @@ class HyperbandPromotion(_Hyperband):
     pauses_trials = True
     rule = 'hyperband-promotion'
 
-    def __init__(self, time_attr='training_epoch', reward_attr='accuracy', max_t=100,
-                 grace_period=10, reduction_factor=4, brackets=1, mode='max', seed=None):
-        super().__init__(time_attr, reward_attr, max_t, grace_period, reduction_factor,
-                         brackets, mode, seed)
+    def __init__(
+        self,
+        time_attr='training_epoch',
+        reward_attr='accuracy',
+        max_t=100,
+        grace_period=10,
+        reduction_factor=4,
+        brackets=1,
+        mode='max',
+        seed=None,
+    ):
+        super().__init__(time_attr, reward_attr, max_t, grace_period, reduction_factor, brackets, mode, seed)
         # promotions per bracket and rung index
         self._promoted = [[0] * len(levels) for levels in self._levels]
         # paused task_ids, in the order they paused (dict used as an ordered set)
@@ -302,8 +360,10 @@ class HyperbandPromotion(_Hyperband):
         # (bracket, milestone index) -> heap of (-reward, record position, task_id) of the trials
         # paused there, best first; entries of trials no longer paused there are dropped lazily
         self._waiting = {}
-        self._order = sorted(((level, b, i) for b, levels in enumerate(self._levels)
-                              for i, level in enumerate(levels)), key=lambda x: (-x[0], x[1]))
+        self._order = sorted(
+            ((level, b, i) for b, levels in enumerate(self._levels) for i, level in enumerate(levels)),
+            key=lambda x: (-x[0], x[1]),
+        )
 
     def _new_task_state(self, bracket):
         # milestone: index into the bracket's levels (len(levels) means max_t)
@@ -337,11 +397,26 @@ class HyperbandPromotion(_Hyperband):
             if not rungs.has(level, task_id):
                 self._record(bracket, level, task_id, reward)
             self._pause(task_id, state)
-            logger.debug('hyperband pauses task %d at %s=%r (rung %r of bracket %d), %s=%r',
-                         task_id, self.time_attr, time, level, bracket, self.reward_attr, reward_user)
+            logger.debug(
+                'hyperband pauses task %d at %s=%r (rung %r of bracket %d), %s=%r',
+                task_id,
+                self.time_attr,
+                time,
+                level,
+                bracket,
+                self.reward_attr,
+                reward_user,
+            )
         # a paused trial that reports again stays paused
-        self.last_stop_info = {'task_id': task_id, 'time': time, 'reward': reward_user,
-                               'rule': self.rule, 'rung': level, 'paused': True, 'bracket': bracket}
+        self.last_stop_info = {
+            'task_id': task_id,
+            'time': time,
+            'reward': reward_user,
+            'rule': self.rule,
+            'rung': level,
+            'paused': True,
+            'bracket': bracket,
+        }
         return False
 
     def _pause(self, task_id, state):
@@ -377,8 +452,12 @@ class HyperbandPromotion(_Hyperband):
 
     def _is_waiting(self, task_id, bracket, index):
         state = self._tasks.get(task_id)
-        return (state is not None and state['paused'] and state['bracket'] == bracket
-                and state['milestone'] == index)
+        return (
+            state is not None
+            and state['paused']
+            and state['bracket'] == bracket
+            and state['milestone'] == index
+        )
 
     def get_promotable(self):
         """The task_id of the best paused trial that may be promoted, marked promoted; else ``None``.
@@ -403,8 +482,13 @@ class HyperbandPromotion(_Hyperband):
             state['milestone'] = index + 1
             self._unpause(task_id)
             self._promoted[bracket][index] += 1
-            logger.debug('hyperband promotes task %d from rung %r of bracket %d to %r',
-                         task_id, level, bracket, self.milestone(task_id))
+            logger.debug(
+                'hyperband promotes task %d from rung %r of bracket %d to %r',
+                task_id,
+                level,
+                bracket,
+                self.milestone(task_id),
+            )
             return task_id
         return None
 
@@ -428,10 +512,17 @@ class HyperbandPromotion(_Hyperband):
         self._forget(task)
 
     def rung_counts(self):
-        counts = {b: {level: {'recorded': self._rungs[b].num_recorded(level), 'paused': 0,
-                              'promoted': self._promoted[b][i]}
-                      for i, level in enumerate(self._levels[b])}
-                  for b in range(self.brackets)}
+        counts = {
+            b: {
+                level: {
+                    'recorded': self._rungs[b].num_recorded(level),
+                    'paused': 0,
+                    'promoted': self._promoted[b][i],
+                }
+                for i, level in enumerate(self._levels[b])
+            }
+            for b in range(self.brackets)
+        }
         for task_id in self._paused:
             state = self._tasks[task_id]
             counts[state['bracket']][self._levels[state['bracket']][state['milestone']]]['paused'] += 1

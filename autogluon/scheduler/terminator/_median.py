@@ -1,4 +1,5 @@
 """The median stopping rule (Golovin et al., "Google Vizier", 2017)."""
+
 import bisect
 import logging
 import math
@@ -24,9 +25,9 @@ class _MeansAt:
     __slots__ = ('means', 'ordered', 'nans')
 
     def __init__(self):
-        self.means = {}      # task_id -> running mean at t
-        self.ordered = []    # the non-NaN means, ascending
-        self.nans = 0        # how many means are NaN (np.median of them is NaN)
+        self.means = {}  # task_id -> running mean at t
+        self.ordered = []  # the non-NaN means, ascending
+        self.nans = 0  # how many means are NaN (np.median of them is NaN)
 
     def put(self, task_id, mean):
         old = self.means.get(task_id, None)
@@ -96,8 +97,14 @@ class MedianStoppingRule(BaseTerminator):
 
     rule = 'median'
 
-    def __init__(self, time_attr='training_epoch', reward_attr='accuracy', mode='max',
-                 grace_period=1, min_samples_required=3):
+    def __init__(
+        self,
+        time_attr='training_epoch',
+        reward_attr='accuracy',
+        mode='max',
+        grace_period=1,
+        min_samples_required=3,
+    ):
         super().__init__(time_attr, reward_attr, mode)
         check_real('grace_period', grace_period, low=0)
         self.grace_period = grace_period
@@ -112,8 +119,8 @@ class MedianStoppingRule(BaseTerminator):
     def _reset_index(self):
         # task_id -> [sum of rewards in report order, count, latest time, best reward]
         self._stats = {}
-        self._at = {}        # time -> _MeansAt
-        self._times = []     # the keys of _at, ascending
+        self._at = {}  # time -> _MeansAt
+        self._times = []  # the keys of _at, ascending
 
     def _params(self):
         params = super()._params()
@@ -147,13 +154,23 @@ class MedianStoppingRule(BaseTerminator):
             if self._delta is not None:
                 self._delta['stopped'].append(task_id)
             self.last_stop_info = {
-                'task_id': task_id, 'time': time, 'reward': reward_user, 'rule': self.rule,
-                'median': self._to_user(median), 'best': self._to_user(best),
+                'task_id': task_id,
+                'time': time,
+                'reward': reward_user,
+                'rule': self.rule,
+                'median': self._to_user(median),
+                'best': self._to_user(best),
                 'num_samples': count,
             }
-            logger.debug('median rule stops task %d at %s=%r: best %r below median %r of %d trials',
-                         task_id, self.time_attr, time, self._to_user(best),
-                         self._to_user(median), count)
+            logger.debug(
+                'median rule stops task %d at %s=%r: best %r below median %r of %d trials',
+                task_id,
+                self.time_attr,
+                time,
+                self._to_user(best),
+                self._to_user(median),
+                count,
+            )
             return False
         return True
 
@@ -187,7 +204,7 @@ class MedianStoppingRule(BaseTerminator):
             start = bisect.bisect_left(times, low)
         else:
             start = bisect.bisect_right(times, low)
-        return times[start:bisect.bisect_right(times, high)]
+        return times[start : bisect.bisect_right(times, high)]
 
     def _on_later_report(self, task_id, stats, time, latest, before_sum, before_count):
         # Every earlier report is at a time <= latest <= time. The trial joins the reference set

@@ -1,4 +1,5 @@
 """The FIFO terminator: every trial runs to its end."""
+
 from ._base import BaseTerminator
 
 __all__ = ['NoStop']

@@ -1,9 +1,9 @@
 """Terminators by name."""
+
 import inspect
 import logging
 
 from ...core._validate import check_choice
-
 from ._hyperband import HyperbandPromotion, HyperbandStopping
 from ._median import MedianStoppingRule
 from ._nostop import NoStop
@@ -27,8 +27,11 @@ def _accepted_kwargs(cls, kwargs):
     params = inspect.signature(cls.__init__).parameters.values()
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
         return dict(kwargs)
-    names = {p.name for p in params
-             if p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)}
+    names = {
+        p.name
+        for p in params
+        if p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    }
     names.discard('self')
     return {k: v for k, v in kwargs.items() if k in names}
 

@@ -1,4 +1,5 @@
 """Rung bookkeeping for one Hyperband bracket."""
+
 import bisect
 import math
 
@@ -29,7 +30,7 @@ class RungSystem:
         for i, level in enumerate(levels):
             check_real('levels[%d]' % i, level)
         if len(set(levels)) != len(levels):
-            raise ValueError('levels must be distinct, got {!r}'.format(levels))
+            raise ValueError(f'levels must be distinct, got {levels!r}')
         self._levels = sorted(levels)
         self._reset()
 
@@ -52,8 +53,9 @@ class RungSystem:
         try:
             return self._records[level]
         except (KeyError, TypeError):
-            raise ValueError('level must be one of the rung levels {!r}, got {!r}'
-                             .format(self._levels, level)) from None
+            raise ValueError(
+                f'level must be one of the rung levels {self._levels!r}, got {level!r}'
+            ) from None
 
     def has(self, level, task_id):
         """Whether ``task_id`` has recorded a reward at ``level``."""
@@ -64,8 +66,7 @@ class RungSystem:
         """Record ``reward`` for ``task_id`` at ``level`` (at most once per task and level)."""
         entries = self._entries(level)
         if task_id in self._where[level]:
-            raise ValueError('task_id {!r} has already recorded a reward at level {!r}'
-                             .format(task_id, level))
+            raise ValueError(f'task_id {task_id!r} has already recorded a reward at level {level!r}')
         position = len(entries)
         reward = float(reward)
         if math.isnan(reward):
@@ -101,19 +102,21 @@ class RungSystem:
         if not entries:
             return float('-inf')
         ascending = self._ascending[level]
-        lo = bisect.bisect_right(ascending, float('-inf'))     # the first finite reward
-        hi = bisect.bisect_left(ascending, float('inf')) - 1   # the last finite reward
+        lo = bisect.bisect_right(ascending, float('-inf'))  # the first finite reward
+        hi = bisect.bisect_left(ascending, float('inf')) - 1  # the last finite reward
         if lo > hi:
             return float(ascending[0])
         if lo > 0 or hi < len(ascending) - 1:  # rare: clip the infinities to the finite range
-            ascending = [ascending[lo]] * lo + ascending[lo:hi + 1] + [ascending[hi]] * (len(ascending) - 1 - hi)
+            ascending = (
+                [ascending[lo]] * lo + ascending[lo : hi + 1] + [ascending[hi]] * (len(ascending) - 1 - hi)
+            )
         return _sorted_quantile(ascending, float(quantile))
 
     def top_k(self, level, k):
         """The ``k`` best task_ids at ``level``, best first; ties go to the earlier record."""
         k = check_int('k', k, low=0)
         entries = self._entries(level)
-        return [entries[position][0] for _, position in self._ranked[level][:int(k)]]
+        return [entries[position][0] for _, position in self._ranked[level][: int(k)]]
 
     def rank(self, level, task_id):
         """How many records at ``level`` come before ``task_id``'s in :meth:`top_k` order (None if none).
@@ -127,9 +130,10 @@ class RungSystem:
         return bisect.bisect_left(self._ranked[level], (-entries[position][1], position))
 
     def state_dict(self):
-        return {'levels': list(self._levels),
-                'records': [[level, [[tid, r] for tid, r in self._records[level]]]
-                            for level in self._levels]}
+        return {
+            'levels': list(self._levels),
+            'records': [[level, [[tid, r] for tid, r in self._records[level]]] for level in self._levels],
+        }
 
     def load_state_dict(self, state):
         self._levels = sorted(state['levels'])
@@ -139,8 +143,7 @@ class RungSystem:
                 self.record(level, task_id, reward)
 
     def __repr__(self):
-        return 'RungSystem(levels={!r}, recorded={!r})'.format(
-            self._levels, [len(self._records[level]) for level in self._levels])
+        return f'RungSystem(levels={self._levels!r}, recorded={[len(self._records[level]) for level in self._levels]!r})'
 
 
 def _sorted_quantile(ascending, quantile):
