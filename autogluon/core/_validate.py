@@ -128,10 +128,10 @@ def check_int(name, value, low=None, high=None, allow_none=False):
     allowed = _allowed_number("an int", low, high, False, allow_none)
     if not is_int(value):
         raise fail_type(name, allowed, value)
-    value = int(value)
-    if (low is not None and value < low) or (high is not None and value > high):
+    number = int(value)
+    if (low is not None and number < low) or (high is not None and number > high):
         raise fail_value(name, allowed, value)
-    return value
+    return number
 
 
 def check_real(name, value, low=None, high=None, allow_none=False, low_open=False, finite=True):
@@ -145,13 +145,12 @@ def check_real(name, value, low=None, high=None, allow_none=False, low_open=Fals
     allowed = _allowed_number("a finite number" if finite else "a number", low, high, low_open, allow_none)
     if not is_real(value):
         raise fail_type(name, allowed, value)
-    value = float(value)
-    if math.isnan(value) or (finite and math.isinf(value)):
-        raise fail_value(name, allowed, value)
-    too_low = low is not None and (value <= low if low_open else value < low)
-    if too_low or (high is not None and value > high):
-        raise fail_value(name, allowed, value)
-    return value
+    number = float(value)
+    too_low = low is not None and (number <= low if low_open else number < low)
+    bad = math.isnan(number) or (finite and math.isinf(number))
+    if bad or too_low or (high is not None and number > high):
+        raise fail_value(name, allowed, value)  # the value as given, not as converted
+    return number
 
 
 def check_seconds(name, value, allow_none=True):
@@ -161,10 +160,10 @@ def check_seconds(name, value, allow_none=True):
     allowed = _or_none("a positive number of seconds", allow_none)
     if not is_real(value):
         raise fail_type(name, allowed, value)
-    value = float(value)
-    if not value > 0 or math.isinf(value):
+    number = float(value)
+    if not number > 0 or math.isinf(number):
         raise fail_value(name, allowed, value)
-    return value
+    return number
 
 
 def check_instance(name, value, kinds, allowed, allow_none=False):

@@ -56,8 +56,15 @@ def test_none_passes_only_when_allowed():
 def test_range_is_in_the_message():
     with pytest.raises(ValueError, match=r"n must be an int between 1 and 3, got 7"):
         v.check_int("n", 7, low=1, high=3)
-    with pytest.raises(ValueError, match=r"x must be a finite number in \(0, 1\], got 0.0"):
+    with pytest.raises(ValueError, match=r"x must be a finite number in \(0, 1\], got 0$"):
         v.check_real("x", 0, low=0, high=1, low_open=True)
+
+
+def test_the_message_shows_the_value_as_given():
+    with pytest.raises(ValueError, match=r"got -1$"):
+        v.check_seconds("t", -1)
+    with pytest.raises(ValueError, match=r"got np.int64\(0\)$|got 0$"):
+        v.check_int("n", np.int64(0), low=1)
 
 
 def test_instance_and_callable():

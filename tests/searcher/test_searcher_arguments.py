@@ -19,7 +19,7 @@ SPACE = {'act': Categorical('relu', 'tanh'), 'units': Int(1, 4)}
             TypeError,
             r"^controller_lr must be a finite number > 0, got '0.1' of type str$",
         ),
-        ({'controller_lr': 0}, ValueError, r"^controller_lr must be a finite number > 0, got 0.0$"),
+        ({'controller_lr': 0}, ValueError, r"^controller_lr must be a finite number > 0, got 0$"),
         (
             {'controller_lr': float('inf')},
             ValueError,
